@@ -1,0 +1,112 @@
+"""From a labelled document to an :class:`~kt_clean.model.Article`: fields, dates, authors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from .layouts import Layout, builtin_layouts, layout_named
+from .model import UNKNOWN, Article, Block, Document, Removed
+
+_BULLET = re.compile(r"^\s*(?:[•◦▪■□‣*·])\s*")
+_BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
+_AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b)\s*")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_ISO = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[\sT\u00a0]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
+    r"\s*(Z|[+-]\d\d:?\d\d)?")
+
+
+def authors_from_byline(byline: str | None) -> tuple[str, ...]:
+    """``By Kim Bo-eun, Choi Ha-young`` gives ``("Kim Bo-eun", "Choi Ha-young")``."""
+    if not byline:
+        return ()
+    names = _AUTHOR_SPLIT.split(_BY.sub("", byline.strip()))
+    return tuple(_dedupe(n.strip(" .") for n in names if n.strip(" .") and "@" not in n))
+
+
+def iso_datetime(value: str | None, timezone: str | None = None) -> str | None:
+    """``2019-01-07 17:03`` (any space, ``T`` or NO-BREAK SPACE) to ISO 8601 with the offset.
+
+    A date without a time stays a date (``2019-01-07``); an offset in the value wins over
+    the layout's ``timezone``. ``None`` when no date is found.
+    """
+    if not value:
+        return None
+    m = _ISO.search(value)
+    if m is None:
+        return None
+    y, mo, d, h, mi, s, tz = m.groups()
+    if h is None:
+        return f"{y}-{mo}-{d}"
+    offset = tz or timezone
+    if offset and offset != "Z" and ":" not in offset:
+        offset = f"{offset[:3]}:{offset[3:]}"
+    return f"{y}-{mo}-{d}T{int(h):02d}:{mi}:{s or '00'}{offset or ''}"
+
+
+def _dedupe(items: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        seen.setdefault(item, None)
+    return list(seen)
+
+
+def _first(fields: dict[str, Sequence[str]], key: str) -> str | None:
+    values = fields.get(key)
+    return values[0] if values else None
+
+
+def clean_line(text: str) -> str:
+    """A kept line as it appears in the article: no indentation, no bullet."""
+    return _BULLET.sub("", text.strip()).strip()
+
+
+def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Article:
+    """The article of a stripped document (``doc.labels`` must be set)."""
+    if doc.labels is None:
+        raise ValueError(f"{doc.source}: strip the document before building the article")
+    layout = None
+    if doc.layout and doc.layout != UNKNOWN:
+        layout = layout_named(doc.layout, builtin_layouts() if layouts is None else layouts)
+    timezone = layout.timezone if layout else None
+    fields = {k: list(v) for k, v in doc.fields.items()}
+    meta = doc.meta
+
+    blocks: list[Block] = []
+    captions: list[str] = []
+    removed: list[Removed] = []
+    for number, (text, label) in enumerate(zip(doc.lines, doc.labels), 1):
+        if not label.kept:
+            removed.append(Removed(number, text, label.tag, label.rule))
+            continue
+        role = label.tag
+        if role == "caption":
+            captions.append(text.strip())
+        elif role in ("body", "subheading", "item"):
+            line = clean_line(text)
+            if line:
+                kind = {"body": "paragraph"}.get(role, role)
+                blocks.append(Block(kind, line))
+
+    byline = _first(fields, "byline")
+    emails = _dedupe(fields.get("email", []) + _EMAIL.findall(" ".join(fields.get("contact", []))))
+    authors = authors_from_byline(byline) or tuple(meta.get("authors") or ())
+    captions = _dedupe(captions + list(meta.get("captions") or ()))
+    return Article(
+        source=doc.source,
+        layout=doc.layout or UNKNOWN,
+        encoding=doc.encoding,
+        title=_first(fields, "title") or meta.get("title"),
+        subtitle=_first(fields, "subtitle") or meta.get("subtitle"),
+        byline=byline,
+        authors=tuple(authors),
+        emails=tuple(emails),
+        section=_first(fields, "section") or meta.get("section"),
+        published=iso_datetime(_first(fields, "published"), timezone) or meta.get("published"),
+        updated=iso_datetime(_first(fields, "updated"), timezone) or meta.get("updated"),
+        captions=tuple(captions),
+        blocks=tuple(blocks),
+        removed=tuple(removed),
+        site_name=meta.get("site_name") or (layout.site if layout else None) or None,
+    )

@@ -1,0 +1,413 @@
+"""Layout rule files: loading, validation, and detection with evidence.
+
+A layout is data, not code: a TOML file with signatures (how to recognise the layout),
+rejections (what rules it out), the article region, header slots and line rules. The format
+is documented in ``docs/layouts.md``. Rule files are validated when loaded, so that a typo
+fails loudly instead of silently matching nothing (or everything).
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from .errors import LayoutError
+from .model import UNKNOWN, Document
+
+#: Reasons a rule may give for removing a line (documented in docs/formats.md).
+#: Rule files may add their own; these are the ones the built-in layouts use.
+KNOWN_REASONS = frozenset({
+    "nav", "settings", "share", "related", "headlines", "photo-news", "footer",
+    "duplicate-caption", "crawl-date", "widget", "boilerplate", "duplicate", "short",
+    "blank", "ad", "comments",
+})
+
+#: Roles a kept line may have.
+ROLES = frozenset({
+    "title", "subtitle", "byline", "dateline", "section", "caption", "body", "subheading",
+    "contact", "blank", "item",
+})
+
+_WHERE = ("anywhere", "before", "article", "after")
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A compiled regular expression with the id it reports as evidence or rule."""
+
+    id: str
+    regex: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Signature:
+    id: str
+    regex: re.Pattern[str]
+    weight: float = 1.0
+    min_count: int = 1
+    within: int | None = None  # only the first N lines
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A line rule: lines matching ``regex`` in region ``where`` get the role or reason."""
+
+    id: str
+    regex: re.Pattern[str]
+    kept: bool
+    tag: str
+    where: str = "anywhere"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One header field, matched in order from the start of the article."""
+
+    role: str
+    regex: re.Pattern[str]
+    optional: bool = False
+    field: str | None = None  # the field a match fills (default: the role)
+    strip: re.Pattern[str] | None = None  # removed from the value (e.g. an "ED" badge)
+    repeated: bool = False  # the line is printed twice: the second copy is removed
+    followed_by_text: bool = False  # the next line is not blank
+    requires_next: str | None = None  # only if the next header line fills this role
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A region after the article: from the first match of ``regex`` to the next zone."""
+
+    id: str
+    regex: re.Pattern[str]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    site: str
+    description: str
+    path: str
+    threshold: float
+    signatures: tuple[Signature, ...]
+    rejects: tuple[Signature, ...]
+    start: re.Pattern[str]
+    start_offset: int
+    start_skip: re.Pattern[str] | None
+    ends: tuple[Pattern, ...]
+    before_reason: str
+    after_reason: str
+    header: tuple[Slot, ...]
+    rules: tuple[Rule, ...]
+    zones: tuple[Zone, ...]
+    timezone: str | None = None
+    subheadings: bool = True
+    fields: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def max_score(self) -> float:
+        return sum(s.weight for s in self.signatures)
+
+
+# -- loading -------------------------------------------------------------------------------
+
+class _Table:
+    """Reads one TOML table and reports unknown or missing keys with the file's name."""
+
+    def __init__(self, data: object, where: str, path: str) -> None:
+        if not isinstance(data, dict):
+            raise LayoutError(f"{path}: {where} must be a table")
+        self.data, self.where, self.path = data, where, path
+        self.used: set[str] = set()
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: object = ...) -> object:
+        self.used.add(key)
+        if key not in self.data:
+            if default is ...:
+                raise LayoutError(f"{self.path}: {self.where} needs '{key}'")
+            return default
+        value = self.data[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise LayoutError(f"{self.path}: {self.where}.{key} has the wrong type "
+                              f"({type(value).__name__})")
+        return value
+
+    def regex(self, key: str, default: object = ..., allow_empty: bool = False
+              ) -> re.Pattern[str] | None:
+        value = self.get(key, str, default)
+        if value is None:
+            return None
+        return _compile(str(value), f"{self.where}.{key}", self.path, allow_empty)
+
+    def done(self) -> None:
+        extra = sorted(set(self.data) - self.used)
+        if extra:
+            raise LayoutError(f"{self.path}: unknown key(s) in {self.where}: {', '.join(extra)}")
+
+
+def _compile(pattern: str, where: str, path: str, allow_empty: bool = False) -> re.Pattern[str]:
+    try:
+        regex = re.compile(pattern, re.MULTILINE)
+    except re.error as exc:
+        raise LayoutError(f"{path}: {where}: bad regular expression: {exc}") from None
+    # Why: an empty match would make a signature match every page or a rule every line.
+    if not allow_empty and regex.fullmatch(""):
+        raise LayoutError(f"{path}: {where}: pattern {pattern!r} matches the empty line")
+    return regex
+
+
+def _signature(t: _Table) -> Signature:
+    sig = Signature(
+        id=str(t.get("id", str)),
+        regex=t.regex("pattern"),  # type: ignore[arg-type]
+        weight=float(t.get("weight", (int, float), 1.0)),  # type: ignore[arg-type]
+        min_count=int(t.get("min_count", int, 1)),  # type: ignore[call-overload]
+        within=t.get("within", int, None),  # type: ignore[arg-type]
+    )
+    t.done()
+    return sig
+
+
+def _tables(raw: object, where: str, path: str) -> list[_Table]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise LayoutError(f"{path}: {where} must be an array of tables ([[{where}]])")
+    return [_Table(item, f"{where}[{i}]", path) for i, item in enumerate(raw)]
+
+
+def parse_layout(text: str, path: str) -> Layout:
+    """Parse and validate one rule file's text; raises :class:`LayoutError`."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LayoutError(f"{path}: not valid TOML: {exc}") from None
+    top = _Table(data, "file", path)
+    meta = _Table(top.get("layout", dict), "[layout]", path)
+    name = str(meta.get("name", str))
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", name) or name == UNKNOWN:
+        raise LayoutError(f"{path}: [layout].name {name!r} must be lowercase letters, digits, "
+                          "'.', '_' or '-' (and not 'unknown')")
+    site = str(meta.get("site", str, ""))
+    description = str(meta.get("description", str, ""))
+    threshold = float(meta.get("threshold", (int, float)))  # type: ignore[arg-type]
+    timezone = meta.get("timezone", str, None)
+    if timezone is not None and not re.fullmatch(r"[+-]\d\d:\d\d|Z", str(timezone)):
+        raise LayoutError(f"{path}: [layout].timezone must look like +09:00")
+    subheadings = bool(meta.get("subheadings", bool, True))
+    meta.done()
+
+    signatures = tuple(_signature(t) for t in _tables(top.get("signature", list, None),
+                                                      "signature", path))
+    if not signatures:
+        raise LayoutError(f"{path}: a layout needs at least one [[signature]]")
+    if threshold <= 0 or threshold > sum(s.weight for s in signatures):
+        raise LayoutError(f"{path}: [layout].threshold must be above 0 and at most the sum of "
+                          "the signature weights")
+    rejects = tuple(_signature(t) for t in _tables(top.get("reject", list, None), "reject", path))
+
+    art = _Table(top.get("article", dict), "[article]", path)
+    start = art.regex("start")
+    start_offset = int(art.get("start_offset", int, 0))  # type: ignore[call-overload]
+    start_skip = art.regex("start_skip", None, allow_empty=True)
+    ends_raw = art.get("end", list, [])
+    ends = tuple(Pattern(f"end[{i}]", _compile(str(p), f"[article].end[{i}]", path))
+                 for i, p in enumerate(ends_raw))  # type: ignore[arg-type]
+    before_reason = str(art.get("before_reason", str, "nav"))
+    after_reason = str(art.get("after_reason", str, "related"))
+    art.done()
+
+    header = []
+    for t in _tables(top.get("header", list, None), "header", path):
+        role = str(t.get("role", str))
+        if role not in ROLES:
+            raise LayoutError(f"{path}: {t.where}.role {role!r} is not one of {sorted(ROLES)}")
+        header.append(Slot(
+            role=role,
+            regex=t.regex("pattern", r".*\S.*"),  # type: ignore[arg-type]
+            optional=bool(t.get("optional", bool, False)),
+            field=t.get("field", str, None),  # type: ignore[arg-type]
+            strip=t.regex("strip", None),
+            repeated=bool(t.get("repeated", bool, False)),
+            followed_by_text=bool(t.get("followed_by_text", bool, False)),
+            requires_next=t.get("requires_next", str, None),  # type: ignore[arg-type]
+        ))
+        t.done()
+
+    rules = []
+    for t in _tables(top.get("rule", list, None), "rule", path):
+        rid = str(t.get("id", str))
+        reason = t.get("reason", str, None)
+        role = t.get("role", str, None)
+        if (reason is None) == (role is None):
+            raise LayoutError(f"{path}: {t.where} ({rid}) needs exactly one of 'reason' "
+                              "(remove the line) or 'role' (keep it)")
+        if role is not None and role not in ROLES:
+            raise LayoutError(f"{path}: {t.where}.role {role!r} is not one of {sorted(ROLES)}")
+        where = str(t.get("where", str, "anywhere"))
+        if where not in _WHERE:
+            raise LayoutError(f"{path}: {t.where}.where must be one of {', '.join(_WHERE)}")
+        rules.append(Rule(rid, t.regex("pattern"), role is not None,  # type: ignore[arg-type]
+                          str(role if role is not None else reason), where))
+        t.done()
+
+    zones = []
+    for t in _tables(top.get("zone", list, None), "zone", path):
+        zones.append(Zone(str(t.get("id", str)), t.regex("start"),  # type: ignore[arg-type]
+                          str(t.get("reason", str))))
+        t.done()
+    top.done()
+    for kind, ids in (("signature", [s.id for s in signatures + rejects]),
+                      ("rule", [r.id for r in rules] + [z.id for z in zones])):
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise LayoutError(f"{path}: duplicate {kind} id(s): {', '.join(dupes)}")
+    return Layout(
+        name=name, site=site, description=description, path=path, threshold=threshold,
+        signatures=signatures, rejects=rejects, start=start, start_offset=start_offset,  # type: ignore[arg-type]
+        start_skip=start_skip, ends=ends, before_reason=before_reason,
+        after_reason=after_reason, header=tuple(header), rules=tuple(rules),
+        zones=tuple(zones), timezone=timezone, subheadings=subheadings,  # type: ignore[arg-type]
+    )
+
+
+@lru_cache(maxsize=1)
+def builtin_layouts() -> tuple[Layout, ...]:
+    """The layouts shipped in ``kt_clean/layouts/*.toml``, in file-name order."""
+    folder = resources.files("kt_clean") / "layouts"
+    items = sorted((p for p in folder.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name)
+    return tuple(parse_layout(p.read_text(encoding="utf-8"), f"kt_clean/layouts/{p.name}")
+                 for p in items)
+
+
+def load_layouts(paths: Iterable[str | os.PathLike[str]] = (), builtin: bool = True
+                 ) -> tuple[Layout, ...]:
+    """Built-in layouts plus those in ``paths`` (files, or folders of ``*.toml``).
+
+    A user's layout with the same name as a built-in one replaces it.
+    """
+    found: dict[str, Layout] = {lay.name: lay for lay in builtin_layouts()} if builtin else {}
+    for raw in paths:
+        p = Path(raw)
+        files = sorted(p.glob("*.toml")) if p.is_dir() else [p]
+        if p.is_dir() and not files:
+            raise LayoutError(f"{p}: no *.toml layout files in this folder")
+        for f in files:
+            try:
+                text = f.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise LayoutError(f"{f}: cannot read: {exc.strerror or exc}") from None
+            lay = parse_layout(text, str(f))
+            found[lay.name] = lay
+    return tuple(found.values())
+
+
+# -- detection -------------------------------------------------------------------------------
+
+class PageIndex:
+    """The page's text with line offsets, so rules can scan it with one regex call each."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = lines
+        self.text = "\n".join(lines)
+        starts = [0]
+        pos = 0
+        for line in lines[:-1]:
+            pos += len(line) + 1
+            starts.append(pos)
+        self.starts = starts
+
+    def line_of(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset) - 1
+
+    def end_of_line(self, index: int) -> int:
+        return self.starts[index] + len(self.lines[index])
+
+    def matches(self, regex: re.Pattern[str], first: int = 0, last: int | None = None,
+                multiline: bool = False) -> Iterator[tuple[int, re.Match[str]]]:
+        """(line index, match) for each line in [first, last) that ``regex`` matches.
+
+        One C-level scan of the page per pattern instead of one call per line. A match
+        that runs past its line (``^\\s*`` can eat a newline) is checked again on its
+        line alone unless ``multiline`` patterns are wanted, so per-line semantics hold.
+        """
+        if not self.lines:
+            return
+        last = len(self.lines) if last is None else min(last, len(self.lines))
+        if first >= last:
+            return
+        text, pos, end = self.text, self.starts[first], self.end_of_line(last - 1)
+        search = regex.search
+        while pos <= end:
+            m = search(text, pos, end)
+            if m is None:
+                return
+            index = self.line_of(m.start())
+            line_end = self.end_of_line(index)
+            if multiline or m.end() <= line_end:
+                yield index, m
+            else:
+                alone = search(self.lines[index])
+                if alone is not None:
+                    yield index, alone
+            pos = line_end + 1
+
+    def count(self, sig: Signature) -> int:
+        n = 0
+        for _ in self.matches(sig.regex, 0, sig.within):
+            n += 1
+            if n >= sig.min_count:
+                break
+        return n
+
+
+@dataclass(frozen=True)
+class Detection:
+    layout: str
+    confidence: float
+    evidence: tuple[str, ...]
+
+
+def score_layout(layout: Layout, index: PageIndex) -> Detection | None:
+    """How well ``layout`` fits the page, or ``None`` when a rejection matched."""
+    for rej in layout.rejects:
+        if index.count(rej) >= rej.min_count:
+            return None
+    matched = [s for s in layout.signatures if index.count(s) >= s.min_count]
+    score = sum(s.weight for s in matched)
+    return Detection(layout.name, score / layout.max_score, tuple(s.id for s in matched)) \
+        if score >= layout.threshold else None
+
+
+def detect(doc: Document, layouts: Sequence[Layout] | None = None) -> Document:
+    """The document with ``layout``, ``confidence`` and ``evidence`` filled in.
+
+    Each layout scores the page by the weights of the signatures that matched; the layout
+    with the highest share of its total weight wins if it reaches its threshold and none of
+    its rejections matched. Otherwise the layout is ``unknown``.
+    """
+    layouts = builtin_layouts() if layouts is None else layouts
+    index = PageIndex(doc.lines)
+    best: Detection | None = None
+    for layout in layouts:
+        found = score_layout(layout, index)
+        if found and (best is None or found.confidence > best.confidence):
+            best = found
+    if best is None:
+        return doc.replace(layout=UNKNOWN, confidence=0.0, evidence=(), labels=None, fields={})
+    return doc.replace(layout=best.layout, confidence=best.confidence, evidence=best.evidence,
+                       labels=None, fields={})
+
+
+def layout_named(name: str, layouts: Sequence[Layout] | None = None) -> Layout | None:
+    for layout in builtin_layouts() if layouts is None else layouts:
+        if layout.name == name:
+            return layout
+    return None

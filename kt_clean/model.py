@@ -1,0 +1,241 @@
+"""The document model: one immutable :class:`Document` passes between the stages.
+
+Stages never delete lines. ``detect`` fills in the layout and its evidence, ``strip`` gives
+every input line a :class:`Label`: kept with a *role* (``title``, ``body``, ...) or removed
+with a *reason* (``nav``, ``share``, ...), always with the id of the rule that decided.
+Kept lines plus removed lines are therefore the input, line for line, in order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+#: Version of the NDJSON record passed between stages (``"kt_clean"`` key of each record).
+RECORD_VERSION = 1
+
+#: Layout name of pages that no layout rule file claims.
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """What ``strip`` decided for one line.
+
+    ``tag`` is the role of a kept line or the reason a removed line was removed.
+    """
+
+    kept: bool
+    tag: str
+    rule: str
+
+    @property
+    def role(self) -> str | None:
+        return self.tag if self.kept else None
+
+    @property
+    def reason(self) -> str | None:
+        return None if self.kept else self.tag
+
+    def to_list(self) -> list[Any]:
+        return [self.kept, self.tag, self.rule]
+
+    @classmethod
+    def from_list(cls, item: Any) -> Label:
+        if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], bool)
+                and isinstance(item[1], str) and isinstance(item[2], str)):
+            raise ValueError(f"bad label {item!r}: expected [kept, tag, rule]")
+        return cls(item[0], item[1], item[2])
+
+
+def split_lines(text: str) -> tuple[str, ...]:
+    """The page's lines. A final newline ends the last line; it does not start a new one."""
+    if not text:
+        return ()
+    lines = text.split("\n")
+    if text.endswith("\n"):
+        lines.pop()
+    return tuple(lines)
+
+
+def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class Document:
+    """A page and everything the stages have said about it.
+
+    ``text`` is the page as decoded (newlines normalised to ``\\n``); for HTML input it is
+    the page's rendered text. ``layout`` is ``None`` until ``detect`` ran; ``labels`` is
+    ``None`` until ``strip`` ran. ``fields`` holds values the rules captured (title,
+    published, email, ...); ``meta`` holds metadata that came with the input (e.g. from
+    HTML ``<meta>`` tags).
+    """
+
+    source: str
+    text: str
+    encoding: str = "utf-8"
+    input_format: str = "text"
+    layout: str | None = None
+    confidence: float = 0.0
+    evidence: tuple[str, ...] = ()
+    labels: tuple[Label, ...] | None = None
+    fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    lines: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lines", split_lines(self.text))
+        object.__setattr__(self, "fields", _frozen(self.fields))
+        object.__setattr__(self, "meta", _frozen(self.meta))
+        object.__setattr__(self, "evidence", tuple(self.evidence))
+        if self.labels is not None:
+            labels = tuple(self.labels)
+            if len(labels) != len(self.lines):
+                raise ValueError(
+                    f"{len(labels)} labels for {len(self.lines)} lines: every line needs one label"
+                )
+            object.__setattr__(self, "labels", labels)
+
+    @property
+    def detected(self) -> bool:
+        return self.layout is not None
+
+    @property
+    def stripped(self) -> bool:
+        return self.labels is not None
+
+    def replace(self, **changes: Any) -> Document:
+        """A copy with ``changes`` applied (the document itself never changes)."""
+        return dataclasses.replace(self, **changes)
+
+    def kept_lines(self) -> list[tuple[int, str, Label]]:
+        """(index, text, label) of the kept lines, in order."""
+        return self._select(True)
+
+    def removed_lines(self) -> list[tuple[int, str, Label]]:
+        """(index, text, label) of the removed lines, in order."""
+        return self._select(False)
+
+    def _select(self, kept: bool) -> list[tuple[int, str, Label]]:
+        if self.labels is None:
+            raise ValueError(f"{self.source}: document has not been stripped yet")
+        return [(i, t, lab) for i, (t, lab) in enumerate(zip(self.lines, self.labels))
+                if lab.kept is kept]
+
+    # -- the NDJSON record passed between the stages --------------------------------------
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "kt_clean": RECORD_VERSION,
+            "source": self.source,
+            "encoding": self.encoding,
+            "input_format": self.input_format,
+            "layout": self.layout,
+            "confidence": round(self.confidence, 3),
+            "evidence": list(self.evidence),
+            "page": self.text,
+            "labels": None if self.labels is None else [lab.to_list() for lab in self.labels],
+            "fields": {k: list(v) for k, v in self.fields.items()},
+            "meta": dict(self.meta),
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Document:
+        """Rebuild a document from :meth:`to_record`; raises ``ValueError`` on a bad record."""
+        if record.get("kt_clean") != RECORD_VERSION:
+            raise ValueError(f"not a kt-clean record (version {record.get('kt_clean')!r})")
+        try:
+            page = record["page"]
+            source = record["source"]
+            if not isinstance(page, str) or not isinstance(source, str):
+                raise TypeError("'page' and 'source' must be strings")
+            labels = record.get("labels")
+            fields = record.get("fields") or {}
+            evidence = record.get("evidence") or []
+            return cls(
+                source=source,
+                text=page,
+                encoding=str(record.get("encoding") or "utf-8"),
+                input_format=str(record.get("input_format") or "text"),
+                layout=record.get("layout"),
+                confidence=float(record.get("confidence") or 0.0),
+                evidence=tuple(str(e) for e in evidence),
+                labels=None if labels is None else tuple(Label.from_list(x) for x in labels),
+                fields={str(k): tuple(str(x) for x in v) for k, v in fields.items()},
+                meta=dict(record.get("meta") or {}),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"bad kt-clean record: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Removed:
+    """One removed line, for ``--explain``: 1-based line number, text, reason, rule id."""
+
+    line: int
+    text: str
+    reason: str
+    rule: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "text": self.text, "reason": self.reason, "rule": self.rule}
+
+
+@dataclass(frozen=True)
+class Block:
+    """A piece of the article body: a paragraph, a subheading or a list item."""
+
+    kind: str  # "paragraph" | "subheading" | "item"
+    text: str
+
+
+@dataclass(frozen=True)
+class Article:
+    """The clean article ``emit`` renders. Dates are ISO 8601 strings or ``None``."""
+
+    source: str
+    layout: str
+    encoding: str = "utf-8"
+    title: str | None = None
+    subtitle: str | None = None
+    byline: str | None = None
+    authors: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    section: str | None = None
+    published: str | None = None
+    updated: str | None = None
+    captions: tuple[str, ...] = ()
+    blocks: tuple[Block, ...] = ()
+    removed: tuple[Removed, ...] = ()
+    site_name: str | None = None
+
+    @property
+    def body(self) -> str:
+        """Paragraphs and subheadings separated by one blank line, no indentation."""
+        return "\n\n".join(b.text for b in self.blocks)
+
+    def to_dict(self, explain: bool = False) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "source": self.source,
+            "layout": self.layout,
+            "encoding": self.encoding,
+            "title": self.title,
+            "subtitle": self.subtitle,
+            "byline": self.byline,
+            "authors": list(self.authors),
+            "emails": list(self.emails),
+            "section": self.section,
+            "site_name": self.site_name,
+            "published": self.published,
+            "updated": self.updated,
+            "captions": list(self.captions),
+            "subheadings": [b.text for b in self.blocks if b.kind == "subheading"],
+            "body": self.body,
+        }
+        if explain:
+            data["removed"] = [r.to_dict() for r in self.removed]
+        return data

@@ -1,0 +1,239 @@
+"""The ``strip`` stage: label every line of a page kept (with a role) or removed (with a reason).
+
+For a page of a known layout the layout's rule file decides (see ``docs/layouts.md`` and
+``docs/algorithm.md``); for ``unknown`` pages, or when a layout's rules do not fit the page,
+the generic cleaner does. Either way the result is one label per input line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from . import generic
+from .layouts import Layout, PageIndex, Slot, builtin_layouts, detect, layout_named
+from .model import UNKNOWN, Document, Label
+
+#: A subheading is a standalone line of at most this many characters ...
+SUBHEADING_MAX_CHARS = 80
+#: ... and words, with no closing punctuation, followed by a paragraph.
+SUBHEADING_MAX_WORDS = 10
+#: Closing characters that make a short line a sentence, not a subheading.
+SENTENCE_END = tuple('.!?:;,"\'”’)…')
+#: A line repeated within this many lines is a photo caption printed twice.
+CAPTION_REPEAT_WINDOW = 2
+
+Fields = dict[str, list[str]]
+
+
+def strip(doc: Document, layouts: Sequence[Layout] | None = None) -> Document:
+    """The document with every line labelled. Detects the layout first if needed.
+
+    Idempotent: a document that already has labels is returned as it is.
+    """
+    if doc.labels is not None:
+        return doc
+    layouts = builtin_layouts() if layouts is None else layouts
+    if doc.layout is None:
+        doc = detect(doc, layouts)
+    layout = layout_named(doc.layout, layouts) if doc.layout != UNKNOWN else None
+    if layout is not None:
+        applied = apply_layout(layout, doc.lines)
+        if applied is not None:
+            labels, fields = applied
+            return doc.replace(labels=tuple(labels),
+                               fields={k: tuple(v) for k, v in fields.items()})
+        doc = doc.replace(evidence=doc.evidence + ("rules-did-not-fit",))
+    if doc.input_format == "html":
+        from .htmlpage import strip_html
+
+        return strip_html(doc)
+    labels, fields = generic.clean(doc.lines)
+    return doc.replace(labels=tuple(labels), fields={k: tuple(v) for k, v in fields.items()})
+
+
+def _capture(fields: Fields, m: re.Match[str], skip: str | None = None) -> None:
+    for name, value in m.groupdict().items():
+        if value is not None and name != skip and value.strip():
+            fields.setdefault(name, []).append(value.strip())
+
+
+def apply_layout(layout: Layout, lines: Sequence[str]
+                 ) -> tuple[list[Label], Fields] | None:
+    """Labels and captured fields, or ``None`` when the page does not fit the rules
+    (no article anchor, or a required header slot missing)."""
+    name = layout.name
+    n = len(lines)
+    index = PageIndex(lines)
+    labels: list[Label | None] = [None] * n
+    fields: Fields = {}
+
+    # 1. The article region [start, end).
+    anchor = next(iter(index.matches(layout.start)), None)
+    if anchor is None:
+        return None
+    start = max(0, anchor[0] + layout.start_offset)
+    while start < n and layout.start_skip is not None and layout.start_skip.search(lines[start]):
+        start += 1
+    end = n
+    for pattern in layout.ends:
+        found = next(iter(index.matches(pattern.regex, start)), None)
+        if found is not None:
+            end = min(end, found[0])
+
+    # 2. Line rules, each in its region; the first rule to claim a line wins.
+    bounds = {"anywhere": (0, n), "before": (0, start), "article": (start, end), "after": (end, n)}
+    for rule in layout.rules:
+        lo, hi = bounds[rule.where]
+        for i, m in index.matches(rule.regex, lo, hi):
+            if labels[i] is None:
+                labels[i] = Label(rule.kept, rule.tag, f"{name}:{rule.id}")
+                _capture(fields, m)
+
+    # 3. Zones after the article, in order; each runs to the start of the next one.
+    starts: list[tuple[int, str, str]] = []
+    pos = end
+    for zone in layout.zones:
+        found = next(iter(index.matches(zone.regex, pos, multiline=True)), None)
+        if found is not None:
+            starts.append((found[0], zone.reason, f"{name}:{zone.id}"))
+            pos = found[0] + 1
+    for k, (zs, reason, rule_id) in enumerate(starts):
+        ze = starts[k + 1][0] if k + 1 < len(starts) else n
+        for i in range(zs, ze):
+            if labels[i] is None:
+                labels[i] = Label(False, reason, rule_id)
+
+    # 4. Everything else outside the article.
+    for i in range(start):
+        if labels[i] is None:
+            labels[i] = Label(False, layout.before_reason, f"{name}:before-article")
+    for i in range(end, n):
+        if labels[i] is None:
+            labels[i] = Label(False, layout.after_reason, f"{name}:after-article")
+
+    # 5. Header slots, in order, from the start of the article.
+    body_start = _walk_header(layout, lines, labels, fields, start, end)
+    if body_start is None:
+        return None
+
+    # 6. The body.
+    label_body(lines, labels, body_start, end, name, subheadings=layout.subheadings)
+    return labels, fields  # type: ignore[return-value]
+
+
+def _next_line(lines: Sequence[str], labels: list[Label | None], pos: int, end: int,
+               blank_rule: str | None = None) -> int | None:
+    """The next unlabelled, non-blank line at or after ``pos``; labels blanks passed over."""
+    for i in range(pos, end):
+        if labels[i] is not None:
+            continue
+        if lines[i].strip():
+            return i
+        if blank_rule is not None:
+            labels[i] = Label(True, "blank", blank_rule)
+    return None
+
+
+def _walk_header(layout: Layout, lines: Sequence[str], labels: list[Label | None],
+                 fields: Fields, start: int, end: int) -> int | None:
+    name = layout.name
+    pos = start
+    slots = layout.header
+    for k, slot in enumerate(slots):
+        i = _next_line(lines, labels, pos, end)
+        dup = None
+        ok = i is not None and (m := slot.regex.search(lines[i])) is not None
+        if ok and slot.repeated:
+            dup = _repeat_of(lines, labels, i, end)
+            ok = dup is not None
+        if ok and slot.followed_by_text:
+            ok = i + 1 < end and bool(lines[i + 1].strip())  # type: ignore[operator]
+        if ok and slot.requires_next:
+            ok = _next_fills(lines, labels, i + 1, end, slots[k + 1:], slot.requires_next)  # type: ignore[operator]
+        if not ok:
+            if slot.optional:
+                continue
+            return None
+        assert i is not None
+        _next_line(lines, labels, pos, i, blank_rule=f"{name}:blank")
+        labels[i] = Label(True, slot.role, f"{name}:header.{slot.role}")
+        key = slot.field or slot.role
+        groups = m.groupdict()
+        value = groups.get(key) or lines[i].strip()
+        if slot.strip is not None:
+            value = slot.strip.sub("", value, count=1).strip() or value
+        fields.setdefault(key, []).append(value)
+        _capture(fields, m, skip=key)
+        if dup is not None:
+            _next_line(lines, labels, i + 1, dup, blank_rule=f"{name}:blank")
+            labels[dup] = Label(False, "duplicate-caption", f"{name}:header.{slot.role}.repeat")
+            i = dup
+        pos = i + 1
+    return pos
+
+
+def _repeat_of(lines: Sequence[str], labels: Sequence[Label | None], i: int, end: int
+               ) -> int | None:
+    """The index of a second copy of line ``i`` right after it (blank lines between), if any."""
+    text = lines[i].strip()
+    for j in range(i + 1, min(end, i + 2 + CAPTION_REPEAT_WINDOW)):
+        other = lines[j].strip()
+        if not other:
+            continue
+        return j if other == text and labels[j] is None else None
+    return None
+
+
+def _next_fills(lines: Sequence[str], labels: list[Label | None], pos: int, end: int,
+                later: Sequence[Slot], role: str) -> bool:
+    j = _next_line(lines, labels, pos, end)
+    if j is None:
+        return False
+    return any(s.role == role and s.regex.search(lines[j]) for s in later)
+
+
+def is_subheading_text(text: str) -> bool:
+    """A short line with no closing punctuation that starts like a title."""
+    return (len(text) <= SUBHEADING_MAX_CHARS
+            and len(text.split()) <= SUBHEADING_MAX_WORDS
+            and not text.endswith(SENTENCE_END)
+            and (text[0].isupper() or text[0].isdigit()))
+
+
+def label_body(lines: Sequence[str], labels: list[Label | None], lo: int, hi: int,
+               layout: str, subheadings: bool = True) -> None:
+    """Label the unlabelled lines of an article body in [lo, hi).
+
+    A line printed twice in a row is a caption and its duplicate; a short standalone line
+    followed by a paragraph is a subheading; other text is body; blank lines are kept blank.
+    """
+    for i in range(lo, hi):
+        if labels[i] is not None:
+            continue
+        text = lines[i].strip()
+        if not text:
+            labels[i] = Label(True, "blank", f"{layout}:blank")
+            continue
+        dup = _repeat_of(lines, labels, i, hi) if len(text.split()) >= 2 else None
+        if dup is not None:
+            labels[i] = Label(True, "caption", f"{layout}:caption-repeated")
+            labels[dup] = Label(False, "duplicate-caption", f"{layout}:caption-repeated")
+            continue
+        if subheadings and _standalone(lines, i, lo, hi) and is_subheading_text(text):
+            labels[i] = Label(True, "subheading", f"{layout}:subheading")
+            continue
+        labels[i] = Label(True, "body", f"{layout}:body")
+
+
+def _standalone(lines: Sequence[str], i: int, lo: int, hi: int) -> bool:
+    """Blank line before (or the body's start) and after, and a paragraph follows."""
+    if i > lo and lines[i - 1].strip():
+        return False
+    if i + 1 >= hi or lines[i + 1].strip():
+        return False
+    for j in range(i + 2, hi):
+        nxt = lines[j].strip()
+        if nxt:
+            return len(nxt) > SUBHEADING_MAX_CHARS or nxt.endswith(SENTENCE_END)
+    return False
