@@ -6,18 +6,12 @@
     'US, North Korea in talks for 2nd Trump-Kim summit'
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
+from ._version import __version__
 from .errors import InputError, KtCleanError, LayoutError
 from .layouts import Layout, builtin_layouts, load_layouts
 from .model import UNKNOWN, Article, Block, Document, Label, Removed
 from .pipeline import article, detect, emit, extract, from_text, read, strip
 from .render import render
-
-try:
-    __version__ = version("kt-clean")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
 
 __all__ = [
     "UNKNOWN",

@@ -15,7 +15,6 @@ import tomllib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from .errors import LayoutError
@@ -96,6 +95,7 @@ class Layout:
     description: str
     path: str
     threshold: float
+    require_any: tuple[str, ...]
     signatures: tuple[Signature, ...]
     rejects: tuple[Signature, ...]
     start: re.Pattern[str]
@@ -202,6 +202,7 @@ def parse_layout(text: str, path: str) -> Layout:
     if timezone is not None and not re.fullmatch(r"[+-]\d\d:\d\d|Z", str(timezone)):
         raise LayoutError(f"{path}: [layout].timezone must look like +09:00")
     subheadings = bool(meta.get("subheadings", bool, True))
+    require_any = tuple(str(x) for x in meta.get("require_any", list, []))  # type: ignore[union-attr]
     meta.done()
 
     signatures = tuple(_signature(t) for t in _tables(top.get("signature", list, None),
@@ -212,6 +213,9 @@ def parse_layout(text: str, path: str) -> Layout:
         raise LayoutError(f"{path}: [layout].threshold must be above 0 and at most the sum of "
                           "the signature weights")
     rejects = tuple(_signature(t) for t in _tables(top.get("reject", list, None), "reject", path))
+    unknown = sorted(set(require_any) - {s.id for s in signatures})
+    if unknown:
+        raise LayoutError(f"{path}: [layout].require_any names no signature: {', '.join(unknown)}")
 
     art = _Table(top.get("article", dict), "[article]", path)
     start = art.regex("start")
@@ -271,6 +275,7 @@ def parse_layout(text: str, path: str) -> Layout:
             raise LayoutError(f"{path}: duplicate {kind} id(s): {', '.join(dupes)}")
     return Layout(
         name=name, site=site, description=description, path=path, threshold=threshold,
+        require_any=require_any,
         signatures=signatures, rejects=rejects, start=start, start_offset=start_offset,  # type: ignore[arg-type]
         start_skip=start_skip, ends=ends, before_reason=before_reason,
         after_reason=after_reason, header=tuple(header), rules=tuple(rules),
@@ -281,8 +286,7 @@ def parse_layout(text: str, path: str) -> Layout:
 @lru_cache(maxsize=1)
 def builtin_layouts() -> tuple[Layout, ...]:
     """The layouts shipped in ``kt_clean/layouts/*.toml``, in file-name order."""
-    folder = resources.files("kt_clean") / "layouts"
-    items = sorted((p for p in folder.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name)
+    items = sorted(Path(__file__).with_name("layouts").glob("*.toml"))
     return tuple(parse_layout(p.read_text(encoding="utf-8"), f"kt_clean/layouts/{p.name}")
                  for p in items)
 
@@ -376,11 +380,15 @@ class Detection:
 
 
 def score_layout(layout: Layout, index: PageIndex) -> Detection | None:
-    """How well ``layout`` fits the page, or ``None`` when a rejection matched."""
+    """How well ``layout`` fits the page, or ``None`` when it does not: a rejection matched,
+    none of the ``require_any`` signatures matched, or the score is below the threshold."""
     for rej in layout.rejects:
         if index.count(rej) >= rej.min_count:
             return None
     matched = [s for s in layout.signatures if index.count(s) >= s.min_count]
+    ids = {s.id for s in matched}
+    if layout.require_any and not ids.intersection(layout.require_any):
+        return None
     score = sum(s.weight for s in matched)
     return Detection(layout.name, score / layout.max_score, tuple(s.id for s in matched)) \
         if score >= layout.threshold else None

@@ -1,0 +1,18 @@
+"""Shared paths and helpers for the tests."""
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+PAGES = Path(__file__).resolve().parent / "pages"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+PRINT_SEED = SEEDS / "000_565ea5bced93b1ee.txt"
+FULLNAV_SEED = SEEDS / "003_67df4e5bb0c6f5bf.txt"
+SEED_FILES = (PRINT_SEED, FULLNAV_SEED)
+
+
+@pytest.fixture(params=SEED_FILES, ids=lambda p: p.stem)
+def seed(request: pytest.FixtureRequest) -> Path:
+    return request.param
