@@ -390,7 +390,7 @@ def score_layout(layout: Layout, index: PageIndex) -> Detection | None:
     if layout.require_any and not ids.intersection(layout.require_any):
         return None
     score = sum(s.weight for s in matched)
-    return Detection(layout.name, score / layout.max_score, tuple(s.id for s in matched)) \
+    return Detection(layout.name, round(score / layout.max_score, 3), tuple(s.id for s in matched)) \
         if score >= layout.threshold else None
 
 

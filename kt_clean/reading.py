@@ -31,6 +31,10 @@ MIN_CONFIDENCE = 0.5
 #: Share of control characters above which a decoded text is taken for binary data.
 MAX_CONTROL_SHARE = 0.05
 
+#: A page whose valid UTF-8 characters outnumber its broken bytes this many times is
+#: taken for damaged UTF-8 (an error) rather than another encoding.
+UTF8_MAJORITY = 4
+
 INPUT_FORMATS = ("auto", "text", "html", "ndjson")
 
 _BOMS = (
@@ -106,6 +110,11 @@ def _decode_auto(data: bytes, source: str) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         utf8_error = exc
+    if _mostly_utf8(data[:DETECT_SAMPLE]):
+        # Why: a UTF-8 page with a few broken bytes is not a legacy-encoded page; guessing
+        # an 8-bit code page would silently turn all its other characters into mojibake.
+        raise InputError(source, f"invalid UTF-8 ({utf8_error.reason} at byte "
+                                 f"{utf8_error.start}); pass --encoding to force one")
     import chardet  # only pages that are not UTF-8 pay for it
 
     guess = chardet.detect(data[:DETECT_SAMPLE])
@@ -123,6 +132,14 @@ def _decode_auto(data: bytes, source: str) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         raise InputError(source, f"not UTF-8, and not {codec} as guessed ({exc.reason} at "
                                  f"byte {exc.start}); pass --encoding") from None
+
+
+def _mostly_utf8(sample: bytes) -> bool:
+    """Most non-ASCII bytes form valid UTF-8 characters (and only a few do not)."""
+    text = sample.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ch > "\x7f") - bad
+    return good >= UTF8_MAJORITY * bad
 
 
 def _check_text(text: str, source: str) -> None:

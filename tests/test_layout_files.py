@@ -1,0 +1,93 @@
+"""Layout rule files are validated when loaded; user layouts add to or replace built-in ones."""
+
+import pytest
+
+import kt_clean
+from kt_clean.errors import LayoutError
+from kt_clean.layouts import builtin_layouts, load_layouts, parse_layout
+from conftest import PRINT_SEED
+
+MINIMAL = """
+[layout]
+name = "demo"
+threshold = 2
+
+[[signature]]
+id = "masthead"
+pattern = '^DEMO NEWS$'
+weight = 1
+
+[[signature]]
+id = "footer"
+pattern = '^© Demo'
+weight = 1
+
+[article]
+start = '^DEMO NEWS$'
+start_offset = 1
+end = ['^© Demo']
+
+[[header]]
+role = "title"
+"""
+
+DEMO_PAGE = ("DEMO NEWS\n\nA headline for the demo\n\nFirst paragraph of the article, long "
+             "enough to be prose.\n\nSecond paragraph.\n\n© Demo 2024\n")
+
+
+def test_builtin_layouts_load():
+    assert [lay.name for lay in builtin_layouts()] == ["full-nav", "print"]
+
+
+def test_a_user_layout_detects_and_strips_a_new_site(tmp_path):
+    (tmp_path / "demo.toml").write_text(MINIMAL, encoding="utf-8")
+    layouts = load_layouts([tmp_path])
+    doc = kt_clean.strip(kt_clean.from_text(DEMO_PAGE), layouts)
+    assert doc.layout == "demo" and doc.evidence == ("masthead", "footer")
+    art = kt_clean.article(doc, layouts)
+    assert art.title == "A headline for the demo"
+    assert art.body.startswith("First paragraph") and "© Demo" not in art.body
+    # the built-in layouts still apply alongside it
+    assert kt_clean.detect(kt_clean.read(str(PRINT_SEED))[0], layouts).layout == "print"
+
+
+@pytest.mark.parametrize("change,message", [
+    (("pattern = '^DEMO NEWS$'", "pattern = '^(DEMO'"), "bad regular expression"),
+    (("pattern = '^DEMO NEWS$'", "pattern = '.*'"), "matches the empty line"),
+    (("threshold = 2", "threshold = 5"), "threshold must be"),
+    (("weight = 1\n", "weight = 1\ncolour = 'red'\n"), "unknown key(s) in signature[0]: colour"),
+    (('name = "demo"', 'name = "Demo Site"'), "must be lowercase"),
+    (('role = "title"', 'role = "headline"'), "is not one of"),
+    (("[article]", "[articles]"), "needs 'article'"),
+    (("threshold = 2", "threshold = 2\nrequire_any = ['nope']"), "require_any names no signature"),
+    (("[[header]]", "[[rule]]\nid = 'x'\npattern = 'x'\n\n[[header]]"), "needs exactly one of"),
+    (("[layout]", "[layout"), "not valid TOML"),
+])
+def test_malformed_rule_files_fail_loudly_with_the_file_name(change, message):
+    text = MINIMAL.replace(*change)
+    assert text != MINIMAL
+    with pytest.raises(LayoutError) as exc:
+        parse_layout(text, "my.toml")
+    assert str(exc.value).startswith("my.toml: ") and message in str(exc.value)
+
+
+def test_user_layout_with_a_builtin_name_replaces_it(tmp_path):
+    (tmp_path / "print.toml").write_text(MINIMAL.replace('name = "demo"', 'name = "print"'),
+                                         encoding="utf-8")
+    layouts = load_layouts([tmp_path / "print.toml"])
+    assert [lay.name for lay in layouts].count("print") == 1
+    assert kt_clean.detect(kt_clean.read(str(PRINT_SEED))[0], layouts).layout == "unknown"
+
+
+def test_empty_layout_folder_is_an_error(tmp_path):
+    with pytest.raises(LayoutError, match="no \\*.toml"):
+        load_layouts([tmp_path])
+
+
+def test_rules_that_do_not_fit_fall_back_to_the_generic_cleaner():
+    # The print signatures match, but the page has no font-size anchor for the article.
+    text = PRINT_SEED.read_text(encoding="utf-8").replace("ⓕ font-size", "font size")
+    doc = kt_clean.strip(kt_clean.from_text(text))
+    assert doc.layout == "print" and "rules-did-not-fit" in doc.evidence
+    assert all(lab.rule.startswith("generic:") for lab in doc.labels)
+    assert kt_clean.article(doc).body
