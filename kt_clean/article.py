@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from .layouts import Layout, builtin_layouts, layout_named
-from .model import UNKNOWN, Article, Block, Document, Removed
+from .model import UNKNOWN, Article, Block, Document
 
 _BULLET = re.compile(r"^\s*(?:[•◦▪■□‣*·])\s*")
 _BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
@@ -75,10 +75,8 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
 
     blocks: list[Block] = []
     captions: list[str] = []
-    removed: list[Removed] = []
-    for number, (text, label) in enumerate(zip(doc.lines, doc.labels), 1):
+    for text, label in zip(doc.lines, doc.labels):
         if not label.kept:
-            removed.append(Removed(number, text, label.tag, label.rule))
             continue
         role = label.tag
         if role == "caption":
@@ -107,6 +105,6 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
         updated=iso_datetime(_first(fields, "updated"), timezone) or meta.get("updated"),
         captions=tuple(captions),
         blocks=tuple(blocks),
-        removed=tuple(removed),
+        document=doc,
         site_name=meta.get("site_name") or (layout.site if layout else None) or None,
     )

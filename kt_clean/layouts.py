@@ -152,11 +152,67 @@ class _Table:
             raise LayoutError(f"{self.path}: unknown key(s) in {self.where}: {', '.join(extra)}")
 
 
+#: For each compiled rule pattern, strings of which one must occur for it to match.
+_REQUIRED: dict[re.Pattern[str], tuple[str, ...]] = {}
+
+#: Prefilter strings shorter than this are not worth checking.
+MIN_LITERAL = 3
+
+
+def required_literals(pattern: str) -> tuple[str, ...]:
+    """Strings of which at least one occurs in any text the pattern matches (or ``()``).
+
+    Why: a page is scanned once per pattern; ``"share button" in text`` is many times
+    faster than running the regex over a page that cannot match, and most patterns of a
+    layout do not match most pages. Taken from the parsed pattern: the longest run of
+    literal characters at the top level, or a top-level group of literal alternatives.
+    """
+    from re import _constants as c
+    from re import _parser as sre_parse
+
+    try:
+        parsed = sre_parse.parse(pattern, re.MULTILINE)
+        if parsed.state.flags & re.IGNORECASE:
+            return ()
+    except Exception:  # an internal-API change must only cost speed, never correctness
+        return ()
+
+    def literal(sub: object) -> str | None:
+        chars = []
+        for op, av in sub:  # type: ignore[attr-defined]
+            if op is not c.LITERAL:
+                return None
+            chars.append(chr(av))
+        return "".join(chars)
+
+    candidates: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for op, av in list(parsed) + [(None, None)]:
+        if op is c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            candidates.append(("".join(run),))
+            run = []
+        branch = None
+        if op is c.SUBPATTERN and len(av[3]) == 1 and av[3][0][0] is c.BRANCH:
+            branch = av[3][0][1][1]
+        elif op is c.BRANCH:
+            branch = av[1]
+        if branch:
+            alts = [literal(alt) for alt in branch]
+            if all(alts):
+                candidates.append(tuple(alts))  # type: ignore[arg-type]
+    candidates = [cand for cand in candidates if min(map(len, cand)) >= MIN_LITERAL]
+    return max(candidates, key=lambda cand: min(map(len, cand)), default=())
+
+
 def _compile(pattern: str, where: str, path: str, allow_empty: bool = False) -> re.Pattern[str]:
     try:
         regex = re.compile(pattern, re.MULTILINE)
     except re.error as exc:
         raise LayoutError(f"{path}: {where}: bad regular expression: {exc}") from None
+    _REQUIRED[regex] = required_literals(pattern)
     # Why: an empty match would make a signature match every page or a rule every line.
     if not allow_empty and regex.fullmatch(""):
         raise LayoutError(f"{path}: {where}: pattern {pattern!r} matches the empty line")
@@ -347,7 +403,11 @@ class PageIndex:
         last = len(self.lines) if last is None else min(last, len(self.lines))
         if first >= last:
             return
-        text, pos, end = self.text, self.starts[first], self.end_of_line(last - 1)
+        text = self.text
+        required = _REQUIRED.get(regex)
+        if required and not any(lit in text for lit in required):
+            return
+        pos, end = self.starts[first], self.end_of_line(last - 1)
         search = regex.search
         while pos <= end:
             m = search(text, pos, end)
@@ -370,6 +430,14 @@ class PageIndex:
             if n >= sig.min_count:
                 break
         return n
+
+
+def page_index(doc: Document) -> PageIndex:
+    """The document's line index, built once and shared by its later copies."""
+    index = doc.__dict__.get("_page_index")
+    if index is None:
+        index = doc.__dict__["_page_index"] = PageIndex(doc.lines)
+    return index
 
 
 @dataclass(frozen=True)
@@ -402,7 +470,7 @@ def detect(doc: Document, layouts: Sequence[Layout] | None = None) -> Document:
     its rejections matched. Otherwise the layout is ``unknown``.
     """
     layouts = builtin_layouts() if layouts is None else layouts
-    index = PageIndex(doc.lines)
+    index = page_index(doc)
     best: Detection | None = None
     for layout in layouts:
         found = score_layout(layout, index)

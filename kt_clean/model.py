@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -61,6 +62,10 @@ def split_lines(text: str) -> tuple[str, ...]:
     return tuple(lines)
 
 
+#: Values derived from a document's text and cached on it (see ``Document.replace``).
+_DERIVED = ("lines", "_page_index")
+
+
 def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(mapping or {}))
 
@@ -86,10 +91,8 @@ class Document:
     labels: tuple[Label, ...] | None = None
     fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     meta: Mapping[str, Any] = field(default_factory=dict)
-    lines: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "lines", split_lines(self.text))
         object.__setattr__(self, "fields", _frozen(self.fields))
         object.__setattr__(self, "meta", _frozen(self.meta))
         object.__setattr__(self, "evidence", tuple(self.evidence))
@@ -101,6 +104,11 @@ class Document:
                 )
             object.__setattr__(self, "labels", labels)
 
+    @cached_property
+    def lines(self) -> tuple[str, ...]:
+        """The page's lines (derived from ``text``, computed once)."""
+        return split_lines(self.text)
+
     @property
     def detected(self) -> bool:
         return self.layout is not None
@@ -111,7 +119,12 @@ class Document:
 
     def replace(self, **changes: Any) -> Document:
         """A copy with ``changes`` applied (the document itself never changes)."""
-        return dataclasses.replace(self, **changes)
+        new = dataclasses.replace(self, **changes)
+        if "text" not in changes:  # the same page: share what was derived from its text
+            for key in _DERIVED:
+                if key in self.__dict__:
+                    new.__dict__.setdefault(key, self.__dict__[key])
+        return new
 
     def kept_lines(self) -> list[tuple[int, str, Label]]:
         """(index, text, label) of the kept lines, in order."""
@@ -210,8 +223,18 @@ class Article:
     updated: str | None = None
     captions: tuple[str, ...] = ()
     blocks: tuple[Block, ...] = ()
-    removed: tuple[Removed, ...] = ()
     site_name: str | None = None
+    document: Document | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def removed(self) -> tuple[Removed, ...]:
+        """Every removed line of the page, in order (from the labelled ``document``)."""
+        doc = self.document
+        if doc is None or doc.labels is None:
+            return ()
+        return tuple(Removed(i, text, lab.tag, lab.rule)
+                     for i, (text, lab) in enumerate(zip(doc.lines, doc.labels), 1)
+                     if not lab.kept)
 
     @property
     def body(self) -> str:

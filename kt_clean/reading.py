@@ -57,7 +57,8 @@ _SUPERSETS = {
     "shift_jis": "cp932",
 }
 
-_ALLOWED_CONTROLS = frozenset("\t\n\r\f\v\x1b")
+# Control characters other than tab, newlines, form feed, vertical tab and escape.
+_CONTROLS = re.compile("[\x01-\x08\x0e-\x1a\x1c-\x1f\x7f]")
 
 
 def normalise_encoding(name: str) -> str:
@@ -146,7 +147,7 @@ def _check_text(text: str, source: str) -> None:
     sample = text[:8192]
     if "\x00" in text:
         raise InputError(source, "binary data (contains NUL characters)")
-    controls = sum(1 for ch in sample if ch < " " and ch not in _ALLOWED_CONTROLS)
+    controls = len(_CONTROLS.findall(sample))
     if controls > MAX_CONTROL_SHARE * len(sample):
         raise InputError(source, f"binary data ({controls} control characters in the first "
                                  f"{len(sample)})")

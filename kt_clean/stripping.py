@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 
 from . import generic
-from .layouts import Layout, PageIndex, Slot, builtin_layouts, detect, layout_named
+from .layouts import Layout, PageIndex, Slot, builtin_layouts, detect, layout_named, page_index
 from .model import UNKNOWN, Document, Label
 
 #: A subheading is a standalone line of at most this many characters ...
@@ -38,7 +38,7 @@ def strip(doc: Document, layouts: Sequence[Layout] | None = None) -> Document:
         doc = detect(doc, layouts)
     layout = layout_named(doc.layout, layouts) if doc.layout != UNKNOWN else None
     if layout is not None:
-        applied = apply_layout(layout, doc.lines)
+        applied = apply_layout(layout, doc.lines, page_index(doc))
         if applied is not None:
             labels, fields = applied
             return doc.replace(labels=tuple(labels),
@@ -58,13 +58,13 @@ def _capture(fields: Fields, m: re.Match[str], skip: str | None = None) -> None:
             fields.setdefault(name, []).append(value.strip())
 
 
-def apply_layout(layout: Layout, lines: Sequence[str]
+def apply_layout(layout: Layout, lines: Sequence[str], index: PageIndex | None = None
                  ) -> tuple[list[Label], Fields] | None:
     """Labels and captured fields, or ``None`` when the page does not fit the rules
     (no article anchor, or a required header slot missing)."""
     name = layout.name
     n = len(lines)
-    index = PageIndex(lines)
+    index = index if index is not None else PageIndex(lines)
     labels: list[Label | None] = [None] * n
     fields: Fields = {}
 

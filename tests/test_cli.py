@@ -8,9 +8,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from conftest import FULLNAV_SEED, PAGES, PRINT_SEED, SEED_FILES
 from kt_clean import __version__
 from kt_clean.cli import app
-from conftest import FULLNAV_SEED, PAGES, PRINT_SEED, SEED_FILES
 
 runner = CliRunner()
 

@@ -3,9 +3,9 @@
 import pytest
 
 import kt_clean
+from conftest import PRINT_SEED
 from kt_clean.errors import LayoutError
 from kt_clean.layouts import builtin_layouts, load_layouts, parse_layout
-from conftest import PRINT_SEED
 
 MINIMAL = """
 [layout]

@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kt_clean
-from kt_clean.model import Document, split_lines
 from conftest import PAGES, SEED_FILES
+from kt_clean.model import Document, split_lines
 
 SEED_LINES = sorted({line for p in [*SEED_FILES, *PAGES.glob("*.txt")]
                      for line in p.read_text(encoding="utf-8").split("\n")})
@@ -20,7 +20,7 @@ page = st.builds(lambda ls, end: "\n".join(ls) + end,
 # Whole seed pages with lines dropped, duplicated or shuffled locally.
 mutated_seed = st.builds(
     lambda lines, drops, dups: "\n".join(
-        x for i, l in enumerate(lines) if i not in drops for x in ([l, l] if i in dups else [l])),
+        x for i, ln in enumerate(lines) if i not in drops for x in ([ln, ln] if i in dups else [ln])),
     st.sampled_from([p.read_text(encoding="utf-8").split("\n") for p in SEED_FILES]),
     st.sets(st.integers(0, 230), max_size=20),
     st.sets(st.integers(0, 230), max_size=5),
@@ -64,5 +64,5 @@ def test_ndjson_record_round_trip(text, stripped):
 def test_emit_never_crashes_and_a_visible_article_is_never_empty(text):
     art = kt_clean.article(kt_clean.from_text(text))
     json.loads(kt_clean.render(art, "json"))
-    if any(len(l.split()) >= 12 and l.strip().endswith(".") for l in text.split("\n")):
+    if any(len(ln.split()) >= 12 and ln.strip().endswith(".") for ln in text.split("\n")):
         assert art.body.strip()

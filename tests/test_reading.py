@@ -6,9 +6,9 @@ import json
 import pytest
 
 import kt_clean
+from conftest import PRINT_SEED
 from kt_clean.errors import InputError
 from kt_clean.reading import decode, iter_stdin, load_bytes, read_path
-from conftest import PRINT_SEED
 
 KOREAN = "서울시는 목요일 초미세먼지 농도가 관측 이래 최고치를 기록했다고 밝혔다. " * 20
 

@@ -1,0 +1,33 @@
+"""Shared by the benchmarks: write a figures section into a docs/ page between markers."""
+
+from __future__ import annotations
+
+import platform
+import re
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def machine() -> str:
+    import os
+
+    return (f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.machine()}, measured {date.today().isoformat()}")
+
+
+def update_section(doc: str, name: str, body: str, title: str = "") -> Path:
+    """Replace (or append) the block between <!-- bench:NAME --> markers in docs/DOC."""
+    path = ROOT / "docs" / doc
+    text = path.read_text(encoding="utf-8") if path.exists() else f"# {title or doc}\n"
+    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    block = f"{start}\n{body.rstrip()}\n{end}"
+    if start in text:
+        text = re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: block, text,
+                      flags=re.DOTALL)
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
+    return path

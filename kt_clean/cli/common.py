@@ -1,0 +1,146 @@
+"""What every command shares: the app, option types, reading inputs, reporting failures."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from .. import __version__
+from ..errors import InputError, KtCleanError
+from ..layouts import Layout, load_layouts
+from ..model import Document
+from ..reading import MAX_BYTES_DEFAULT, iter_stdin, read_path
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+
+app = typer.Typer(
+    name="kt-clean",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+    add_completion=False,
+    help="Turn scraped news pages (text dumps) into clean articles, and show what was removed "
+    "and why.\n\nExit codes: 0 every input was fine, 1 some input failed, 2 usage error.",
+)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class InputFormat(str, Enum):
+    auto = "auto"
+    text = "text"
+    html = "html"
+    ndjson = "ndjson"
+
+
+Pages = Annotated[list[str], typer.Argument(
+    help="Page files (text dumps, HTML, or NDJSON records of an earlier stage); '-' is stdin.",
+    show_default=False)]
+EncodingOpt = Annotated[str | None, typer.Option(
+    "--encoding", help="Decode every input with this encoding instead of guessing.")]
+InputFormatOpt = Annotated[InputFormat, typer.Option(
+    "--input-format", help="What the inputs are; 'auto' tells them apart.", case_sensitive=False)]
+LayoutsOpt = Annotated[list[str] | None, typer.Option(
+    "--layouts", help="Extra layout rule file, or folder of *.toml files (repeatable).")]
+MaxBytesOpt = Annotated[int, typer.Option(
+    "--max-bytes", help="Refuse inputs larger than this many bytes.", min=1)]
+FormatOpt = Annotated[Format, typer.Option(
+    "--format", "-f", help="Output format.", case_sensitive=False)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
+MarkdownOpt = Annotated[bool, typer.Option("--markdown", help="Shorthand for --format markdown.")]
+ExplainOpt = Annotated[bool, typer.Option(
+    "--explain", help="JSON: add 'removed', every removed line with its reason and rule.")]
+
+
+class Run:
+    """Inputs in, one outcome per input; counts failures for the exit code."""
+
+    def __init__(self, encoding: str | None, input_format: InputFormat,
+                 layouts: list[str] | None, max_bytes: int = MAX_BYTES_DEFAULT) -> None:
+        self.encoding = encoding
+        self.input_format = input_format.value
+        self.max_bytes = max_bytes
+        self.failed = 0
+        try:
+            self.layouts: tuple[Layout, ...] = load_layouts(layouts or ())
+        except KtCleanError as exc:
+            usage_error(str(exc))
+
+    def documents(self, pages: list[str]) -> Iterator[Document]:
+        for page in pages:
+            try:
+                if page == "-":
+                    yield from iter_stdin(encoding=self.encoding,
+                                          input_format=self.input_format,
+                                          max_bytes=self.max_bytes)
+                else:
+                    yield from read_path(page, encoding=self.encoding,
+                                         input_format=self.input_format,
+                                         max_bytes=self.max_bytes)
+            except InputError as exc:
+                self.fail(str(exc))
+
+    def each(self, pages: list[str], work: Callable[[Document], str]) -> None:
+        """Run ``work`` on every document and write what it returns to stdout."""
+        out = sys.stdout
+        for doc in self.documents(pages):
+            try:
+                text = work(doc)
+            except KtCleanError as exc:
+                self.fail(f"{doc.source}: {exc}")
+                continue
+            except Exception as exc:  # a bug must not hide the other inputs' results
+                self.fail(f"{doc.source}: internal error: {type(exc).__name__}: {exc}")
+                continue
+            out.write(text)
+            out.flush()
+
+    def fail(self, message: str) -> None:
+        self.failed += 1
+        sys.stderr.write(f"kt-clean: error: {message}\n")
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        raise typer.Exit(EXIT_INPUT if self.failed else EXIT_OK)
+
+
+def usage_error(message: str) -> None:
+    sys.stderr.write(f"kt-clean: error: {message}\n")
+    raise typer.Exit(EXIT_USAGE)
+
+
+def pick_format(fmt: Format, as_json: bool, as_markdown: bool) -> str:
+    if as_json and as_markdown:
+        usage_error("--json and --markdown cannot be used together")
+    return "json" if as_json else "markdown" if as_markdown else fmt.value
+
+
+def record_line(doc: Document) -> str:
+    """The document's stage record as one NDJSON line."""
+    return json.dumps(doc.to_record(), ensure_ascii=False) + "\n"
+
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"kt-clean {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    pass
+
+
