@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-from . import pages  # noqa: F401  (registers the commands)
+from . import learn, pages  # noqa: F401  (registers the commands)
 from .common import EXIT_INPUT, app
 
 __all__ = ["app", "main"]

@@ -1,0 +1,83 @@
+"""The learn command: write a layout rule file from many pages of one site."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import InputError
+from ..learn import MIN_SHARE_DEFAULT, LearnError, learn
+from ..reading import read_path
+from .common import EXIT_INPUT, EXIT_OK, EncodingOpt, app, usage_error
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@app.command("learn", epilog="Example: kt-clean learn saved/mysite/ -o mysite.toml && "
+                    "kt-clean extract --layouts mysite.toml saved/mysite/page1.txt --json")
+def learn_command(
+    folder: Annotated[Path, typer.Argument(
+        help="Folder of saved pages (text dumps) of one site and one page design.",
+        show_default=False)],
+    output: Annotated[str, typer.Option(
+        "--output", "-o", help="Where to write the rule file ('-' for stdout).")] = "-",
+    name: Annotated[Optional[str], typer.Option(
+        "--name", help="Layout name (default: the output file's name).")] = None,
+    glob: Annotated[str, typer.Option("--glob", help="Which files of the folder to read.")] = "*",
+    recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Read sub-folders too.")] = False,
+    min_share: Annotated[float, typer.Option(
+        "--min-share", min=0.05, max=1.0,
+        help="A line on at least this share of the pages is site chrome.")] = MIN_SHARE_DEFAULT,
+    site: Annotated[str, typer.Option("--site", help="The site's name, for site_name.")] = "",
+    timezone: Annotated[Optional[str], typer.Option(
+        "--timezone", help="Offset for the site's dates, e.g. +09:00.")] = None,
+    encoding: EncodingOpt = None,
+) -> None:
+    """Learn a layout rule file from many pages of one site (recurring lines are chrome).
+
+    Writes the same TOML format as the built-in layouts; use it with --layouts.
+    """
+    if not folder.is_dir():
+        usage_error(f"{folder}: not a folder")
+    if name is None:
+        stem = Path(output).stem if output != "-" else folder.resolve().name
+        name = re.sub(r"[^a-z0-9._-]+", "-", stem.lower()).strip("-._") or "learned"
+    files = sorted(p for p in (folder.rglob(glob) if recursive else folder.glob(glob))
+                   if p.is_file() and not p.name.startswith("."))
+    pages, failed = [], 0
+    for path in files:
+        try:
+            pages.extend(doc.text for doc in read_path(path, encoding=encoding))
+        except InputError as exc:
+            failed += 1
+            sys.stderr.write(f"kt-clean: error: {exc}\n")
+    try:
+        learned = learn(pages, name, site=site, min_share=min_share, timezone=timezone)
+    except LearnError as exc:
+        sys.stderr.write(f"kt-clean: error: {folder}: {exc}\n")
+        raise typer.Exit(EXIT_INPUT) from None
+    if output == "-":
+        sys.stdout.write(learned.toml)
+    else:
+        _write_atomically(Path(output), learned.toml)
+    chrome = sum(1 for r in learned.recurring if r.pages)
+    sys.stderr.write(
+        f"kt-clean: learned layout '{name}' from {learned.pages} pages: {chrome} recurring "
+        f"lines, article start found on {learned.agreement:.0%} of pages"
+        + (f", written to {output}" if output != "-" else "") + "\n")
+    raise typer.Exit(EXIT_INPUT if failed else EXIT_OK)

@@ -1,0 +1,91 @@
+"""Learning a layout from a site's pages: the learned file strips like the built-in rules."""
+
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+import kt_clean
+from conftest import PAGES, ROOT
+from kt_clean.cli import app
+from kt_clean.layouts import load_layouts, parse_layout
+from kt_clean.learn import LearnError, learn, shape
+
+sys.path.insert(0, str(ROOT / "bench"))
+from kt_corpus import make_pages  # noqa: E402
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module", params=["print", "full-nav"])
+def learned(request):
+    train = make_pages(request.param, 30, seed=11)
+    result = learn(train, f"learned-{request.param}")
+    return request.param, result, parse_layout(result.toml, "learned.toml")
+
+
+def test_learned_rules_keep_and_remove_the_same_lines_as_the_built_in_ones(learned):
+    template, _, layout = learned
+    for page in make_pages(template, 15, seed=12):  # pages it did not learn from
+        ref = kt_clean.strip(kt_clean.from_text(page))
+        got = kt_clean.strip(kt_clean.from_text(page), (layout,))
+        assert got.layout == layout.name and "rules-did-not-fit" not in got.evidence
+        assert [lab.kept for lab in got.labels] == [lab.kept for lab in ref.labels]
+        ref_art, got_art = kt_clean.article(ref), kt_clean.article(got, (layout,))
+        assert (got_art.title, got_art.body) == (ref_art.title, ref_art.body)
+
+
+def test_learned_file_lists_recurring_lines_with_their_frequency(learned):
+    template, result, _ = learned
+    assert "# on 30 of 30 pages" in result.toml or "#    30 of 30 pages" in result.toml
+    assert result.agreement == 1.0
+    share_line = "• Facebook share button" if template == "print" else "• About Korea Times"
+    assert any(r.key == share_line and r.pages == 30 for r in result.recurring)
+
+
+def test_learned_layout_does_not_claim_other_pages(learned):
+    template, _, layout = learned
+    other = "full-nav" if template == "print" else "print"
+    pages = make_pages(other, 5, seed=3) + [p.read_text(encoding="utf-8") for p in PAGES.glob("*.txt")
+                                            if not p.name.startswith(("print", "fullnav"))]
+    for page in pages:
+        assert kt_clean.detect(kt_clean.from_text(page), (layout,)).layout == "unknown"
+
+
+def test_shape_masks_dates_numbers_and_addresses():
+    assert shape("Thu, February 21, 2019 | 07:35") == shape("Mon, March 4, 2020 | 11:02")
+    assert shape("mhlee@koreatimes.co.kr More articles by this reporter") == shape(
+        "bkim@koreatimes.co.kr More articles by this reporter")
+    assert shape("Politics") is None
+
+
+def test_too_few_or_unrelated_pages_are_refused():
+    with pytest.raises(LearnError, match="at least 5 pages"):
+        learn(make_pages("print", 3), "x")
+    with pytest.raises(LearnError):
+        learn([f"Page {i} has its own words entirely, nothing shared {i * 7}." for i in range(6)], "x")
+    with pytest.raises(LearnError, match="must be lowercase"):
+        learn(make_pages("print", 6), "My Site")
+
+
+def test_learn_command_writes_a_file_that_detect_and_extract_use(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    for i, page in enumerate(make_pages("full-nav", 12, seed=4)):
+        (site / f"p{i:02d}.txt").write_text(page, encoding="utf-8")
+    (site / "empty.txt").write_bytes(b"")
+    out = tmp_path / "mysite.toml"
+    result = runner.invoke(app, ["learn", str(site), "-o", str(out)])
+    assert result.exit_code == 1  # one page failed, and said so
+    assert "empty.txt: empty file" in result.stderr and "learned layout 'mysite'" in result.stderr
+    assert out.exists() and not list(tmp_path.glob(".mysite*"))
+    [layout] = [x for x in load_layouts([out]) if x.name == "mysite"]
+    page = site / "p00.txt"
+    detect = runner.invoke(app, ["detect", str(page), "--layouts", str(out)])
+    assert detect.exit_code == 0
+
+
+def test_learn_command_on_a_folder_without_a_common_layout_fails_cleanly(tmp_path):
+    result = runner.invoke(app, ["learn", str(PAGES), "-o", str(tmp_path / "x.toml")])
+    assert result.exit_code == 1 and result.stderr.startswith("kt-clean: error: ")
+    assert not (tmp_path / "x.toml").exists()
