@@ -17,12 +17,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import SHARED_DATA, update_section  # noqa: E402
-from kt_corpus import make_pages  # noqa: E402
+from _report import SHARED_DATA, update_section
+from kt_corpus import make_pages
 
-import kt_clean  # noqa: E402
-from kt_clean.layouts import parse_layout  # noqa: E402
-from kt_clean.learn import learn  # noqa: E402
+import kt_clean
+from kt_clean.layouts import parse_layout
+from kt_clean.learn import learn
 
 
 def evaluate(template: str, n_train: int, n_test: int) -> dict:
@@ -30,7 +30,7 @@ def evaluate(template: str, n_train: int, n_test: int) -> dict:
     result = learn(make_pages(template, n_train, seed=1), f"learned-{template}")
     learn_s = time.perf_counter() - t0
     layout = parse_layout(result.toml, "learned.toml")
-    lines = same_keep = same_tag = tp = fp = fn = 0
+    lines = same_keep = tp = fp = fn = 0
     titles = bodies = detected = 0
     test = make_pages(template, n_test, seed=2)
     for page in test:

@@ -12,6 +12,10 @@ _BULLET = re.compile(r"^\s*(?:[•◦▪■□‣*·])\s*")
 _BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b)\s*")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Block kinds of the article from the labels' roles and from the HTML extractor's blocks.
+_KINDS = {"body": "paragraph", "subheading": "subheading", "item": "item",
+          "p": "paragraph", "h": "subheading", "li": "item", "pre": "paragraph",
+          "quote": "paragraph", "tr": "paragraph"}
 _ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})(?:[\sT\u00a0]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
     r"\s*(Z|[+-]\d\d:?\d\d)?")
@@ -71,7 +75,8 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
         layout = layout_named(doc.layout, builtin_layouts() if layouts is None else layouts)
     timezone = layout.timezone if layout else None
     fields = {k: list(v) for k, v in doc.fields.items()}
-    meta = doc.meta
+    # Metadata an HTML extractor found (pages of unknown layout that came in as HTML).
+    info = doc.meta.get("extracted") or {}
 
     blocks: list[Block] = []
     captions: list[str] = []
@@ -81,30 +86,33 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
         role = label.tag
         if role == "caption":
             captions.append(text.strip())
-        elif role in ("body", "subheading", "item"):
+        elif role in ("body", "subheading", "item") and not info:
             line = clean_line(text)
             if line:
-                kind = {"body": "paragraph"}.get(role, role)
-                blocks.append(Block(kind, line))
+                blocks.append(Block(_KINDS.get(role, role), line))
+    if info:
+        blocks = [Block(_KINDS.get(kind, "paragraph"), text.strip())
+                  for kind, text in info.get("blocks") or () if text.strip()]
 
     byline = _first(fields, "byline")
-    emails = _dedupe(fields.get("email", []) + _EMAIL.findall(" ".join(fields.get("contact", []))))
-    authors = authors_from_byline(byline) or tuple(meta.get("authors") or ())
-    captions = _dedupe(captions + list(meta.get("captions") or ()))
+    emails = _dedupe(fields.get("email", []))
+    # An HTML page's metadata names its authors more reliably than its byline's text.
+    authors = tuple(info.get("authors") or ()) or authors_from_byline(byline)
+    captions = _dedupe(captions + list(info.get("captions") or ()))
     return Article(
         source=doc.source,
         layout=doc.layout or UNKNOWN,
         encoding=doc.encoding,
-        title=_first(fields, "title") or meta.get("title"),
-        subtitle=_first(fields, "subtitle") or meta.get("subtitle"),
+        title=_first(fields, "title") or info.get("title"),
+        subtitle=_first(fields, "subtitle") or info.get("subtitle"),
         byline=byline,
         authors=tuple(authors),
         emails=tuple(emails),
-        section=_first(fields, "section") or meta.get("section"),
-        published=iso_datetime(_first(fields, "published"), timezone) or meta.get("published"),
-        updated=iso_datetime(_first(fields, "updated"), timezone) or meta.get("updated"),
+        section=_first(fields, "section") or info.get("section"),
+        published=iso_datetime(_first(fields, "published"), timezone) or info.get("published"),
+        updated=iso_datetime(_first(fields, "updated"), timezone) or info.get("updated"),
         captions=tuple(captions),
         blocks=tuple(blocks),
         document=doc,
-        site_name=meta.get("site_name") or (layout.site if layout else None) or None,
+        site_name=info.get("site_name") or (layout.site if layout else None) or None,
     )

@@ -20,7 +20,8 @@ RULE = "generic"
 PROSE_MIN_WORDS = 8
 #: ... or at least this many characters.
 PROSE_MIN_CHARS = 80
-#: A short line between two prose lines, within this many lines, is kept (subheading, short paragraph).
+#: A short line with prose within this many lines on both sides is kept (subheading, short
+#: paragraph).
 CONTEXT_WINDOW = 2
 #: When no line is prose, keep lines at least this share of the longest line's length.
 FALLBACK_SHARE = 0.5
@@ -30,7 +31,8 @@ _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’)]\s*$")
 _BYLINE = re.compile(r"^\s*(?:By|by|BY)\s+[A-Z][\w.'-]+(?:[ ,]+(?:and\s+)?[A-Z][\w.'-]+){0,6}\s*$")
 _DATE = re.compile(
-    r"\b(?:\d{4}-\d{2}-\d{2}|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2},? \d{4})\b")
+    r"\b(?:\d{4}-\d{2}-\d{2}"
+    r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2},? \d{4})\b")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 

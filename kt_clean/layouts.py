@@ -187,7 +187,7 @@ def required_literals(pattern: str) -> tuple[str, ...]:
 
     candidates: list[tuple[str, ...]] = []
     run: list[str] = []
-    for op, av in list(parsed) + [(None, None)]:
+    for op, av in [*list(parsed), (None, None)]:
         if op is c.LITERAL:
             run.append(chr(av))
             continue
@@ -458,8 +458,10 @@ def score_layout(layout: Layout, index: PageIndex) -> Detection | None:
     if layout.require_any and not ids.intersection(layout.require_any):
         return None
     score = sum(s.weight for s in matched)
-    return Detection(layout.name, round(score / layout.max_score, 3), tuple(s.id for s in matched)) \
-        if score >= layout.threshold else None
+    if score < layout.threshold:
+        return None
+    return Detection(layout.name, round(score / layout.max_score, 3),
+                     tuple(s.id for s in matched))
 
 
 def detect(doc: Document, layouts: Sequence[Layout] | None = None) -> Document:

@@ -367,7 +367,8 @@ def learn(pages: Sequence[str], name: str, *, site: str = "", min_share: float =
     if True:  # a closing "Name email" line is the reporter, on any news site
         lines += ["", "[[rule]]", "id = 'contact'",
                   "# a reporter's name and address closing the article",
-                  r"pattern = '^\s*(?P<contact_name>[^@\n]{2,60}?)[ ,]+(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)\s*$'",
+                  r"pattern = '^\s*(?P<contact_name>[^@\n]{2,60}?)[ ,]+"
+                  r"(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)\s*$'",
                   'role = "contact"', 'where = "article"']
     toml = "\n".join(lines) + "\n"
     parse_layout(toml, f"{name}.toml")  # what we write must load

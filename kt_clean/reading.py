@@ -157,23 +157,13 @@ def _looks_like_record(line: str) -> bool:
     return line.startswith("{") and f'"kt_clean": {RECORD_VERSION}' in line[:64]
 
 
-_HTML_START = re.compile(r"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title)[\s>/]",
-                         re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?>")
-
-
-def looks_like_html(head: str) -> bool:
-    """True when the start of a page is markup rather than a text dump."""
-    if _HTML_START.match(head):
-        return True
-    return head.lstrip().startswith("<") and len(_TAG.findall(head[:2048])) >= 5
-
-
 def sniff(text: str) -> str:
     """``"ndjson"`` for kt-clean records, ``"html"`` for markup, else ``"text"``."""
     head = text.lstrip()[:2048]
     if _looks_like_record(head):
         return "ndjson"
+    from .html import looks_like_html  # the package imports nothing heavy until used
+
     return "html" if looks_like_html(head) else "text"
 
 
@@ -213,6 +203,8 @@ def load_bytes(
         return [_html_document(data, source, encoding)]
     if input_format == "auto" and data.lstrip()[:1] == b"<":
         # Markup declares its own charset: let the HTML reader decide the encoding.
+        from .html import looks_like_html
+
         if looks_like_html(data[:4096].decode("latin-1")):
             return [_html_document(data, source, encoding)]
     text, used = decode(data, source, encoding)

@@ -43,13 +43,24 @@ def strip(doc: Document, layouts: Sequence[Layout] | None = None) -> Document:
             labels, fields = applied
             return doc.replace(labels=tuple(labels),
                                fields={k: tuple(v) for k, v in fields.items()})
-        doc = doc.replace(evidence=doc.evidence + ("rules-did-not-fit",))
+        doc = doc.replace(evidence=(*doc.evidence, "rules-did-not-fit"))
     if doc.input_format == "html":
         from .htmlpage import strip_html
 
         return strip_html(doc)
     labels, fields = generic.clean(doc.lines)
     return doc.replace(labels=tuple(labels), fields={k: tuple(v) for k, v in fields.items()})
+
+
+def _step(lines: Sequence[str], index: int, offset: int) -> int:
+    """The line ``offset`` non-blank lines away from ``index`` (blank lines do not count:
+    an HTML rendering puts blank lines around headings where a text dump has none)."""
+    step = 1 if offset > 0 else -1
+    for _ in range(abs(offset)):
+        index += step
+        while 0 <= index < len(lines) and not lines[index].strip():
+            index += step
+    return min(max(index, 0), len(lines))
 
 
 def _capture(fields: Fields, m: re.Match[str], skip: str | None = None) -> None:
@@ -72,7 +83,7 @@ def apply_layout(layout: Layout, lines: Sequence[str], index: PageIndex | None =
     anchor = next(iter(index.matches(layout.start)), None)
     if anchor is None:
         return None
-    start = max(0, anchor[0] + layout.start_offset)
+    start = _step(lines, anchor[0], layout.start_offset)
     while start < n and layout.start_skip is not None and layout.start_skip.search(lines[start]):
         start += 1
     end = n

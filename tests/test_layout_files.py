@@ -80,7 +80,7 @@ def test_user_layout_with_a_builtin_name_replaces_it(tmp_path):
 
 
 def test_empty_layout_folder_is_an_error(tmp_path):
-    with pytest.raises(LayoutError, match="no \\*.toml"):
+    with pytest.raises(LayoutError, match=r"no \*\.toml"):
         load_layouts([tmp_path])
 
 

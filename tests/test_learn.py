@@ -12,7 +12,7 @@ from kt_clean.layouts import load_layouts, parse_layout
 from kt_clean.learn import LearnError, learn, shape
 
 sys.path.insert(0, str(ROOT / "bench"))
-from kt_corpus import make_pages  # noqa: E402
+from kt_corpus import make_pages
 
 runner = CliRunner()
 
@@ -79,7 +79,7 @@ def test_learn_command_writes_a_file_that_detect_and_extract_use(tmp_path):
     assert result.exit_code == 1  # one page failed, and said so
     assert "empty.txt: empty file" in result.stderr and "learned layout 'mysite'" in result.stderr
     assert out.exists() and not list(tmp_path.glob(".mysite*"))
-    [layout] = [x for x in load_layouts([out]) if x.name == "mysite"]
+    [_layout] = [x for x in load_layouts([out]) if x.name == "mysite"]
     page = site / "p00.txt"
     detect = runner.invoke(app, ["detect", str(page), "--layouts", str(out)])
     assert detect.exit_code == 0

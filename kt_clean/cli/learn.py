@@ -7,7 +7,7 @@ import re
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -36,15 +36,16 @@ def learn_command(
         show_default=False)],
     output: Annotated[str, typer.Option(
         "--output", "-o", help="Where to write the rule file ('-' for stdout).")] = "-",
-    name: Annotated[Optional[str], typer.Option(
+    name: Annotated[str | None, typer.Option(
         "--name", help="Layout name (default: the output file's name).")] = None,
     glob: Annotated[str, typer.Option("--glob", help="Which files of the folder to read.")] = "*",
-    recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Read sub-folders too.")] = False,
+    recursive: Annotated[bool, typer.Option(
+        "--recursive", "-r", help="Read sub-folders too.")] = False,
     min_share: Annotated[float, typer.Option(
         "--min-share", min=0.05, max=1.0,
         help="A line on at least this share of the pages is site chrome.")] = MIN_SHARE_DEFAULT,
     site: Annotated[str, typer.Option("--site", help="The site's name, for site_name.")] = "",
-    timezone: Annotated[Optional[str], typer.Option(
+    timezone: Annotated[str | None, typer.Option(
         "--timezone", help="Offset for the site's dates, e.g. +09:00.")] = None,
     encoding: EncodingOpt = None,
 ) -> None:

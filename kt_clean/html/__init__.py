@@ -1,0 +1,103 @@
+"""HTML input layer of kt-clean.
+
+Public API (all lazy: importing this package does not import lxml, trafilatura,
+readability or chardet, so text-dump users keep a fast start-up):
+
+    looks_like_html(text)            -> bool
+    decode_html(data, forced=None)   -> (text, encoding_name)
+    render_html(html)                -> str   (w3m -dump style text rendering)
+    extract_html(html, url=None)     -> HtmlArticle
+    align_blocks(rendered_lines, blocks) -> list[bool]
+
+Every function that parses HTML raises :class:`HtmlError` (a ``ValueError``) with a
+one-line message when the input cannot be handled; callers turn it into a per-page
+error. Empty or whitespace-only input raises ``HtmlError("empty HTML document")``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "MAX_HTML_CHARS",
+    "HtmlArticle",
+    "HtmlError",
+    "align_blocks",
+    "article_text",
+    "decode_html",
+    "extract_html",
+    "looks_like_html",
+    "render_html",
+]
+
+#: Inputs longer than this (characters) are truncated before parsing.
+MAX_HTML_CHARS = 5_000_000
+
+
+class HtmlError(ValueError):
+    """One-line, user-facing error for a page that cannot be decoded or parsed."""
+
+
+@dataclass(frozen=True)
+class HtmlArticle:
+    """Result of :func:`extract_html`.
+
+    ``blocks`` is the body in reading order as ``(kind, text)`` pairs; kinds are
+    ``"p"`` paragraph, ``"h"`` heading, ``"li"`` list item, ``"pre"`` preformatted/code,
+    ``"quote"`` block quote, ``"tr"`` table row (cells joined by `` | ``).
+    Dates are ISO 8601 strings as found in the page (offset kept when present).
+    """
+
+    title: str | None = None
+    subtitle: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
+    updated: str | None = None
+    site_name: str | None = None
+    section: str | None = None
+    categories: list[str] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)
+    blocks: list[tuple[str, str]] = field(default_factory=list)
+    method: str = "none"
+
+    @property
+    def text(self) -> str:
+        """Body text, one block a paragraph (blank line between blocks)."""
+        return article_text(self.blocks)
+
+
+def article_text(blocks: list[tuple[str, str]]) -> str:
+    """Join body blocks into plain text (list items prefixed with "• ")."""
+    out = []
+    for kind, text in blocks:
+        out.append("• " + text if kind == "li" else text)
+    return "\n\n".join(out)
+
+
+def looks_like_html(text: str) -> bool:
+    from ._sniff import looks_like_html as _f
+
+    return _f(text)
+
+
+def decode_html(data: bytes, forced: str | None = None) -> tuple[str, str]:
+    from ._decode import decode_html as _f
+
+    return _f(data, forced)
+
+
+def render_html(html: str) -> str:
+    from ._render import render_html as _f
+
+    return _f(html)
+
+
+def extract_html(html: str, url: str | None = None) -> HtmlArticle:
+    from ._extract import extract_html as _f
+
+    return _f(html, url)
+
+
+def align_blocks(rendered_lines: list[str], blocks: list[tuple[str, str]]) -> list[bool]:
+    from ._align import align_blocks as _f
+
+    return _f(rendered_lines, blocks)

@@ -1,0 +1,301 @@
+"""Render an lxml tree as a w3m-style text dump, or as (kind, text) blocks.
+
+The walk uses ``lxml.etree.iterwalk`` (C, iterative), so arbitrarily deep trees never
+recurse in Python.
+"""
+from __future__ import annotations
+
+import re
+
+_WS_RE = re.compile(r"\s+")
+CELL_SEP = "\ufdd0"  # a noncharacter; _parse.prepare removes it from the input
+_CELL_RE = re.compile(r"[\s\ufdd0]*\ufdd0[\s\ufdd0]*")
+_HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+SKIP_TAGS = frozenset(
+    ["script", "style", "noscript", "template", "head", "title", "meta", "link", "svg", "math", "iframe", "object", "embed", "select", "option", "datalist", "input", "textarea", "canvas", "audio", "video", "source", "track", "map", "area", "dialog"]
+)
+# blocks separated from their neighbours by a blank line
+PARA_TAGS = frozenset(["p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "hr", "ul", "ol", "dl", "figure", "address"])
+# blocks that only force a line break
+BREAK_TAGS = frozenset(
+    ["div", "article", "aside", "body", "center", "details", "fieldset", "figcaption", "footer", "form", "header", "hgroup", "legend", "main", "nav", "section", "summary", "dt", "dd", "caption", "tr", "li", "menu", "dir", "html"]
+) | PARA_TAGS
+HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
+BULLETS = ("•", "□", "☆", "○", "■", "★")
+_LAYOUT_XPATH = "boolean(.//p|.//div|.//ul|.//ol|.//table|.//h1|.//h2|.//h3|.//h4|.//blockquote|.//pre)"
+
+
+def is_hidden(el) -> bool:
+    a = el.attrib
+    if not a:
+        return False
+    if "hidden" in a:
+        return True
+    if a.get("aria-hidden", "").strip().lower() == "true":
+        return True
+    style = a.get("style")
+    if style and _HIDDEN_STYLE_RE.search(style):
+        return True
+    if el.tag == "input" or a.get("type", "").lower() == "hidden":
+        return True
+    return False
+
+
+class _Writer:
+    __slots__ = ("buf", "cont", "kind", "kinds", "lines", "pending_blank", "pre", "prefix")
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.kinds: list[str] = []
+        self.buf: list[str] = []
+        self.pending_blank = False
+        self.prefix = ""   # prefix of the next line (list bullet)
+        self.cont = ""     # prefix of continuation lines inside a list item
+        self.kind = "p"
+        self.pre = 0
+
+    def flush(self):
+        if not self.buf:
+            return
+        raw = "".join(self.buf)
+        self.buf = []
+        if self.pre:
+            parts = [ln.rstrip() for ln in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+            while parts and not parts[0].strip():
+                parts.pop(0)
+            while parts and not parts[-1].strip():
+                parts.pop()
+            if not parts:
+                return
+            text_lines = parts
+        else:
+            text = _WS_RE.sub(" ", raw).strip()
+            if CELL_SEP in text:
+                text = _CELL_RE.sub("  ", text).strip(CELL_SEP + " ").strip()
+            if not text:
+                return
+            text_lines = [text]
+        if self.pending_blank and self.lines and self.lines[-1] != "":
+            self.lines.append("")
+            self.kinds.append("")
+        self.pending_blank = False
+        for i, t in enumerate(text_lines):
+            self.lines.append((self.prefix if i == 0 else self.cont) + t)
+            self.kinds.append(self.kind if i == 0 or self.kind != "li" else "li+")
+        self.prefix = self.cont
+
+    def newline(self):
+        self.flush()
+
+    def blank(self):
+        self.flush()
+        self.pending_blank = True
+
+
+def _walk(root) -> _Writer:
+    from lxml import etree
+
+    w = _Writer()
+    lists: list[list] = []  # [tag, counter, width]
+    cell_mode: list[bool] = []  # per open <tr>: True = data row (one line)
+    kinds_stack: list[str] = []
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag
+        if not isinstance(tag, str):
+            if event == "end" and el.tail:
+                w.buf.append(el.tail)
+            continue
+        tag = tag.lower() if tag.isascii() else tag
+        in_row = bool(cell_mode) and cell_mode[-1]
+        if event == "start":
+            if tag in SKIP_TAGS or is_hidden(el):
+                walker.skip_subtree()
+                # the 'end' event still fires for skipped elements in lxml>=4.
+                continue
+            if tag == "br":
+                if in_row:
+                    w.buf.append(" ")
+                else:
+                    w.newline()
+                continue
+            if tag == "img":
+                alt = el.get("alt")
+                if alt and alt.strip():
+                    w.buf.append(" " + alt.strip() + " ")
+                continue
+            if tag in ("td", "th"):
+                if in_row:
+                    w.buf.append(CELL_SEP)
+                else:
+                    w.newline()
+                if el.text:
+                    w.buf.append(el.text)
+                continue
+            if in_row and tag in BREAK_TAGS and tag != "tr":
+                w.buf.append(" ")
+                if el.text:
+                    w.buf.append(el.text)
+                continue
+            if tag == "tr":
+                w.newline()
+                cell_mode.append(not el.xpath(_LAYOUT_XPATH))
+                w.kind = "tr" if cell_mode[-1] else "p"
+                if el.text:
+                    w.buf.append(el.text)
+                continue
+            if tag in ("ul", "ol", "menu", "dir"):
+                if lists:
+                    w.newline()
+                else:
+                    w.blank()
+                width = 1
+                if tag == "ol":
+                    width = len(str(sum(1 for c in el if c.tag == "li")))
+                lists.append([tag, 0, width])
+                if el.text:
+                    w.buf.append(el.text)
+                continue
+            if tag == "li":
+                w.newline()
+                d = max(1, len(lists))
+                if lists and lists[-1][0] == "ol":
+                    lists[-1][1] += 1
+                    num = f"{lists[-1][1]:>{lists[-1][2]}}. "
+                    w.prefix = " " * (4 * d) + num
+                    w.cont = " " * (4 * d + len(num))
+                else:
+                    w.prefix = " " * (2 + 4 * (d - 1)) + BULLETS[min(d, len(BULLETS)) - 1] + " "
+                    w.cont = " " * len(w.prefix)
+                kinds_stack.append(w.kind)
+                w.kind = "li"
+                if el.text:
+                    w.buf.append(el.text)
+                continue
+            if tag == "hr":
+                w.blank()
+                w.buf.append("━" * 40)
+                w.blank()
+                continue
+            if tag == "pre":
+                w.blank()
+                w.pre += 1
+                kinds_stack.append(w.kind)
+                w.kind = "pre"
+                if el.text:
+                    w.buf.append(el.text)
+                continue
+            if tag in PARA_TAGS:
+                w.blank()
+                if tag in HEADINGS:
+                    kinds_stack.append(w.kind)
+                    w.kind = "h"
+                elif tag == "blockquote":
+                    kinds_stack.append(w.kind)
+                    w.kind = "quote"
+                elif tag == "p" and w.kind not in ("li", "quote"):
+                    kinds_stack.append(w.kind)
+                    w.kind = "p"
+                else:
+                    kinds_stack.append(w.kind)
+            elif tag in BREAK_TAGS:
+                w.newline()
+            if el.text:
+                w.buf.append(el.text)
+            continue
+        # end event
+        if tag in SKIP_TAGS or tag in ("br", "img", "hr") or (is_hidden(el) and tag not in BREAK_TAGS):
+            if el.tail and not (tag in SKIP_TAGS and tag in ("head", "title")):
+                w.buf.append(el.tail)
+            continue
+        if is_hidden(el):
+            if el.tail:
+                w.buf.append(el.tail)
+            continue
+        if tag in ("td", "th"):
+            if not in_row:
+                w.newline()
+        elif tag == "tr":
+            w.newline()
+            if cell_mode:
+                cell_mode.pop()
+            w.kind = "p"
+        elif in_row and tag in BREAK_TAGS:
+            w.buf.append(" ")
+        elif tag in ("ul", "ol", "menu", "dir"):
+            w.newline()
+            if lists:
+                lists.pop()
+            if not lists:
+                w.prefix = w.cont = ""
+                w.pending_blank = True
+            else:
+                w.prefix = w.cont = " " * (2 + 4 * (len(lists) - 1) + 2)
+        elif tag == "li":
+            w.newline()
+            w.kind = kinds_stack.pop() if kinds_stack else "p"
+            if lists:
+                w.prefix = w.cont = " " * (2 + 4 * (len(lists) - 1) + 2) if len(lists) > 0 else ""
+        elif tag == "pre":
+            w.flush()
+            w.pre = max(0, w.pre - 1)
+            w.kind = kinds_stack.pop() if kinds_stack else "p"
+            w.pending_blank = True
+        elif tag in PARA_TAGS:
+            w.blank()
+            if kinds_stack:
+                w.kind = kinds_stack.pop()
+        elif tag in BREAK_TAGS:
+            w.newline()
+        if el.tail:
+            w.buf.append(el.tail)
+    w.flush()
+    return w
+
+
+def _text_of(el) -> str:
+    return _WS_RE.sub(" ", " ".join(el.itertext())).strip()
+
+
+def render_tree(root) -> str:
+    w = _walk(root)
+    lines = w.lines
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def tree_blocks(root) -> list[tuple[str, str]]:
+    """(kind, text) blocks of a tree, one per rendered line (list continuation lines
+    are merged into their item)."""
+    w = _walk(root)
+    out: list[tuple[str, str]] = []
+    for line, kind in zip(w.lines, w.kinds):
+        if not kind:
+            continue
+        text = line.strip()
+        if kind == "li":
+            text = text.split(" ", 1)[1] if " " in text else text
+            out.append(("li", text.strip()))
+        elif kind == "li+":
+            if out and out[-1][0] == "li":
+                out[-1] = ("li", out[-1][1] + "\n" + text)
+            else:
+                out.append(("li", text))
+        else:
+            out.append((kind, text))
+    return [(k, t) for k, t in out if t]
+
+
+def render_html(html: str) -> str:
+    from . import HtmlError
+    from ._parse import parse_html
+
+    root = parse_html(html)
+    try:
+        return render_tree(root)
+    except HtmlError:
+        raise
+    except Exception as exc:  # pragma: no cover - defensive
+        raise HtmlError(f"cannot render HTML: {type(exc).__name__}: {str(exc)[:100]}") from None

@@ -1,0 +1,290 @@
+"""Tests of the HTML input layer (kt_clean.html). No shared data needed."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kt_clean.html import (
+    HtmlArticle,
+    HtmlError,
+    align_blocks,
+    decode_html,
+    extract_html,
+    looks_like_html,
+    render_html,
+)
+
+FIX = Path(__file__).parent / "fixtures" / "html"
+
+
+def _read(name: str) -> str:
+    return (FIX / name).read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------ extraction
+
+def test_article_metadata():
+    art = extract_html(_read("article.html"), url="https://herald.example/news/tunnel")
+    assert isinstance(art, HtmlArticle)
+    assert art.title == "Harbour tunnel opens after a decade of delays"
+    assert art.subtitle == "Commuters save twenty minutes on the first morning"
+    assert art.authors == ["Mara Lindqvist", "Jonas Berg"]
+    assert art.published == "2024-03-05T08:30:00+01:00"
+    assert art.updated == "2024-03-05T10:15:00+01:00"
+    assert art.site_name == "Coastal Herald"
+    assert art.section == "Transport"
+    assert "tunnels" in art.categories and "infrastructure" in art.categories
+    assert art.captions == ["The northern entrance of the harbour tunnel on opening day."]
+    assert art.method in ("trafilatura", "readability", "trafilatura+comments")
+
+
+def test_article_blocks_and_chrome_excluded():
+    art = extract_html(_read("article.html"))
+    kinds = [k for k, _ in art.blocks]
+    texts = [t for _, t in art.blocks]
+    assert texts[0].startswith("The long-awaited harbour tunnel opened")
+    assert ("h", "Cost overruns and legal disputes") in art.blocks
+    assert ("h", "What changes for drivers") in art.blocks
+    assert ("li", "The tunnel is toll-free for the first three months.") in art.blocks
+    assert kinds.count("li") == 3
+    assert texts[-1].startswith("The coastal road will remain open")
+    body = "\n".join(texts)
+    for chrome in ("Sign in", "Privacy policy", "All rights reserved", "Related stories",
+                   "Bridge repairs", "secret-script-text", "Weather", "color: red"):
+        assert chrome not in body, chrome
+    # the title is metadata, not a body block
+    assert art.title not in texts
+    assert "toll-free" in art.text
+
+
+# ------------------------------------------------------------------ rendering
+
+SMALL_GOLDEN = (
+    "Main & only heading\n"
+    "\n"
+    "First paragraph with a link and bold text.\n"
+    "\n"
+    "Line one\n"
+    "Line two\n"
+    "\n"
+    "  • Apples\n"
+    "  • Pears\n"
+    "      □ Conference\n"
+    "      □ Williams\n"
+    "\n"
+    "    1. First step\n"
+    "    2. Second step\n"
+    "\n"
+    "A div\n"
+    "Another div\n"
+    "\n"
+    "Name  Qty\n"
+    "Figs  3\n"
+    "\n"
+    "code  line 1\n"
+    "  indented line 2\n"
+    "\n"
+    "Café <tag> €5\n"
+)
+
+
+def test_render_golden():
+    assert render_html(_read("small.html")) == SMALL_GOLDEN
+
+
+def test_render_drops_hidden_and_scripts():
+    out = render_html(_read("small.html"))
+    for hidden in ("Hidden paragraph", "Invisible paragraph", "Screen readers", "Enable JavaScript",
+                   "Template text", "var x", "Small page", "p{}"):
+        assert hidden not in out
+
+
+def test_render_article_has_chrome():
+    out = render_html(_read("article.html"))
+    assert "  • Home" in out and "Privacy policy" in out and "toll-free" in out
+    assert "secret-script-text" not in out
+
+
+def test_render_deep_nesting_is_bounded():
+    html = "<html><body>" + "<div><span>" * 50_000 + "deep text" + "</span></div>" * 50_000 + "</body></html>"
+    t = time.time()
+    out = render_html(html)
+    assert time.time() - t < 20
+    assert isinstance(out, str)
+
+
+def test_extract_deep_nesting_does_not_crash():
+    html = "<html><body>" + "<div>" * 20_000 + "<p>" + "word " * 300 + "</p>" + "</div>" * 20_000 + "</body></html>"
+    try:
+        art = extract_html(html)
+    except ValueError:
+        return  # a clean per-page error is acceptable
+    assert isinstance(art, HtmlArticle)
+
+
+# ------------------------------------------------------------------ decoding
+
+KO = "서울시는 오늘 새로운 대중교통 정책을 발표했습니다. 시민들은 지하철과 버스를 더 저렴하게 이용할 수 있게 됩니다. " * 4
+FR = "Le café crème coûte 5 € à l’été — c’est « très » cher, naïve Zoë."
+
+
+@pytest.mark.parametrize("meta", [True, False])
+def test_decode_euc_kr(meta):
+    head = '<meta charset="euc-kr">' if meta else ""
+    page = f"<html><head>{head}<title>뉴스</title></head><body><p>{KO}</p></body></html>"
+    text, enc = decode_html(page.encode("euc-kr"))
+    assert KO in text
+    assert enc == "cp949"
+
+
+def test_decode_http_equiv_ks_c():
+    page = f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=ks_c_5601-1987"></head><body>{KO}</body></html>'
+    text, enc = decode_html(page.encode("cp949"))
+    assert KO in text and enc == "cp949"
+
+
+@pytest.mark.parametrize("meta", [True, False])
+def test_decode_cp1252(meta):
+    head = '<meta http-equiv="content-type" content="text/html; charset=iso-8859-1">' if meta else ""
+    page = f"<html><head>{head}</head><body><p>{FR}</p><p>{FR}</p></body></html>"
+    text, enc = decode_html(page.encode("cp1252"))
+    assert FR in text
+    assert enc == "windows-1252"
+
+
+def test_decode_bom_forced_and_utf8():
+    page = "<p>Grüße</p>"
+    assert decode_html(b"\xef\xbb\xbf" + page.encode()) == (page, "utf-8")
+    assert decode_html(page.encode("utf-16"))[0] == page
+    assert decode_html(page.encode("utf-8")) == (page, "utf-8")
+    assert decode_html(page.encode("cp1252"), forced="latin-1") == (page, "windows-1252")
+    with pytest.raises(ValueError):
+        decode_html(b"<p>x</p>", forced="no-such-codec")
+
+
+def test_decode_wrong_declaration_falls_back():
+    page = '<meta charset="utf-8"><p>' + FR + "</p>"
+    text, enc = decode_html(page.encode("cp1252"))
+    assert FR in text
+
+
+# ------------------------------------------------------------------ safety
+
+def test_external_entities_not_resolved(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-MARKER")
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(5)
+    srv.setblocking(False)
+    port = srv.getsockname()[1]
+    page = (FIX / "xxe.html").read_text().replace("file:///etc/passwd", secret.as_uri())
+    page = page.replace("127.0.0.1:9", f"127.0.0.1:{port}")
+    try:
+        outs = [render_html(page), render_html(_read("xxe.html"))]
+        for html in (page, _read("xxe.html")):
+            art = extract_html(html)
+            outs.append("\n".join(t for _, t in art.blocks))
+        for out in outs:
+            assert "TOP-SECRET-MARKER" not in out
+            assert "root:" not in out
+            assert "%remote" not in out
+        assert "Plain paragraph that should survive" in outs[0]
+        with pytest.raises(BlockingIOError):
+            srv.accept()  # nobody connected
+    finally:
+        srv.close()
+
+
+@pytest.mark.parametrize("bad", ["", "   \n\t ", "\x00\x00"])
+def test_empty_input_raises_value_error(bad):
+    with pytest.raises(ValueError):
+        render_html(bad)
+    with pytest.raises(ValueError):
+        extract_html(bad)
+
+
+def test_non_str_raises_value_error():
+    with pytest.raises(ValueError):
+        extract_html(b"<html></html>")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        decode_html("not bytes")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", [
+    "<html><body><p>Unclosed <b>bold <div></span></table><li>item</p></i>",
+    "<<<>>><!-- never closed",
+    "<html><body></body></html>",
+    "</div></div></p>",
+    "<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'aaaa'><!ENTITY b '&a;&a;&a;&a;'>]><x>&b;&b;</x>",
+])
+def test_malformed_input_is_clean(bad):
+    """Malformed HTML never crashes: either a (possibly empty) result or a ValueError."""
+    try:
+        out = render_html(bad)
+        assert isinstance(out, str)
+    except ValueError:
+        pass
+    try:
+        art = extract_html(bad)
+        assert isinstance(art.blocks, list)
+    except ValueError:
+        pass
+
+
+def test_huge_input_truncated():
+    html = "<html><body>" + "<p>Some words here for the test.</p>" * 200_000 + "</body></html>"
+    assert len(html) > 5_000_000
+    out = render_html(html)
+    assert out.count("\n") < 2 * 200_000
+
+
+# ------------------------------------------------------------------ sniffing and alignment
+
+def test_looks_like_html():
+    assert looks_like_html(_read("article.html"))
+    assert looks_like_html("\ufeff  <!DOCTYPE html><html><body>x</body></html>")
+    assert looks_like_html("<div class='a'><p>x</p><p>y</p></div>")
+    assert not looks_like_html("Harbour tunnel opens\n\nThe long-awaited tunnel opened on <b>Tuesday</b>.\n")
+    assert not looks_like_html('{"url": "https://x", "html": "<html><body><p>x</p></body></html>"}')
+    assert not looks_like_html("")
+    assert not looks_like_html(render_html(_read("article.html")))
+
+
+def test_align_blocks():
+    html = _read("article.html")
+    lines = render_html(html).split("\n")
+    art = extract_html(html)
+    flags = align_blocks(lines, art.blocks)
+    assert len(flags) == len(lines)
+    kept = [ln for ln, f in zip(lines, flags) if f]
+    assert any("toll-free" in ln for ln in kept)
+    assert any(ln.strip() == "Cost overruns and legal disputes" for ln in kept)
+    assert not any("Privacy policy" in ln for ln in kept)
+    assert not any(ln.strip() == "• Home" for ln in kept)
+
+
+def test_align_blocks_is_linear():
+    lines = [f"line number {i} with some words" for i in range(50_000)]
+    blocks = [("p", f"line number {i} with some words") for i in range(0, 50_000, 2)]
+    t = time.time()
+    flags = align_blocks(lines, blocks)
+    assert time.time() - t < 5
+    assert flags[0] and not flags[1]
+
+
+def test_lazy_imports():
+    code = (
+        "import sys, kt_clean; before = set(sys.modules); import kt_clean.html; "
+        "new = set(sys.modules) - before; "
+        "heavy = [m for m in new if m.split('.')[0] in ('lxml', 'trafilatura', 'readability', 'chardet')]; "
+        "print(heavy); sys.exit(1 if heavy else 0)"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).parent.parent)
+    assert res.returncode == 0, res.stdout + res.stderr

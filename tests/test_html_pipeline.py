@@ -1,0 +1,149 @@
+"""HTML pages through the whole pipeline: same commands, same JSON keys, same account of lines."""
+
+import gzip
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+import kt_clean
+from conftest import GOLDEN, ROOT
+from kt_clean.cli import app
+from kt_clean.errors import InputError
+from kt_clean.reading import load_bytes
+
+KT = ROOT / "tests" / "fixtures" / "kt"
+GENERIC = ROOT / "tests" / "fixtures" / "html" / "article.html"
+runner = CliRunner()
+
+
+def run(*args, input=None):
+    return runner.invoke(app, [str(a) for a in args], input=input)
+
+
+@pytest.mark.parametrize("html,seed", [("print", "000_565ea5bced93b1ee"),
+                                       ("full-nav", "003_67df4e5bb0c6f5bf")])
+def test_korea_times_page_saved_as_html_gives_the_same_json_as_its_text_dump(html, seed):
+    got = json.loads(run("extract", KT / f"{html}.html", "--json").stdout)
+    want = json.loads((GOLDEN / f"{seed}.json").read_text(encoding="utf-8"))
+    got.pop("source"), want.pop("source")
+    assert got == want
+
+
+@pytest.mark.parametrize("html", ["print.html", "full-nav.html", "../html/article.html"])
+@pytest.mark.parametrize("fmt", ["--json", "--markdown"])
+def test_html_chains_through_the_stages_byte_for_byte(html, fmt):
+    page = KT / html
+    stripped = run("strip", "-", input=run("detect", page, "--json").stdout)
+    assert run("emit", "-", fmt, input=stripped.stdout).stdout == run("extract", page, fmt).stdout
+
+
+def test_generic_html_article_metadata_and_structure():
+    art = json.loads(run("extract", GENERIC, "--json").stdout)
+    assert art["layout"] == "unknown"
+    assert art["title"] == "Harbour tunnel opens after a decade of delays"
+    assert art["authors"] == ["Mara Lindqvist", "Jonas Berg"]
+    assert art["published"] == "2024-03-05T08:30:00+01:00"
+    assert art["site_name"] == "Coastal Herald"
+    assert art["captions"] == ["The northern entrance of the harbour tunnel on opening day."]
+    assert "Cost overruns and legal disputes" in art["subheadings"]
+    assert "\n\nCost overruns and legal disputes\n\n" in art["body"]
+    assert "Sign in to your account" not in art["body"]
+    md = run("extract", GENERIC, "--markdown").stdout
+    assert "\n## What changes for drivers\n" in md and "\n- The tunnel is toll-free" in md
+
+
+def test_html_explain_accounts_for_every_rendered_line():
+    doc = kt_clean.strip(kt_clean.read(str(GENERIC))[0])
+    assert doc.input_format == "html" and len(doc.labels) == len(doc.lines)
+    removed = {t.strip(): lab.tag for _, t, lab in doc.removed_lines() if t.strip()}
+    assert removed["• Home"] == "boilerplate" and removed["Sign in to your account"] == "boilerplate"
+    kept = {t.strip(): lab.tag for _, t, lab in doc.kept_lines()}
+    assert kept["Harbour tunnel opens after a decade of delays"] == "title"
+    art = json.loads(run("extract", GENERIC, "--json", "--explain").stdout)
+    assert [r["line"] for r in art["removed"]] == [i + 1 for i, _, _ in doc.removed_lines()]
+
+
+KOREAN_ARTICLE = ("<h1>서울 미세먼지 최악</h1><p>" + "서울시는 목요일 초미세먼지 농도가 관측 이래 최고치를 "
+                  "기록했다고 밝혔다. 시는 비상저감조치를 사흘 연속 발령했다. " * 6 + "</p>")
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_euc_kr_html_with_or_without_a_declared_charset(tmp_path, declared):
+    meta = '<meta http-equiv="Content-Type" content="text/html; charset=euc-kr">' if declared else ""
+    page = tmp_path / "kr.html"
+    page.write_bytes(f"<html><head>{meta}<title>뉴스</title></head><body>{KOREAN_ARTICLE}"
+                     "</body></html>".encode("euc-kr"))
+    art = json.loads(run("extract", page, "--json").stdout)
+    assert art["encoding"] in ("cp949", "euc-kr", "euc_kr")
+    assert "초미세먼지 농도가 관측 이래 최고치를" in art["body"]
+
+
+def test_windows_1252_html(tmp_path):
+    page = tmp_path / "fr.html"
+    text = ("<p>Le café crème de la façade coûte désormais deux euros, déclare le gérant du "
+            "restaurant situé près de la gare centrale, où les habitués s’étonnent.</p>") * 4
+    page.write_bytes(f"<html><head><title>Café</title></head><body><h1>Le café</h1>{text}"
+                     "</body></html>".encode("cp1252"))
+    art = json.loads(run("extract", page, "--json").stdout)
+    assert art["encoding"] in ("cp1252", "windows-1252")
+    assert "café crème de la façade coûte" in art["body"] and "s’étonnent" in art["body"]
+
+
+def test_gzipped_html(tmp_path):
+    page = tmp_path / "print.html.gz"
+    page.write_bytes(gzip.compress((KT / "print.html").read_bytes()))
+    art = json.loads(run("extract", page, "--json").stdout)
+    assert art["layout"] == "print" and art["title"].startswith("2nd Trump-Kim summit")
+
+
+def test_input_format_override():
+    doc = kt_clean.read(str(GENERIC), input_format="text")[0]
+    assert doc.input_format == "text" and doc.lines[0].lstrip().startswith("<")
+    assert kt_clean.read(str(GENERIC))[0].input_format == "html"
+    forced = kt_clean.read(str(KT / "print.html"), input_format="html")[0]
+    assert forced.input_format == "html" and "ⓕ font-size" in forced.lines
+
+
+@pytest.mark.parametrize("data,problem", [
+    (b"", "empty file"),
+    (b"<html><body>   </body></html>", "without any text"),
+])
+def test_bad_html_is_one_clear_error(data, problem):
+    with pytest.raises(InputError, match=problem):
+        load_bytes(data, "bad.html", input_format="html")
+
+
+def test_malformed_html_does_not_crash(tmp_path):
+    page = tmp_path / "broken.html"
+    page.write_text("<html><body><div><p>Unclosed <b>tags <i>everywhere " + "<div>" * 3000
+                    + "A sentence that is long enough to be the article of this broken page."
+                    + "</body>", encoding="utf-8")
+    result = run("extract", page, "--json")
+    assert result.exit_code in (0, 1) and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().split("\n")) <= 1
+
+
+def test_external_entities_are_not_resolved(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT", encoding="utf-8")
+    page = tmp_path / "xxe.html"
+    page.write_text(f'<?xml version="1.0"?><!DOCTYPE html [<!ENTITY xxe SYSTEM "file://{secret}">'
+                    '<!ENTITY net SYSTEM "http://127.0.0.1:9/x">]><html><body><h1>Title</h1>'
+                    "<p>&xxe; &net; An article paragraph that is long enough to count as text "
+                    "for the extractor, with a second sentence as well.</p></body></html>",
+                    encoding="utf-8")
+    result = run("extract", page, "--json", "--explain")
+    assert "TOP-SECRET-CONTENT" not in result.stdout + result.stderr
+
+
+def test_text_pages_do_not_import_the_html_stack():
+    code = ("import sys; from kt_clean.cli import main; sys.argv = ['kt-clean', 'extract', "
+            f"{str(ROOT / 'seeds' / '003_67df4e5bb0c6f5bf.txt')!r}, '--json']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('lxml', 'trafilatura', 'readability', 'chardet') if m in sys.modules]\n"
+            "sys.stderr.write(repr(heavy))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stderr.strip() == "[]"
