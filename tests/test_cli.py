@@ -117,7 +117,9 @@ def test_bad_inputs_give_one_line_each_and_the_good_ones_still_come_out(tmp_path
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     bad_utf8 = tmp_path / "bad.txt"
     bad_utf8.write_bytes(("naïve café " * 40).encode() + b"\xff\xfe")
-    result = run("extract", tmp_path / "missing.txt", empty, PRINT_SEED, tmp_path, binary,
+    folder = tmp_path / "no-pages"  # a folder stands for its pages; this one has none
+    folder.mkdir()
+    result = run("extract", tmp_path / "missing.txt", empty, PRINT_SEED, folder, binary,
                  bad_utf8, FULLNAV_SEED, "--json")
     assert result.exit_code == 1
     errors = result.stderr.strip().split("\n")
@@ -125,7 +127,7 @@ def test_bad_inputs_give_one_line_each_and_the_good_ones_still_come_out(tmp_path
     assert all(e.startswith("kt-clean: error: ") for e in errors)
     assert "missing.txt: no such file" in errors[0]
     assert "empty.txt: empty file" in errors[1]
-    assert "is a directory" in errors[2]
+    assert "no-pages: is a directory with no pages in it" in errors[2]
     assert "image.png: binary file" in errors[3]
     assert "bad.txt: invalid UTF-8" in errors[4]
     assert "Traceback" not in result.stderr

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import sys
 
-from . import learn, pages  # noqa: F401  (registers the commands)
+from . import diff, learn, pages  # noqa: F401  (registers the commands)
+from . import batch  # noqa: F401  (registers `batch`)
 from .common import EXIT_INPUT, app
 
 __all__ = ["app", "main"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from enum import Enum
@@ -82,12 +83,33 @@ class Run:
                     yield from iter_stdin(encoding=self.encoding,
                                           input_format=self.input_format,
                                           max_bytes=self.max_bytes)
+                elif os.path.isdir(page):
+                    yield from self.folder(page)
                 else:
                     yield from read_path(page, encoding=self.encoding,
                                          input_format=self.input_format,
                                          max_bytes=self.max_bytes)
             except InputError as exc:
                 self.fail(str(exc))
+
+    def folder(self, folder: str) -> Iterator[Document]:
+        """The pages of a folder and its sub-folders, as ``kt-clean batch -r`` finds them."""
+        from ..batch import iter_pages
+
+        found = False
+        for entry in iter_pages(folder, recursive=True):
+            found = True
+            path = os.path.join(folder, entry.rel)
+            if entry.problem is not None:
+                self.fail(f"{path}: {entry.problem}")
+                continue
+            try:
+                yield from read_path(path, encoding=self.encoding,
+                                     input_format=self.input_format, max_bytes=self.max_bytes)
+            except InputError as exc:
+                self.fail(str(exc))
+        if not found:
+            self.fail(f"{folder}: is a directory with no pages in it")
 
     def each(self, pages: list[str], work: Callable[[Document], str]) -> None:
         """Run ``work`` on every document and write what it returns to stdout."""

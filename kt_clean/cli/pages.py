@@ -26,6 +26,10 @@ from .common import (
     record_line,
     usage_error,
 )
+from .diff import show_on_stderr
+
+DiffOpt = Annotated[bool, typer.Option(
+    "--diff", help="Also show what was removed and why (as 'kt-clean diff') on stderr.")]
 
 
 @app.command(epilog="Example: kt-clean detect seeds/*.txt; "
@@ -64,6 +68,7 @@ def strip(
     pages: Pages,
     kept: Annotated[bool, typer.Option(
         "--kept", help="Print the kept lines as they are instead of NDJSON records.")] = False,
+    show_diff: DiffOpt = False,
     encoding: EncodingOpt = None,
     input_format: InputFormatOpt = InputFormat.auto,
     layouts: LayoutsOpt = None,
@@ -79,6 +84,8 @@ def strip(
 
     def work(doc: Document) -> str:
         doc = run(doc, r.layouts)
+        if show_diff:
+            show_on_stderr(doc)
         if kept:
             return "".join(text + "\n" for _, text, _ in doc.kept_lines())
         return record_line(doc)
@@ -89,14 +96,25 @@ def strip(
 
 def _emit_command(pages: list[str], fmt: Format, as_json: bool, as_markdown: bool,
                   explain: bool, encoding: str | None, input_format: InputFormat,
-                  layouts: list[str] | None, max_bytes: int) -> None:
+                  layouts: list[str] | None, max_bytes: int, show_diff: bool = False) -> None:
+    from ..pipeline import article
     from ..pipeline import emit as run
+    from ..render import render
 
     chosen = pick_format(fmt, as_json, as_markdown)
     if explain and chosen != "json":
         usage_error("--explain needs --json (or --format json)")
     r = Run(encoding, input_format, layouts, max_bytes)
-    r.each(pages, lambda doc: run(doc, chosen, explain=explain, layouts=r.layouts))
+
+    def work(doc: Document) -> str:
+        if not show_diff:
+            return run(doc, chosen, explain=explain, layouts=r.layouts)
+        art = article(doc, r.layouts)  # what `run` does, keeping the labelled page
+        if art.document is not None:
+            show_on_stderr(art.document)
+        return render(art, chosen, explain)
+
+    r.each(pages, work)
     r.finish()
 
 
@@ -124,6 +142,7 @@ def extract(
     as_json: JsonOpt = False,
     as_markdown: MarkdownOpt = False,
     explain: ExplainOpt = False,
+    show_diff: DiffOpt = False,
     encoding: EncodingOpt = None,
     input_format: InputFormatOpt = InputFormat.auto,
     layouts: LayoutsOpt = None,
@@ -131,6 +150,6 @@ def extract(
 ) -> None:
     """Detect, strip and emit in one call: the clean article of each page."""
     _emit_command(pages, fmt, as_json, as_markdown, explain, encoding, input_format, layouts,
-                  max_bytes)
+                  max_bytes, show_diff)
 
 

@@ -1,0 +1,206 @@
+"""The batch command: clean a folder of pages in parallel (library: ``kt_clean.batch``)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from ..reading import MAX_BYTES_DEFAULT
+from .common import (
+    EXIT_INPUT,
+    EXIT_OK,
+    EncodingOpt,
+    ExplainOpt,
+    Format,
+    FormatOpt,
+    InputFormat,
+    InputFormatOpt,
+    LayoutsOpt,
+    MaxBytesOpt,
+    Run,
+    app,
+    usage_error,
+)
+
+EXIT_INTERRUPTED = 130
+
+
+@app.command(epilog="Example: kt-clean batch pages/ -o clean/ --recursive; "
+                    "kt-clean batch pages/ --ndjson - | jq -r .title")
+def batch(
+    in_dir: Annotated[str, typer.Argument(
+        metavar="IN_DIR", help="Folder of pages (text dumps, HTML, NDJSON records).",
+        show_default=False)],
+    output: Annotated[str | None, typer.Option(
+        "--output", "-o", metavar="OUT_DIR",
+        help="Write one file per page here, mirroring IN_DIR; failures go to "
+             "OUT_DIR/_errors.ndjson.")] = None,
+    ndjson: Annotated[str | None, typer.Option(
+        "--ndjson", metavar="FILE",
+        help="Instead: one JSON article per page per line into FILE ('-' is stdout), "
+             "in input order.")] = None,
+    fmt: FormatOpt = Format.json,
+    explain: ExplainOpt = False,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, help="Worker processes (default: the number of CPUs).",
+        show_default=False)] = None,
+    glob: Annotated[str, typer.Option(
+        "--glob", help="Only pages whose name matches (the path under IN_DIR when it has a "
+                       "'/').")] = "*",
+    recursive: Annotated[bool, typer.Option(
+        "--recursive", "-r", help="Also the pages in sub-folders.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Redo every page, even those whose output is up to date.")] = False,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", min=0, help="Per-page time limit in seconds (0: none).")] = 30.0,
+    no_sync: Annotated[bool, typer.Option(
+        "--no-sync", help="Do not wait for outputs to reach the disk (faster; a power loss "
+                          "may then leave empty outputs).")] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="No progress bar and no summary table (failures still "
+                              "print).")] = False,
+    report: Annotated[str | None, typer.Option(
+        "--report", metavar="FILE", help="Write the summary as JSON to FILE.")] = None,
+    encoding: EncodingOpt = None,
+    input_format: InputFormatOpt = InputFormat.auto,
+    layouts: LayoutsOpt = None,
+    max_bytes: MaxBytesOpt = MAX_BYTES_DEFAULT,
+) -> None:
+    """Clean every page of a folder in parallel, resumably; list every failure.
+
+    A page whose output is not older than the page is skipped. Exit codes: 0 all pages
+    fine, 1 some page failed (see _errors.ndjson), 2 usage error or unusable folder
+    (nothing done), 130 interrupted.
+    """
+    from ..batch import BatchError, BatchOptions, run_batch
+
+    if (output is None) == (ndjson is None):
+        usage_error("give -o OUT_DIR or --ndjson FILE (one of them)")
+    if ndjson is not None and fmt is not Format.json:
+        usage_error("--ndjson writes JSON articles; --format does not apply")
+    r = Run(encoding, input_format, layouts)  # checks --layouts before any work
+    options = BatchOptions(
+        in_dir=in_dir, out_dir=output, ndjson=ndjson, fmt=fmt.value, explain=explain,
+        jobs=jobs, pattern=glob, recursive=recursive, force=force, timeout=timeout or None,
+        encoding=encoding, input_format=r.input_format, max_bytes=max_bytes,
+        layouts=r.layouts, sync=not no_sync)
+    view = _View(quiet)
+    old_term = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as Ctrl-C does
+    try:
+        summary = run_batch(options, on_start=view.start, on_progress=view.progress)
+    except BatchError as exc:
+        usage_error(str(exc))
+        return
+    finally:
+        signal.signal(signal.SIGTERM, old_term)
+        view.stop()
+    if report:
+        _write_report(report, summary.to_dict())
+    view.summary(summary)
+    if summary.interrupted:
+        sys.stderr.write("kt-clean: interrupted; run the same command again to finish\n")
+        raise typer.Exit(EXIT_INTERRUPTED)
+    raise typer.Exit(EXIT_INPUT if summary.failed else EXIT_OK)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _write_report(path: str, data: dict[str, Any]) -> None:
+    import json
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".kt-clean-", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, indent=2)
+            f.write("\n")
+        os.replace(tmp, path)
+    except OSError as exc:
+        sys.stderr.write(f"kt-clean: error: {path}: cannot write the report: "
+                         f"{exc.strerror or exc}\n")
+
+
+class _View:
+    """Progress bar and summary table on stderr (Rich, imported only when shown)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.live = not quiet and sys.stderr.isatty()
+        self.bar: Any = None
+        self.task: Any = None
+
+    def start(self, summary: Any) -> None:
+        if not self.live:
+            return
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar = Progress(
+            TextColumn("cleaning"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]} pages/s"), TimeElapsedColumn(),
+            TextColumn("ETA"), TimeRemainingColumn(),
+            TextColumn("[red]{task.fields[failed]} failed"),
+            console=Console(stderr=True), transient=False)
+        self.task = self.bar.add_task("batch", total=summary.found, rate="-", failed=0)
+        self.bar.start()
+
+    def progress(self, summary: Any, failures: list[Any]) -> None:
+        lines = "".join(f"kt-clean: error: {f.error}\n" for f in failures)
+        if self.bar is not None:
+            for f in failures:
+                self.bar.console.print(f"kt-clean: error: {f.error}", markup=False,
+                                            highlight=False, soft_wrap=True)
+            rate = summary.seen / max(self.bar.tasks[0].elapsed or 1e-9, 1e-9)
+            self.bar.update(self.task, completed=summary.seen, rate=f"{rate:,.0f}",
+                                 failed=summary.failed)
+        elif lines:
+            sys.stderr.write(lines)
+            sys.stderr.flush()
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+    def summary(self, summary: Any) -> None:
+        if self.quiet:
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        d = summary.to_dict()
+        table = Table(title="kt-clean batch", show_header=False, title_justify="left")
+        table.add_column(style="bold")
+        table.add_column(justify="right")
+        table.add_row("pages seen", f"{d['pages_seen']:,} of {d['pages_found']:,}")
+        table.add_row("cleaned", f"{d['cleaned']:,}")
+        table.add_row("skipped (up to date)", f"{d['skipped']:,}")
+        failed = f"{d['failed']:,}"
+        if d["failures"]:
+            failed += " (" + ", ".join(f"{k} {v:,}" for k, v in d["failures"].items()) + ")"
+        table.add_row("failed", failed)
+        for name, count in d["layouts"].items():
+            table.add_row(f"layout {name}", f"{count:,}")
+        total = d["chars_kept"] + d["chars_removed"]
+        share = f" ({d['chars_removed'] / total:.0%} removed)" if total else ""
+        table.add_row("characters kept / removed",
+                      f"{d['chars_kept']:,} / {d['chars_removed']:,}{share}")
+        table.add_row("wall time", f"{d['wall_seconds']:.2f} s")
+        table.add_row("pages/s", f"{d['pages_per_second']:,.0f} ({d['jobs']} jobs)")
+        if d["failed"] and d["errors_file"]:
+            table.add_row("failures listed in", d["errors_file"])
+        Console(stderr=True, highlight=False).print(table)
