@@ -1,4 +1,5 @@
 """Tests of the HTML input layer (kt_clean.html). No shared data needed."""
+
 from __future__ import annotations
 
 import socket
@@ -11,7 +12,6 @@ import pytest
 
 from kt_clean.html import (
     HtmlArticle,
-    HtmlError,
     align_blocks,
     decode_html,
     extract_html,
@@ -28,6 +28,7 @@ def _read(name: str) -> str:
 
 # ------------------------------------------------------------------ extraction
 
+
 def test_article_metadata():
     art = extract_html(_read("article.html"), url="https://herald.example/news/tunnel")
     assert isinstance(art, HtmlArticle)
@@ -40,7 +41,7 @@ def test_article_metadata():
     assert art.section == "Transport"
     assert "tunnels" in art.categories and "infrastructure" in art.categories
     assert art.captions == ["The northern entrance of the harbour tunnel on opening day."]
-    assert art.method in ("trafilatura", "readability", "trafilatura+comments")
+    assert art.method in ("trafilatura", "readability")
 
 
 def test_article_blocks_and_chrome_excluded():
@@ -54,8 +55,16 @@ def test_article_blocks_and_chrome_excluded():
     assert kinds.count("li") == 3
     assert texts[-1].startswith("The coastal road will remain open")
     body = "\n".join(texts)
-    for chrome in ("Sign in", "Privacy policy", "All rights reserved", "Related stories",
-                   "Bridge repairs", "secret-script-text", "Weather", "color: red"):
+    for chrome in (
+        "Sign in",
+        "Privacy policy",
+        "All rights reserved",
+        "Related stories",
+        "Bridge repairs",
+        "secret-script-text",
+        "Weather",
+        "color: red",
+    ):
         assert chrome not in body, chrome
     # the title is metadata, not a body block
     assert art.title not in texts
@@ -99,8 +108,16 @@ def test_render_golden():
 
 def test_render_drops_hidden_and_scripts():
     out = render_html(_read("small.html"))
-    for hidden in ("Hidden paragraph", "Invisible paragraph", "Screen readers", "Enable JavaScript",
-                   "Template text", "var x", "Small page", "p{}"):
+    for hidden in (
+        "Hidden paragraph",
+        "Invisible paragraph",
+        "Screen readers",
+        "Enable JavaScript",
+        "Template text",
+        "var x",
+        "Small page",
+        "p{}",
+    ):
         assert hidden not in out
 
 
@@ -111,7 +128,13 @@ def test_render_article_has_chrome():
 
 
 def test_render_deep_nesting_is_bounded():
-    html = "<html><body>" + "<div><span>" * 50_000 + "deep text" + "</span></div>" * 50_000 + "</body></html>"
+    html = (
+        "<html><body>"
+        + "<div><span>" * 50_000
+        + "deep text"
+        + "</span></div>" * 50_000
+        + "</body></html>"
+    )
     t = time.time()
     out = render_html(html)
     assert time.time() - t < 20
@@ -119,7 +142,15 @@ def test_render_deep_nesting_is_bounded():
 
 
 def test_extract_deep_nesting_does_not_crash():
-    html = "<html><body>" + "<div>" * 20_000 + "<p>" + "word " * 300 + "</p>" + "</div>" * 20_000 + "</body></html>"
+    html = (
+        "<html><body>"
+        + "<div>" * 20_000
+        + "<p>"
+        + "word " * 300
+        + "</p>"
+        + "</div>" * 20_000
+        + "</body></html>"
+    )
     try:
         art = extract_html(html)
     except ValueError:
@@ -129,7 +160,10 @@ def test_extract_deep_nesting_does_not_crash():
 
 # ------------------------------------------------------------------ decoding
 
-KO = "서울시는 오늘 새로운 대중교통 정책을 발표했습니다. 시민들은 지하철과 버스를 더 저렴하게 이용할 수 있게 됩니다. " * 4
+KO = (
+    "서울시는 오늘 새로운 대중교통 정책을 발표했습니다. 시민들은 지하철과 버스를 더 저렴하게 이용할 수 있게 됩니다. "
+    * 4
+)
 FR = "Le café crème coûte 5 € à l’été — c’est « très » cher, naïve Zoë."
 
 
@@ -150,7 +184,9 @@ def test_decode_http_equiv_ks_c():
 
 @pytest.mark.parametrize("meta", [True, False])
 def test_decode_cp1252(meta):
-    head = '<meta http-equiv="content-type" content="text/html; charset=iso-8859-1">' if meta else ""
+    head = (
+        '<meta http-equiv="content-type" content="text/html; charset=iso-8859-1">' if meta else ""
+    )
     page = f"<html><head>{head}</head><body><p>{FR}</p><p>{FR}</p></body></html>"
     text, enc = decode_html(page.encode("cp1252"))
     assert FR in text
@@ -169,11 +205,12 @@ def test_decode_bom_forced_and_utf8():
 
 def test_decode_wrong_declaration_falls_back():
     page = '<meta charset="utf-8"><p>' + FR + "</p>"
-    text, enc = decode_html(page.encode("cp1252"))
+    text, _enc = decode_html(page.encode("cp1252"))
     assert FR in text
 
 
 # ------------------------------------------------------------------ safety
+
 
 def test_external_entities_not_resolved(tmp_path):
     secret = tmp_path / "secret.txt"
@@ -216,13 +253,16 @@ def test_non_str_raises_value_error():
         decode_html("not bytes")  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("bad", [
-    "<html><body><p>Unclosed <b>bold <div></span></table><li>item</p></i>",
-    "<<<>>><!-- never closed",
-    "<html><body></body></html>",
-    "</div></div></p>",
-    "<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'aaaa'><!ENTITY b '&a;&a;&a;&a;'>]><x>&b;&b;</x>",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "<html><body><p>Unclosed <b>bold <div></span></table><li>item</p></i>",
+        "<<<>>><!-- never closed",
+        "<html><body></body></html>",
+        "</div></div></p>",
+        "<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'aaaa'><!ENTITY b '&a;&a;&a;&a;'>]><x>&b;&b;</x>",
+    ],
+)
 def test_malformed_input_is_clean(bad):
     """Malformed HTML never crashes: either a (possibly empty) result or a ValueError."""
     try:
@@ -246,11 +286,14 @@ def test_huge_input_truncated():
 
 # ------------------------------------------------------------------ sniffing and alignment
 
+
 def test_looks_like_html():
     assert looks_like_html(_read("article.html"))
     assert looks_like_html("\ufeff  <!DOCTYPE html><html><body>x</body></html>")
     assert looks_like_html("<div class='a'><p>x</p><p>y</p></div>")
-    assert not looks_like_html("Harbour tunnel opens\n\nThe long-awaited tunnel opened on <b>Tuesday</b>.\n")
+    assert not looks_like_html(
+        "Harbour tunnel opens\n\nThe long-awaited tunnel opened on <b>Tuesday</b>.\n"
+    )
     assert not looks_like_html('{"url": "https://x", "html": "<html><body><p>x</p></body></html>"}')
     assert not looks_like_html("")
     assert not looks_like_html(render_html(_read("article.html")))
@@ -285,6 +328,10 @@ def test_lazy_imports():
         "heavy = [m for m in new if m.split('.')[0] in ('lxml', 'trafilatura', 'readability', 'chardet')]; "
         "print(heavy); sys.exit(1 if heavy else 0)"
     )
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=Path(__file__).parent.parent)
+    res = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    )
     assert res.returncode == 0, res.stdout + res.stderr

@@ -13,6 +13,7 @@ Every function that parses HTML raises :class:`HtmlError` (a ``ValueError``) wit
 one-line message when the input cannot be handled; callers turn it into a per-page
 error. Empty or whitespace-only input raises ``HtmlError("empty HTML document")``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

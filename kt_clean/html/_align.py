@@ -1,4 +1,5 @@
 """Label rendered lines as main content or not (hash-based, linear time)."""
+
 from __future__ import annotations
 
 import re
@@ -30,7 +31,7 @@ def align_blocks(rendered_lines: list[str], blocks: list[tuple[str, str]]) -> li
         t_all = _toks(text)
         vocab.update(t_all)
         for i in range(len(t_all) - _N + 1):
-            shingles.add(hash(tuple(t_all[i:i + _N])))
+            shingles.add(hash(tuple(t_all[i : i + _N])))
         for part in text.split("\n"):
             t = _toks(part)
             if 0 < len(t) < _N + 2:
@@ -46,7 +47,7 @@ def align_blocks(rendered_lines: list[str], blocks: list[tuple[str, str]]) -> li
             grams = len(t) - _N + 1
             hit = 0
             for i in range(grams):
-                if hash(tuple(t[i:i + _N])) in shingles:
+                if hash(tuple(t[i : i + _N])) in shingles:
                     hit += 1
             out[k] = hit * 2 >= grams
             if not out[k] and len(t) < _N + 2 and tuple(t) in short:

@@ -1,4 +1,5 @@
 """Bytes -> str for HTML pages."""
+
 from __future__ import annotations
 
 import codecs
@@ -12,7 +13,9 @@ _CHARDET_WINDOW = 256 * 1024
 _META_RE = re.compile(
     rb"""<meta[^>]{0,500}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE
 )
-_XML_RE = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
+_XML_RE = re.compile(
+    rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE
+)
 
 # supersets used in practice (WHATWG encoding standard does the same)
 _SUPERSET = {
@@ -136,7 +139,7 @@ def decode_html(data: bytes, forced: str | None = None) -> tuple[str, str]:
                 return text, _display(codec)
             tried.append(codec)
     # last resort: the first candidate with replacement characters
-    for codec in tried + ["cp1252"]:
+    for codec in [*tried, "cp1252"]:
         try:
             return data.decode(codec, errors="replace"), _display(codec)
         except Exception:

@@ -1,4 +1,5 @@
 """Main-content + metadata extraction (trafilatura first, readability-lxml second)."""
+
 from __future__ import annotations
 
 import json
@@ -20,6 +21,7 @@ def _clean(s) -> str:
 
 
 # --------------------------------------------------------------------------- trafilatura
+
 
 def _tf_text(el) -> str:
     """Text of a trafilatura output element (without its tail); <lb/> become newlines."""
@@ -98,7 +100,9 @@ def tf_blocks(body) -> list[tuple[str, str]]:
             t = "".join(el.itertext()).strip("\n")
             if t.strip():
                 blocks.append(("pre", t))
-        elif tag == "quote" and any(c.tag in ("p", "list", "head", "quote", "code", "table") for c in el):
+        elif tag == "quote" and any(
+            c.tag in ("p", "list", "head", "quote", "code", "table") for c in el
+        ):
             t = _clean(el.text)
             if t:
                 blocks.append(("quote", t))
@@ -120,8 +124,9 @@ def tf_blocks(body) -> list[tuple[str, str]]:
     return blocks
 
 
-def run_trafilatura(root, url=None, *, fast=False, precision=False, recall=False,
-                    tables=True, metadata=False):
+def run_trafilatura(
+    root, url=None, *, fast=False, precision=False, recall=False, tables=True, metadata=False
+):
     """trafilatura's Document (or None). ``root`` is not modified (trafilatura copies it).
 
     Comments are extracted separately (include_comments=True) and left out of the body:
@@ -130,9 +135,17 @@ def run_trafilatura(root, url=None, *, fast=False, precision=False, recall=False
 
     try:
         return bare_extraction(
-            root, url=url, fast=fast, favor_precision=precision, favor_recall=recall,
-            include_comments=True, include_tables=tables, include_images=False,
-            include_formatting=False, include_links=False, output_format="xml",
+            root,
+            url=url,
+            fast=fast,
+            favor_precision=precision,
+            favor_recall=recall,
+            include_comments=True,
+            include_tables=tables,
+            include_images=False,
+            include_formatting=False,
+            include_links=False,
+            output_format="xml",
             with_metadata=metadata,
         )
     except RecursionError:
@@ -159,7 +172,7 @@ def _readability_class():
             super().__init__("", url=url)
             self._pristine = root
 
-        def _parse(self, input):  # noqa: A002 - readability's signature
+        def _parse(self, input):
             return deepcopy(self._pristine)
 
     return TreeDocument
@@ -172,9 +185,11 @@ def _rd_clean(root):
     doc = deepcopy(root)
     drop = []
     for el in doc.iter():
-        if not isinstance(el.tag, str):
-            drop.append(el)
-        elif el.tag in _RD_DROP or (el.attrib and is_hidden(el) and el.tag not in ("html", "body")):
+        if (
+            not isinstance(el.tag, str)
+            or el.tag in _RD_DROP
+            or (el.attrib and is_hidden(el) and el.tag not in ("html", "body"))
+        ):
             drop.append(el)
     for el in drop:
         if el.getparent() is not None:
@@ -193,7 +208,9 @@ def run_readability(html_or_root, url=None) -> list[tuple[str, str]]:
 
             summary = Document(html_or_root, url=url).summary(html_partial=True)
         else:
-            summary = _readability_class()(_rd_clean(html_or_root), url=url).summary(html_partial=True)
+            summary = _readability_class()(_rd_clean(html_or_root), url=url).summary(
+                html_partial=True
+            )
     except RecursionError:
         return []
     except Exception:
@@ -208,6 +225,7 @@ def run_readability(html_or_root, url=None) -> list[tuple[str, str]]:
 
 
 # --------------------------------------------------------------------------- metadata
+
 
 def _jsonld_objects(root):
     out = []
@@ -236,6 +254,10 @@ def _jsonld_objects(root):
     return out
 
 
+_AUTHOR_XPATH = (
+    '(//*[@rel="author"] | //*[@itemprop="author"] | //*[contains(@class, "author-name")])'
+    "[position() <= 3]"
+)
 _ARTICLE_TYPES = re.compile(r"Article|BlogPosting|NewsArticle|Report|Posting|WebPage", re.I)
 
 
@@ -285,11 +307,15 @@ def extract_metadata(root, doc=None) -> dict:
     for d in ld:
         t = d.get("@type")
         ts = " ".join(t) if isinstance(t, list) else str(t or "")
-        if _ARTICLE_TYPES.search(ts) and ("headline" in d or "datePublished" in d or "author" in d):
-            if art is None or ("Article" in ts or "Posting" in ts):
-                art = d
-                if "Article" in ts or "Posting" in ts:
-                    break
+        if not _ARTICLE_TYPES.search(ts):
+            continue
+        if not ("headline" in d or "datePublished" in d or "author" in d):
+            continue
+        strong = "Article" in ts or "Posting" in ts
+        if art is None or strong:
+            art = d
+            if strong:
+                break
 
     def first(*keys):
         for k in keys:
@@ -322,7 +348,7 @@ def extract_metadata(root, doc=None) -> dict:
             if authors:
                 break
     if not authors:
-        for el in root.xpath('(//*[@rel="author"] | //*[@itemprop="author"] | //*[contains(@class, "author-name")])[position() <= 3]'):
+        for el in root.xpath(_AUTHOR_XPATH):
             t = _clean(" ".join(el.itertext()))
             if t and len(t) < 80 and not t.lower().startswith("http"):
                 authors.append(re.sub(r"^(?i:by)\s+", "", t))
@@ -335,9 +361,18 @@ def extract_metadata(root, doc=None) -> dict:
             published = art["datePublished"].strip() or None
         if isinstance(art.get("dateModified"), str):
             updated = art["dateModified"].strip() or None
-    published = published or first("article:published_time", "datepublished", "pubdate",
-                                    "publish-date", "dc.date", "date", "parsely-pub-date")
-    updated = updated or first("article:modified_time", "og:updated_time", "datemodified", "last-modified")
+    published = published or first(
+        "article:published_time",
+        "datepublished",
+        "pubdate",
+        "publish-date",
+        "dc.date",
+        "date",
+        "parsely-pub-date",
+    )
+    updated = updated or first(
+        "article:modified_time", "og:updated_time", "datemodified", "last-modified"
+    )
     if not published:
         t = root.find(".//time[@datetime]")
         if t is not None:
@@ -352,7 +387,10 @@ def extract_metadata(root, doc=None) -> dict:
     section = first("article:section", "section", "parsely-section")
     if not section and art and isinstance(art.get("articleSection"), (str, list)):
         s = art["articleSection"]
-        section = _clean(s if isinstance(s, str) else (s[0] if s and isinstance(s[0], str) else "")) or None
+        section = (
+            _clean(s if isinstance(s, str) else (s[0] if s and isinstance(s[0], str) else ""))
+            or None
+        )
     cats: list[str] = []
     for k in ("article:tag", "keywords", "news_keywords"):
         for v in meta.get(k, []):
@@ -361,7 +399,9 @@ def extract_metadata(root, doc=None) -> dict:
         cats.extend(doc.categories or [])
     if art and isinstance(art.get("keywords"), (list, str)):
         kw = art["keywords"]
-        cats.extend(_clean(x) for x in (kw.split(",") if isinstance(kw, str) else kw) if isinstance(x, str))
+        cats.extend(
+            _clean(x) for x in (kw.split(",") if isinstance(kw, str) else kw) if isinstance(x, str)
+        )
     categories = _uniq([c for c in cats if c and len(c) < 80])[:30]
     captions = []
     for fc in root.iter("figcaption"):
@@ -370,12 +410,21 @@ def extract_metadata(root, doc=None) -> dict:
             captions.append(t)
         if len(captions) >= 50:
             break
-    return dict(title=title or None, subtitle=subtitle, authors=authors, published=published,
-                updated=updated, site_name=site_name or None, section=section or None,
-                categories=categories, captions=_uniq(captions))
+    return {
+        "title": title or None,
+        "subtitle": subtitle,
+        "authors": authors,
+        "published": published,
+        "updated": updated,
+        "site_name": site_name or None,
+        "section": section or None,
+        "categories": categories,
+        "captions": _uniq(captions),
+    }
 
 
 # --------------------------------------------------------------------------- decision
+
 
 def _ntok(blocks) -> int:
     return sum(len(_TOKEN_RE.findall(t)) for _, t in blocks)
@@ -383,13 +432,13 @@ def _ntok(blocks) -> int:
 
 def _shingles(blocks, n=4) -> set:
     toks = _TOKEN_RE.findall(" ".join(t for _, t in blocks))
-    return {tuple(toks[i:i + n]) for i in range(max(1, len(toks) - n + 1))} if toks else set()
+    return {tuple(toks[i : i + n]) for i in range(max(1, len(toks) - n + 1))} if toks else set()
 
 
 #: decision rule parameters, tuned on the "tune" half of WCXB-dev (docs/quality-html.md)
-RD_GATE_TOKENS = 600    # readability is consulted only when trafilatura found fewer tokens
-RD_RATIO = 1.2          # ... and wins when it finds > 1.2x as many tokens
-RD_CONTAINMENT = 0.2    # ... and covers >= 20% of trafilatura's 4-gram shingles
+RD_GATE_TOKENS = 600  # readability is consulted only when trafilatura found fewer tokens
+RD_RATIO = 1.2  # ... and wins when it finds > 1.2x as many tokens
+RD_CONTAINMENT = 0.2  # ... and covers >= 20% of trafilatura's 4-gram shingles
 
 
 def needs_second_opinion(tf: list) -> bool:
@@ -420,9 +469,14 @@ def choose(tf: list, rd: list | None) -> tuple[list, str]:
 
 
 def drop_title_block(blocks, title):
-    if blocks and title and blocks[0][0] in ("h", "p"):
-        if _clean(blocks[0][1]).casefold() == _clean(title).casefold():
-            return blocks[1:]
+    """Drop a leading heading/paragraph that just repeats the title (the title is metadata)."""
+    if (
+        blocks
+        and title
+        and blocks[0][0] in ("h", "p")
+        and _clean(blocks[0][1]).casefold() == _clean(title).casefold()
+    ):
+        return blocks[1:]
     return blocks
 
 

@@ -1,4 +1,5 @@
 """Safe, bounded HTML parsing with lxml."""
+
 from __future__ import annotations
 
 import re
@@ -60,9 +61,13 @@ def parse_html(html: str):
 
     html = prepare(html)
     try:
-        root = lhtml.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=html_parser())
+        root = lhtml.document_fromstring(
+            html.encode("utf-8", "surrogatepass"), parser=html_parser()
+        )
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
-        raise HtmlError(f"unparseable HTML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        raise HtmlError(
+            f"unparseable HTML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from None
     except UnicodeError:
         root = lhtml.document_fromstring(html.encode("utf-8", "replace"), parser=html_parser())
     if root is None:

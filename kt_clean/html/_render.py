@@ -3,6 +3,7 @@
 The walk uses ``lxml.etree.iterwalk`` (C, iterative), so arbitrarily deep trees never
 recurse in Python.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,17 +14,94 @@ _CELL_RE = re.compile(r"[\s\ufdd0]*\ufdd0[\s\ufdd0]*")
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 SKIP_TAGS = frozenset(
-    ["script", "style", "noscript", "template", "head", "title", "meta", "link", "svg", "math", "iframe", "object", "embed", "select", "option", "datalist", "input", "textarea", "canvas", "audio", "video", "source", "track", "map", "area", "dialog"]
+    [
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "head",
+        "title",
+        "meta",
+        "link",
+        "svg",
+        "math",
+        "iframe",
+        "object",
+        "embed",
+        "select",
+        "option",
+        "datalist",
+        "input",
+        "textarea",
+        "canvas",
+        "audio",
+        "video",
+        "source",
+        "track",
+        "map",
+        "area",
+        "dialog",
+    ]
 )
 # blocks separated from their neighbours by a blank line
-PARA_TAGS = frozenset(["p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "hr", "ul", "ol", "dl", "figure", "address"])
+PARA_TAGS = frozenset(
+    [
+        "p",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "table",
+        "hr",
+        "ul",
+        "ol",
+        "dl",
+        "figure",
+        "address",
+    ]
+)
 # blocks that only force a line break
-BREAK_TAGS = frozenset(
-    ["div", "article", "aside", "body", "center", "details", "fieldset", "figcaption", "footer", "form", "header", "hgroup", "legend", "main", "nav", "section", "summary", "dt", "dd", "caption", "tr", "li", "menu", "dir", "html"]
-) | PARA_TAGS
+BREAK_TAGS = (
+    frozenset(
+        [
+            "div",
+            "article",
+            "aside",
+            "body",
+            "center",
+            "details",
+            "fieldset",
+            "figcaption",
+            "footer",
+            "form",
+            "header",
+            "hgroup",
+            "legend",
+            "main",
+            "nav",
+            "section",
+            "summary",
+            "dt",
+            "dd",
+            "caption",
+            "tr",
+            "li",
+            "menu",
+            "dir",
+            "html",
+        ]
+    )
+    | PARA_TAGS
+)
 HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 BULLETS = ("•", "□", "☆", "○", "■", "★")
-_LAYOUT_XPATH = "boolean(.//p|.//div|.//ul|.//ol|.//table|.//h1|.//h2|.//h3|.//h4|.//blockquote|.//pre)"
+_LAYOUT_XPATH = (
+    "boolean(.//p|.//div|.//ul|.//ol|.//table|.//h1|.//h2|.//h3|.//h4|.//blockquote|.//pre)"
+)
 
 
 def is_hidden(el) -> bool:
@@ -37,9 +115,7 @@ def is_hidden(el) -> bool:
     style = a.get("style")
     if style and _HIDDEN_STYLE_RE.search(style):
         return True
-    if el.tag == "input" or a.get("type", "").lower() == "hidden":
-        return True
-    return False
+    return bool(el.tag == "input" or a.get("type", "").lower() == "hidden")
 
 
 class _Writer:
@@ -50,8 +126,8 @@ class _Writer:
         self.kinds: list[str] = []
         self.buf: list[str] = []
         self.pending_blank = False
-        self.prefix = ""   # prefix of the next line (list bullet)
-        self.cont = ""     # prefix of continuation lines inside a list item
+        self.prefix = ""  # prefix of the next line (list bullet)
+        self.cont = ""  # prefix of continuation lines inside a list item
         self.kind = "p"
         self.pre = 0
 
@@ -61,7 +137,9 @@ class _Writer:
         raw = "".join(self.buf)
         self.buf = []
         if self.pre:
-            parts = [ln.rstrip() for ln in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+            parts = [
+                ln.rstrip() for ln in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            ]
             while parts and not parts[0].strip():
                 parts.pop(0)
             while parts and not parts[-1].strip():
@@ -205,7 +283,11 @@ def _walk(root) -> _Writer:
                 w.buf.append(el.text)
             continue
         # end event
-        if tag in SKIP_TAGS or tag in ("br", "img", "hr") or (is_hidden(el) and tag not in BREAK_TAGS):
+        if (
+            tag in SKIP_TAGS
+            or tag in ("br", "img", "hr")
+            or (is_hidden(el) and tag not in BREAK_TAGS)
+        ):
             if el.tail and not (tag in SKIP_TAGS and tag in ("head", "title")):
                 w.buf.append(el.tail)
             continue

@@ -1,4 +1,5 @@
 """Cheap HTML sniffing (stdlib only)."""
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,7 @@ _KNOWN = (
     "form|h[1-6]|head|header|hr|html|i|iframe|img|input|li|link|main|meta|nav|ol|option|p|pre|"
     "script|section|select|span|strong|style|table|tbody|td|th|thead|title|tr|ul"
 )
-_TAG_RE = re.compile(r"</?(?:%s)(?=[\s/>])[^<>]{0,2000}>" % _KNOWN, re.IGNORECASE)
+_TAG_RE = re.compile(rf"</?(?:{_KNOWN})(?=[\s/>])[^<>]{{0,2000}}>", re.IGNORECASE)
 
 
 def looks_like_html(text: str) -> bool:
