@@ -23,6 +23,9 @@ from .model import Document, Label
 #: Per-page time limit for parsing and extracting one HTML page, in seconds.
 HTML_TIMEOUT = 30.0
 
+#: A rendering shorter than this (characters) is retried with hidden content shown.
+REVEAL_BELOW = 200
+
 RULE = "html"
 T = TypeVar("T")
 
@@ -76,6 +79,12 @@ def html_document(data: bytes, source: str, encoding: str | None = None,
         raise InputError(source, "empty file" if not data else "empty page (only whitespace)")
     html, used = _guarded(source, "decoding", lambda: decode_html(data, encoding), timeout)
     text = _guarded(source, "rendering", lambda: render_html(html), timeout)
+    if len(text.strip()) < REVEAL_BELOW:
+        # Why: some pages ship their whole text hidden (`<div hidden>` that a script shows,
+        # `<noscript>` for crawlers); w3m shows it, and so must we rather than find nothing.
+        revealed = _guarded(source, "rendering", lambda: render_html(html, reveal=True), timeout)
+        if len(revealed.strip()) > len(text.strip()):
+            text = revealed
     if not text.strip():
         raise InputError(source, "HTML page without any text")
     return Document(source=source, text=text, encoding=used, input_format="html",

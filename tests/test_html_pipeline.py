@@ -147,3 +147,24 @@ def test_text_pages_do_not_import_the_html_stack():
             "sys.stderr.write(repr(heavy))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stderr.strip() == "[]"
+
+
+@pytest.mark.parametrize("wrapper", ['<div hidden id="S:0">{}</div>', "<noscript>{}</noscript>"])
+def test_text_a_script_would_reveal_is_rendered_rather_than_reported_missing(tmp_path, wrapper):
+    # Next.js streams pages inside <div hidden>; Discourse serves crawlers <noscript> content.
+    article = ("<h1>Forum thread title</h1>" + "<p>A reply with enough words to be read as "
+               "the main text of the page, as a crawler would see it.</p>" * 4)
+    page = tmp_path / "hidden.html"
+    page.write_text(f"<!DOCTYPE html><html><body>{wrapper.format(article)}</body></html>",
+                    encoding="utf-8")
+    art = json.loads(run("extract", page, "--json").stdout)
+    assert "A reply with enough words" in art["body"]
+
+
+def test_visible_text_is_not_mixed_with_hidden_text(tmp_path):
+    visible = "<p>" + "Visible paragraph of the article with plenty of ordinary words. " * 6 + "</p>"
+    page = tmp_path / "mixed.html"
+    page.write_text(f"<html><body><h1>Title</h1>{visible}<div hidden><p>SECRET-HIDDEN-MENU"
+                    "</p></div></body></html>", encoding="utf-8")
+    doc = kt_clean.read(str(page))[0]
+    assert "SECRET-HIDDEN-MENU" not in doc.text

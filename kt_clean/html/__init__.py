@@ -86,10 +86,12 @@ def decode_html(data: bytes, forced: str | None = None) -> tuple[str, str]:
     return _f(data, forced)
 
 
-def render_html(html: str) -> str:
+def render_html(html: str, reveal: bool = False) -> str:
+    """The page as text in the style of ``w3m -dump``. ``reveal`` also renders hidden
+    elements and ``<noscript>`` content (for pages whose text a script would reveal)."""
     from ._render import render_html as _f
 
-    return _f(html)
+    return _f(html, reveal)
 
 
 def extract_html(html: str, url: str | None = None) -> HtmlArticle:

@@ -171,8 +171,17 @@ class _Writer:
         self.pending_blank = True
 
 
-def _walk(root) -> _Writer:
+def _never_hidden(el) -> bool:
+    return False
+
+
+def _walk(root, reveal: bool = False) -> _Writer:
+    """Walk the tree into lines. ``reveal`` also renders what a script would reveal:
+    hidden elements and ``<noscript>`` content, as w3m (which runs no script) shows them."""
     from lxml import etree
+
+    skip_tags = SKIP_TAGS - {"noscript"} if reveal else SKIP_TAGS
+    hidden = _never_hidden if reveal else is_hidden
 
     w = _Writer()
     lists: list[list] = []  # [tag, counter, width]
@@ -188,7 +197,7 @@ def _walk(root) -> _Writer:
         tag = tag.lower() if tag.isascii() else tag
         in_row = bool(cell_mode) and cell_mode[-1]
         if event == "start":
-            if tag in SKIP_TAGS or is_hidden(el):
+            if tag in skip_tags or hidden(el):
                 walker.skip_subtree()
                 # the 'end' event still fires for skipped elements in lxml>=4.
                 continue
@@ -284,14 +293,14 @@ def _walk(root) -> _Writer:
             continue
         # end event
         if (
-            tag in SKIP_TAGS
+            tag in skip_tags
             or tag in ("br", "img", "hr")
-            or (is_hidden(el) and tag not in BREAK_TAGS)
+            or (hidden(el) and tag not in BREAK_TAGS)
         ):
-            if el.tail and not (tag in SKIP_TAGS and tag in ("head", "title")):
+            if el.tail and not (tag in skip_tags and tag in ("head", "title")):
                 w.buf.append(el.tail)
             continue
-        if is_hidden(el):
+        if hidden(el):
             if el.tail:
                 w.buf.append(el.tail)
             continue
@@ -340,8 +349,8 @@ def _text_of(el) -> str:
     return _WS_RE.sub(" ", " ".join(el.itertext())).strip()
 
 
-def render_tree(root) -> str:
-    w = _walk(root)
+def render_tree(root, reveal: bool = False) -> str:
+    w = _walk(root, reveal)
     lines = w.lines
     while lines and lines[-1] == "":
         lines.pop()
@@ -370,13 +379,13 @@ def tree_blocks(root) -> list[tuple[str, str]]:
     return [(k, t) for k, t in out if t]
 
 
-def render_html(html: str) -> str:
+def render_html(html: str, reveal: bool = False) -> str:
     from . import HtmlError
     from ._parse import parse_html
 
     root = parse_html(html)
     try:
-        return render_tree(root)
+        return render_tree(root, reveal)
     except HtmlError:
         raise
     except Exception as exc:  # pragma: no cover - defensive
