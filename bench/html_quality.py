@@ -6,7 +6,8 @@
 For every page html/ID.html.gz it runs, in the same worker process and one after the
 other (so the conditions are the same for all three):
 
-  * kt-clean      kt_clean.html.extract_html(html)  -> body blocks joined by blank lines
+  * kt-clean      kt_clean.extract(page bytes) -> the article body: the whole HTML path a
+                  user runs (decode, parse, render, detect, extract, align the lines)
   * trafilatura   trafilatura.extract(html)          (default settings, txt output)
   * readability   readability.Document(html).summary() -> text (kt_clean's block walker)
 
@@ -67,6 +68,7 @@ def _init_worker():
 
     import kt_clean.html._extract
     import kt_clean.html._render  # noqa: F401
+    import kt_clean.htmlpage  # noqa: F401
 
 
 def _rd_text(html: str) -> str:
@@ -83,10 +85,11 @@ def run_page(args):
     pid, path, out = args
     import trafilatura
 
-    from kt_clean.html import extract_html
+    import kt_clean
 
     with gzip.open(path) as f:
-        html = f.read().decode("utf-8", "replace")
+        raw = f.read()
+    html = raw.decode("utf-8", "replace")
     res = {"id": pid}
     order = list(EXTRACTORS)
     # rotate the order per page so no extractor systematically profits from warm caches
@@ -97,9 +100,9 @@ def run_page(args):
         err = None
         try:
             if name == "kt":
-                art = extract_html(html)
-                text = "\n\n".join(t_ for _, t_ in art.blocks)
-                res["method"] = art.method
+                art = kt_clean.extract(raw, source=f"{pid}.html")
+                text = art.body
+                res["method"] = (art.document.meta.get("extracted") or {}).get("method", art.layout)
             elif name == "trafilatura":
                 text = trafilatura.extract(html) or ""
             else:

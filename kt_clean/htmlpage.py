@@ -73,22 +73,25 @@ def _guarded(source: str, what: str, work: Callable[[], T], timeout: float | Non
 def html_document(data: bytes, source: str, encoding: str | None = None,
                   timeout: float | None = HTML_TIMEOUT) -> Document:
     """A document of an HTML page: its rendered text, with the HTML kept for extraction."""
-    from .html import decode_html, render_html
+    from .html import decode_html, parse_html, render_html
 
     if not data.strip():
         raise InputError(source, "empty file" if not data else "empty page (only whitespace)")
     html, used = _guarded(source, "decoding", lambda: decode_html(data, encoding), timeout)
-    text = _guarded(source, "rendering", lambda: render_html(html), timeout)
+    root = _guarded(source, "parsing", lambda: parse_html(html), timeout)
+    text = _guarded(source, "rendering", lambda: render_html(root), timeout)
     if len(text.strip()) < REVEAL_BELOW:
         # Why: some pages ship their whole text hidden (`<div hidden>` that a script shows,
         # `<noscript>` for crawlers); w3m shows it, and so must we rather than find nothing.
-        revealed = _guarded(source, "rendering", lambda: render_html(html, reveal=True), timeout)
+        revealed = _guarded(source, "rendering", lambda: render_html(root, reveal=True), timeout)
         if len(revealed.strip()) > len(text.strip()):
             text = revealed
     if not text.strip():
         raise InputError(source, "HTML page without any text")
-    return Document(source=source, text=text, encoding=used, input_format="html",
-                    meta={"html": html})
+    doc = Document(source=source, text=text, encoding=used, input_format="html",
+                   meta={"html": html})
+    doc.__dict__["_html_root"] = root  # parsed once: strip extracts from the same tree
+    return doc
 
 
 def strip_html(doc: Document, timeout: float | None = HTML_TIMEOUT) -> Document:
@@ -99,7 +102,9 @@ def strip_html(doc: Document, timeout: float | None = HTML_TIMEOUT) -> Document:
     if not isinstance(html, str):
         raise InputError(doc.source, "HTML record without its HTML ('meta.html')")
     url = doc.meta.get("url")
-    art = _guarded(doc.source, "extracting", lambda: extract_html(html, url), timeout)
+    # The tree parsed when the page was read (a record read back from NDJSON has none).
+    root = doc.__dict__.get("_html_root")
+    art = _guarded(doc.source, "extracting", lambda: extract_html(html, url, root), timeout)
     keep = align_blocks(list(doc.lines), list(art.blocks))
     roles = {(art.title or "").strip(): "title", (art.subtitle or "").strip(): "subtitle"}
     roles.update((c.strip(), "caption") for c in art.captions)

@@ -63,7 +63,7 @@ def split_lines(text: str) -> tuple[str, ...]:
 
 
 #: Values derived from a document's text and cached on it (see ``Document.replace``).
-_DERIVED = ("lines", "_page_index")
+_DERIVED = ("lines", "_page_index", "_html_root")
 
 
 def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:

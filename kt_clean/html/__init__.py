@@ -27,6 +27,7 @@ __all__ = [
     "decode_html",
     "extract_html",
     "looks_like_html",
+    "parse_html",
     "render_html",
 ]
 
@@ -86,18 +87,28 @@ def decode_html(data: bytes, forced: str | None = None) -> tuple[str, str]:
     return _f(data, forced)
 
 
-def render_html(html: str, reveal: bool = False) -> str:
-    """The page as text in the style of ``w3m -dump``. ``reveal`` also renders hidden
-    elements and ``<noscript>`` content (for pages whose text a script would reveal)."""
+def parse_html(html: str):
+    """The page parsed safely (no network, no entities, bounded depth): an lxml root that
+    :func:`render_html` and :func:`extract_html` accept, so a page is parsed once."""
+    from ._parse import parse_html as _f
+
+    return _f(html)
+
+
+def render_html(html, reveal: bool = False) -> str:
+    """The page (HTML text, or a root from :func:`parse_html`) as text in the style of
+    ``w3m -dump``. ``reveal`` also renders hidden elements and ``<noscript>`` content (for
+    pages whose text a script would reveal)."""
     from ._render import render_html as _f
 
     return _f(html, reveal)
 
 
-def extract_html(html: str, url: str | None = None) -> HtmlArticle:
+def extract_html(html: str, url: str | None = None, root=None) -> HtmlArticle:
+    """Main text and metadata; ``root`` is the page from :func:`parse_html`, if parsed."""
     from ._extract import extract_html as _f
 
-    return _f(html, url)
+    return _f(html, url, root)
 
 
 def align_blocks(rendered_lines: list[str], blocks: list[tuple[str, str]]) -> list[bool]:

@@ -480,13 +480,14 @@ def drop_title_block(blocks, title):
     return blocks
 
 
-def extract_html(html: str, url: str | None = None) -> HtmlArticle:
+def extract_html(html: str, url: str | None = None, root=None) -> HtmlArticle:
     """Main content + metadata of an HTML page (see module docstring and
-    docs/quality-html.md). Raises HtmlError (ValueError) on unusable input."""
+    docs/quality-html.md). Raises HtmlError (ValueError) on unusable input. ``root`` is
+    the page already parsed by :func:`parse_html` (it is not modified), to parse once."""
     from ._parse import parse_html, prepare
 
-    html = prepare(html)
-    root = parse_html(html)
+    if root is None:
+        root = parse_html(prepare(html))
     try:
         doc = run_trafilatura(root, url)
         tf = tf_blocks(doc.body) if doc is not None else []

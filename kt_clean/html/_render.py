@@ -379,11 +379,12 @@ def tree_blocks(root) -> list[tuple[str, str]]:
     return [(k, t) for k, t in out if t]
 
 
-def render_html(html: str, reveal: bool = False) -> str:
+def render_html(html, reveal: bool = False) -> str:
+    """Render HTML text, or a tree from :func:`parse_html` (not modified)."""
     from . import HtmlError
     from ._parse import parse_html
 
-    root = parse_html(html)
+    root = parse_html(html) if isinstance(html, str) else html
     try:
         return render_tree(root, reveal)
     except HtmlError:
