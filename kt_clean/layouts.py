@@ -9,6 +9,7 @@ fails loudly instead of silently matching nothing (or everything).
 from __future__ import annotations
 
 import bisect
+import itertools
 import os
 import re
 import tomllib
@@ -212,7 +213,7 @@ def _compile(pattern: str, where: str, path: str, allow_empty: bool = False) -> 
         regex = re.compile(pattern, re.MULTILINE)
     except re.error as exc:
         raise LayoutError(f"{path}: {where}: bad regular expression: {exc}") from None
-    _REQUIRED[regex] = required_literals(pattern)
+
     # Why: an empty match would make a signature match every page or a rule every line.
     if not allow_empty and regex.fullmatch(""):
         raise LayoutError(f"{path}: {where}: pattern {pattern!r} matches the empty line")
@@ -377,12 +378,7 @@ class PageIndex:
     def __init__(self, lines: Sequence[str]) -> None:
         self.lines = lines
         self.text = "\n".join(lines)
-        starts = [0]
-        pos = 0
-        for line in lines[:-1]:
-            pos += len(line) + 1
-            starts.append(pos)
-        self.starts = starts
+        self.starts = [0, *itertools.accumulate(len(line) + 1 for line in lines[:-1])]
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset) - 1
@@ -405,8 +401,14 @@ class PageIndex:
             return
         text = self.text
         required = _REQUIRED.get(regex)
-        if required and not any(lit in text for lit in required):
-            return
+        if required is None:  # worked out on first use: start-up only pays for what runs
+            required = _REQUIRED[regex] = required_literals(regex.pattern)
+        if required:
+            if len(required) == 1:
+                if required[0] not in text:
+                    return
+            elif not any(lit in text for lit in required):
+                return
         pos, end = self.starts[first], self.end_of_line(last - 1)
         search = regex.search
         while pos <= end:
@@ -453,11 +455,18 @@ def score_layout(layout: Layout, index: PageIndex) -> Detection | None:
     for rej in layout.rejects:
         if index.count(rej) >= rej.min_count:
             return None
-    matched = [s for s in layout.signatures if index.count(s) >= s.min_count]
+    matched = []
+    score, remaining = 0.0, layout.max_score
+    for sig in layout.signatures:
+        remaining -= sig.weight
+        if index.count(sig) >= sig.min_count:
+            matched.append(sig)
+            score += sig.weight
+        elif score + remaining < layout.threshold:
+            return None  # the threshold is out of reach: no need to scan the rest
     ids = {s.id for s in matched}
     if layout.require_any and not ids.intersection(layout.require_any):
         return None
-    score = sum(s.weight for s in matched)
     if score < layout.threshold:
         return None
     return Detection(layout.name, round(score / layout.max_score, 3),

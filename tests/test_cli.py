@@ -175,3 +175,27 @@ def test_user_layouts_option(tmp_path):
     bad.write_text("[layout]\nname = 'x'\n", encoding="utf-8")
     result = run("detect", PRINT_SEED, "--layouts", bad)
     assert result.exit_code == 2 and "bad.toml" in result.stderr and result.stdout == ""
+
+
+def test_console_script_runs_one_command_and_full_help(tmp_path):
+    """`main()` builds only the named command; help, errors and output are unchanged."""
+    import subprocess
+    import sys
+
+    def main(*args):
+        code = "from kt_clean.cli import main; main()"
+        return subprocess.run([sys.executable, "-c", code, *map(str, args)],
+                              capture_output=True, text=True)
+
+    direct = main("extract", FULLNAV_SEED, "--json")
+    assert direct.returncode == 0
+    assert direct.stdout == run("extract", FULLNAV_SEED, "--json").stdout
+    assert main("extract", "-h").stdout.startswith("Usage: kt-clean extract [OPTIONS] {PAGE...}")
+    bad = main("extract", "--bogus")
+    assert bad.returncode == 2 and "No such option: --bogus" in bad.stderr
+    listing = main("-h").stdout
+    assert [w for w in ("detect", "strip", "emit", "extract", "diff", "batch", "learn")
+            if f"\n  {w} " in listing] == ["detect", "strip", "emit", "extract", "diff", "batch",
+                                            "learn"]
+    assert main("--version").stdout.startswith("kt-clean ")
+    assert main("nosuch").returncode == 2

@@ -45,7 +45,7 @@ class InputFormat(str, Enum):
 
 Pages = Annotated[list[str], typer.Argument(
     help="Page files (text dumps, HTML, or NDJSON records of an earlier stage); '-' is stdin.",
-    show_default=False)]
+    show_default=False, metavar="PAGE...")]
 EncodingOpt = Annotated[str | None, typer.Option(
     "--encoding", help="Decode every input with this encoding instead of guessing.")]
 InputFormatOpt = Annotated[InputFormat, typer.Option(

@@ -12,7 +12,6 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
-from ..learn import MIN_SHARE_DEFAULT, LearnError, learn
 from ..reading import read_path
 from .common import EXIT_INPUT, EXIT_OK, EncodingOpt, app, usage_error
 
@@ -43,7 +42,7 @@ def learn_command(
         "--recursive", "-r", help="Read sub-folders too.")] = False,
     min_share: Annotated[float, typer.Option(
         "--min-share", min=0.05, max=1.0,
-        help="A line on at least this share of the pages is site chrome.")] = MIN_SHARE_DEFAULT,
+        help="A line on at least this share of the pages is site chrome.")] = 0.5,
     site: Annotated[str, typer.Option("--site", help="The site's name, for site_name.")] = "",
     timezone: Annotated[str | None, typer.Option(
         "--timezone", help="Offset for the site's dates, e.g. +09:00.")] = None,
@@ -53,6 +52,8 @@ def learn_command(
 
     Writes the same TOML format as the built-in layouts; use it with --layouts.
     """
+    from ..learn import LearnError, learn
+
     if not folder.is_dir():
         usage_error(f"{folder}: not a folder")
     if name is None:
