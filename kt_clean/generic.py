@@ -1,9 +1,12 @@
 """The generic cleaner for text dumps of pages no layout claims.
 
-It decides per line from the text alone (see ``docs/algorithm.md``): prose lines are kept,
-menu bullets and short navigation lines are removed, lines repeated within the page are
-removed, and a second pass revises short lines by their neighbours. It never returns an
-empty body for a page that has text: if nothing looks like prose, the longest lines are kept.
+:func:`clean` asks the learned line classifier (``kt_clean.classifier``: gradient-boosted
+trees over per-line text features, with a second pass by context) which lines are the
+article, and finds the title and byline above the text. When the classifier keeps nothing
+of a page that has text, :func:`heuristic` decides instead: prose lines are kept, menu
+bullets and short navigation lines are removed, lines repeated within the page are removed,
+and a second pass revises short lines by their neighbours; if nothing looks like prose, the
+longest lines are kept. So a page with visible text never gives an empty body.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ FALLBACK_SHARE = 0.5
 _BULLET = re.compile(r"^\s*(?:[•◦▪■□‣*·]|\d{1,3}[.)]\s)\s*")
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’)]\s*$")
-_BYLINE = re.compile(r"^\s*(?:By|by|BY)\s+[A-Z][\w.'-]+(?:[ ,]+(?:and\s+)?[A-Z][\w.'-]+){0,6}\s*$")
+_BYLINE = re.compile(r"^\s*(?:(?:Written|Posted|Words)\s+)?(?:By|by|BY)\s+[A-Z][\w.'-]+(?:[ ,]+(?:and\s+)?[A-Z][\w.'-]+){0,6}\s*$")
 _DATE = re.compile(
     r"\b(?:\d{4}-\d{2}-\d{2}"
     r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2},? \d{4})\b")
@@ -44,7 +47,27 @@ def _is_prose(text: str, words: int) -> bool:
 
 
 def clean(lines: Sequence[str]) -> tuple[list[Label], dict[str, list[str]]]:
-    """One label per line, and the fields found (title, byline, published, email)."""
+    """One label per line, and the fields found (title, byline)."""
+    if not any(line.strip() for line in lines):
+        return heuristic(lines)
+    from .classifier import classify  # numpy and the model load on the first generic page
+
+    labels = [Label(d.kept, d.label, "generic:" + d.rule.rpartition(".")[2])
+              for d in classify(lines)]
+    kept_at = [i for i, lab in enumerate(labels) if lab.kept and lab.tag != "blank"]
+    if not any(labels[i].tag != "title" for i in kept_at):
+        return heuristic(lines)
+    fields: dict[str, list[str]] = {}
+    stripped = [line.strip() for line in lines]
+    title_at = next((i for i in kept_at if labels[i].tag == "title"), None)
+    if title_at is not None:
+        fields["title"] = [stripped[title_at]]
+    _find_header(lines, stripped, labels, fields, title_at if title_at is not None else kept_at[0])
+    return labels, fields
+
+
+def heuristic(lines: Sequence[str]) -> tuple[list[Label], dict[str, list[str]]]:
+    """The rule-based cleaner: one label per line, and the fields found."""
     n = len(lines)
     stripped = [line.strip() for line in lines]
     counts = Counter(t for t in stripped if t)
@@ -99,25 +122,53 @@ def clean(lines: Sequence[str]) -> tuple[list[Label], dict[str, list[str]]]:
     return labels, fields
 
 
+#: A title has this many words at least (two-word lines above a text are mostly names).
+TITLE_MIN_WORDS = 3
+TITLE_MAX_WORDS = 25
+#: How far above the text the title and byline are looked for.
+HEADER_WINDOW = 12
+
+
+_DATELINE = re.compile(r"^(?:Published|Updated|Posted|Last updated|Modified)\b", re.IGNORECASE)
+
+
+def _title_like(text: str) -> bool:
+    words = len(text.split())
+    return (TITLE_MIN_WORDS <= words <= TITLE_MAX_WORDS and not text.endswith((".", ",", ":", ";"))
+            and not _DATE.search(text) and not _DATELINE.match(text) and "|" not in text)
+
+
+def _title_score(text: str, distance: int) -> float:
+    """Longer headings score higher, and so do nearer ones: a three-word line right above
+    the text is more often a button or a name than the headline a few lines up."""
+    return min(len(text.split()), 12) - 0.5 * distance
+
+
 def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Label],
                  fields: dict[str, list[str]], first: int) -> None:
-    """Title, byline and date in the few lines above the first kept line."""
-    title_at = None
-    for j in range(first - 1, max(-1, first - 12), -1):
+    """The title and byline: the first kept line when it is a heading over a longer
+    paragraph, else the nearest heading-like line above the text; a ``By ...`` line there."""
+    if "title" not in fields:
+        nxt = next((j for j in range(first + 1, len(lines)) if labels[j].kept and stripped[j]),
+                   None)
+        if (_title_like(stripped[first]) and not _BULLET.match(lines[first]) and nxt is not None
+                and len(stripped[nxt]) > len(stripped[first])):
+            labels[first] = Label(True, "title", f"{RULE}:title")
+            fields["title"] = [stripped[first]]
+    best: tuple[float, int] | None = None
+    for j in range(first - 1, max(-1, first - HEADER_WINDOW), -1):
         t = stripped[j]
-        if not t or _BULLET.match(lines[j]):
+        if not t or _BULLET.match(lines[j]) or labels[j].kept:
             continue
-        if _BYLINE.match(t) and "byline" not in fields:
-            labels[j] = Label(True, "byline", f"{RULE}:byline")
-            fields["byline"] = [t]
+        if _BYLINE.match(t):
+            if "byline" not in fields:
+                labels[j] = Label(True, "byline", f"{RULE}:byline")
+                fields["byline"] = [t]
             continue
-        if _DATE.search(t) and len(t) < 60 and "published_text" not in fields:
-            fields["published_text"] = [t]
-            continue
-        words = len(t.split())
-        if 2 <= words <= 25 and not t.endswith((".", ",", ":")) and title_at is None:
-            title_at = j
-            break
-    if title_at is not None:
-        labels[title_at] = Label(True, "title", f"{RULE}:title")
-        fields["title"] = [stripped[title_at]]
+        if "title" not in fields and _title_like(t):
+            score = _title_score(t, first - j)
+            if best is None or score > best[0]:
+                best = (score, j)
+    if best is not None:
+        labels[best[1]] = Label(True, "title", f"{RULE}:title")
+        fields["title"] = [stripped[best[1]]]

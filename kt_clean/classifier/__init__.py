@@ -1,0 +1,170 @@
+"""Generic line classifier for text dumps of web pages of unknown layout.
+
+``classify(lines)`` returns one ``Decision`` per input line: whether the line is main
+content, a role (kept) or a reason code (removed), the rule that decided and the model's
+probability that the line is content.
+
+Kept labels (roles):
+    "title"       the first kept line when it is short and heading-like
+    "subheading"  a short, heading-like kept line (no sentence punctuation at the end)
+    "body"        any other kept text line
+    "blank"       a blank line between two kept lines
+Removed labels (reason codes):
+    "blank"       a blank line not between kept lines (or one with no text at all)
+    "duplicate"   the line repeats an earlier line of the same page
+    "nav"         a bullet item, or a line of link-ish separators (menus, breadcrumbs)
+    "short"       another short line (fewer than 5 words)
+    "boilerplate" any other removed line
+Rules:
+    "classifier.model"    the second-pass model decided as the first pass did
+    "classifier.context"  the second (context) pass overturned the first pass
+    "classifier.repeat"   removed as a repeat of an earlier line
+    "classifier.blank"    a blank line (decided by its neighbours)
+
+Algorithm: per-line features (shape, stopwords, position, blank-line blocks, density of
+long lines around the line, repetition within the page; see ``features.py``) feed a
+gradient-boosted tree ensemble; a second ensemble revises each line from the first
+pass's probabilities of its neighbours and block (as jusText revises short lines by
+context). Both ensembles ship as ``model.json`` and are evaluated with numpy
+(``trees.py``). Trained by ``bench/train_classifier.py``.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from itertools import repeat
+from typing import Any, NamedTuple
+
+__all__ = ["MODEL_PATH", "Decision", "classify", "load_model"]
+
+MODEL_PATH = Path(__file__).with_name("model.json")
+
+
+class Decision(NamedTuple):
+    kept: bool   # True = main content
+    label: str   # role if kept, reason code if removed (see module doc)
+    rule: str    # id of what decided
+    score: float  # model probability of being content (0..1)
+
+
+class Model:
+    """The two tree ensembles and the decision threshold."""
+
+    def __init__(self, d: dict[str, Any]):
+        from .trees import TreeEnsemble
+
+        self.stage1 = TreeEnsemble(d["stage1"])
+        self.stage2 = TreeEnsemble(d["stage2"]) if d.get("stage2") else None
+        self.threshold = float(d.get("threshold", 0.5))
+        self.meta = d.get("meta", {})
+
+
+_MODEL: Model | None = None
+
+
+def load_model(path: str | Path | None = None) -> Model:
+    """Load (and cache, for the default path) the shipped model."""
+    global _MODEL
+    if path is None:
+        if _MODEL is None:
+            _MODEL = Model(json.loads(MODEL_PATH.read_text(encoding="utf-8")))
+        return _MODEL
+    return Model(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def _as_str(x: Any) -> str:
+    if isinstance(x, str):
+        return x
+    if isinstance(x, (bytes, bytearray)):
+        return bytes(x).decode("utf-8", "replace")
+    return "" if x is None else str(x)
+
+
+def probabilities(lines: Sequence[str], model: Model):
+    """(rows, p1, p2, X) for the non-blank lines: first- and second-pass probabilities."""
+    import numpy as np
+
+    from .features import context_features, extract
+
+    X, rows, stripped = extract(lines)
+    if X.shape[0] == 0:
+        e = np.zeros(0)
+        return rows, e, e, X, stripped
+    p1 = model.stage1.predict(X)
+    if model.stage2 is not None:
+        C = context_features(p1, X)
+        p2 = model.stage2.predict(np.hstack([X, C]))
+    else:
+        p2 = p1
+    return rows, p1, p2, X, stripped
+
+
+def classify_with(lines: Sequence[str], model: Model) -> list[Decision]:
+    """``classify`` with an explicit model (used by training and benchmarks)."""
+    import numpy as np
+
+    from .features import BASE_NAMES
+
+    lines = [x if type(x) is str else _as_str(x) for x in lines]
+    n = len(lines)
+    if n == 0:
+        return []
+    rows, p1, p2, X, _ = probabilities(lines, model)
+    if rows.shape[0] == 0:
+        return [_BLANK_OUT] * n
+    thr = model.threshold
+    keep = p2 >= thr
+    changed = (p1 >= thr) != keep
+    col = BASE_NAMES.index
+    nw = X[:, col("n_words")]
+    bullet = X[:, col("bullet")] > 0
+    heading = (nw <= 12) & (X[:, col("ends_sent")] == 0) & ~bullet
+    # removed: 0 boilerplate, 1 short, 2 nav, 3 duplicate; kept: 4 body, 5 subheading, 6 title
+    code = np.where(nw < 5, 1, 0)
+    code = np.where(bullet | (X[:, col("pipe_or_arrow")] >= 0.3), 2, code)
+    code = np.where(X[:, col("occurrence")] > 0, 3, code)
+    kcode = np.where(heading, 5, 4)
+    kidx = np.flatnonzero(keep)
+    if kidx.size and heading[kidx[0]]:
+        kcode[kidx[0]] = 6
+    code = np.where(keep, kcode, code)
+    rule = np.where(changed, 1, 0)
+    rule = np.where(~keep & (code == 3), 2, rule)
+    global _LABELS_A, _RULES_A
+    if _LABELS_A is None:
+        _LABELS_A = np.array(_LABELS, dtype=object)
+        _RULES_A = np.array(_RULES, dtype=object)
+    decs = list(map(tuple.__new__, repeat(Decision), zip(
+        keep.tolist(), _LABELS_A[code].tolist(), _RULES_A[rule].tolist(), p2.tolist())))
+    decs.append(_BLANK_OUT)
+    where = np.full(n, len(decs) - 1, dtype=np.intp)
+    where[rows] = np.arange(rows.shape[0])
+    out = list(map(decs.__getitem__, where.tolist()))
+    # blank lines: kept between two kept lines
+    kept_rows = rows[keep]
+    if kept_rows.size > 1:
+        gaps = np.flatnonzero(np.diff(kept_rows) > 1)
+        for g in gaps.tolist():
+            a, b = int(kept_rows[g]), int(kept_rows[g + 1])
+            if not any(out[j] is not _BLANK_OUT for j in range(a + 1, b)):
+                for j in range(a + 1, b):
+                    out[j] = _BLANK_KEPT
+    return out
+
+
+_LABELS = ("boilerplate", "short", "nav", "duplicate", "body", "subheading", "title")
+_RULES = ("classifier.model", "classifier.context", "classifier.repeat")
+_LABELS_A = _RULES_A = None  # object arrays, made on first use (numpy is imported lazily)
+_BLANK_OUT = Decision(False, "blank", "classifier.blank", 0.0)
+_BLANK_KEPT = Decision(True, "blank", "classifier.blank", 0.0)
+
+
+def classify(lines: Sequence[str]) -> list[Decision]:
+    """One Decision per input line (same order and length); never raises on str input."""
+    try:
+        return classify_with(lines, load_model())
+    except Exception:  # pragma: no cover - last-resort safety net
+        n = len(lines) if hasattr(lines, "__len__") else 0
+        return [Decision(False, "blank" if not _as_str(x).strip() else "boilerplate",
+                         "classifier.error", 0.0) for x in list(lines)[:n]]

@@ -1,0 +1,505 @@
+"""Per-line features for the generic line classifier.
+
+``extract(lines)`` turns the lines of one text dump (as printed by ``w3m -dump`` or a
+similar renderer) into a float32 matrix with one row per *non-blank* line and the
+columns named in ``FEATURE_NAMES``. It is written for speed: the per-line Python work is
+a handful of C-level string calls, the character classes are counted for the whole page
+at once with numpy, and every context feature (windows, blocks, distances) is a
+vectorised numpy expression over the page.
+
+The stacked second pass (``context_features``) turns the first-pass probabilities into
+neighbourhood features, as jusText revises short lines by the class of their
+neighbours.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import compress
+
+import numpy as np
+
+# English stopwords (a compact list in the spirit of jusText's / NLTK's; data, not code).
+STOPWORDS = frozenset(["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "even", "ever", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "let", "like", "made", "make", "many", "may", "me", "might", "more", "most", "much", "must", "my", "myself", "never", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "ought", "our", "ours", "ourselves", "out", "over", "own", "per", "same", "shall", "she", "should", "since", "so", "some", "still", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "though", "through", "thus", "to", "too", "under", "until", "up", "upon", "us", "very", "was", "we", "were", "what", "when", "where", "whether", "which", "while", "who", "whom", "whose", "why", "will", "with", "within", "without", "would", "yet", "you", "your", "yours", "yourself", "yourselves", "it's", "don't", "i'm", "that's", "there's", "can't", "isn't", "doesn't", "didn't", "won't", "we're", "they're", "you're", "i've", "we've"])
+
+BULLETS = frozenset("•□◦▪■○●·‣⁃◆◇►▶▸➢✓✔★☆-*+–—>")
+
+# A small keyword list (the issue found keyword lists add little; these few are cheap).
+_BOILER_WORDS = (
+    "cookie", "copyright", "©", "rights reserved", "privacy", "log in", "sign in",
+    "sign up", "subscribe", "newsletter", "follow us", "skip to",
+)
+
+LONG = 80          # a "long" line, in characters
+PROSE = 120        # a "prose" line: this long and with stopwords
+
+# character class bits
+_DIGIT, _UPPER, _ALPHA, _SPACE, _PUNCT, _SENT, _COMMA, _SEP = 1, 2, 4, 8, 16, 32, 64, 128
+_TABLE_SIZE = 0x3001  # U+3000 (ideographic space) is the last whitespace below
+
+
+def _build_table() -> np.ndarray:
+    t = np.zeros(_TABLE_SIZE + 1, dtype=np.uint8)
+    for cp in range(_TABLE_SIZE):
+        c = chr(cp)
+        v = 0
+        if c.isdigit():
+            v |= _DIGIT
+        elif c.isalpha():
+            v |= _ALPHA
+            if c.isupper():
+                v |= _UPPER
+        elif c.isspace():
+            v |= _SPACE
+        elif c != "_" and not c.isalnum():
+            v |= _PUNCT
+        if c in ".!?":
+            v |= _SENT
+        if c in ",;":
+            v |= _COMMA
+        if c in "|»›/>·•":
+            v |= _SEP
+        t[cp] = v
+    t[_TABLE_SIZE] = _ALPHA  # CJK and beyond: letters, mostly
+    return t
+
+
+_TABLE = _build_table()
+
+# marks for the first / last character of a line
+_M_BULLET, _M_SENTEND, _M_COLON, _M_NUMEND = 1, 2, 4, 8
+
+
+def _build_marks() -> np.ndarray:
+    t = np.zeros(_TABLE_SIZE + 1, dtype=np.uint8)
+    for c in BULLETS:
+        t[ord(c)] |= _M_BULLET
+    for c in ".!?\"'”’)":
+        t[ord(c)] |= _M_SENTEND
+    t[ord(":")] |= _M_COLON
+    for c in ".)":
+        t[ord(c)] |= _M_NUMEND
+    return t
+
+
+_MARK = _build_marks()
+
+
+def _build_pack() -> list[np.ndarray]:
+    """Tables code -> int64 with three 21-bit counter fields (code = class | word bits)."""
+    flags = [_DIGIT, _UPPER, _ALPHA, _PUNCT, _SENT, _COMMA, _SEP, 256, 512]
+    tabs = []
+    for k in range(3):
+        t = np.zeros(1024, dtype=np.int64)
+        for code in range(1024):
+            v = 0
+            for j in range(3):
+                if code & flags[3 * k + j]:
+                    v |= 1 << (21 * j)
+            t[code] = v
+        tabs.append(t)
+    return tabs
+
+
+_PACK = _build_pack()
+_STOP_CASED = frozenset(
+    v for w in STOPWORDS for v in (w, w.capitalize(), w.upper()))
+_BITS = np.array([_DIGIT, _UPPER, _ALPHA, _SPACE, _PUNCT, _SENT, _COMMA, _SEP], dtype=np.uint8)
+
+BASE_NAMES = [
+    # per-line shape
+    "n_chars", "log_chars", "n_words", "mean_word_len", "stop_ratio", "n_stop",
+    "digit_ratio", "upper_ratio", "alpha_ratio", "punct_ratio", "n_sent_punct", "n_comma",
+    "n_sep", "cap_word_ratio", "ends_sent", "ends_colon", "starts_upper", "all_caps",
+    "indent", "bullet", "numbered", "ellipsis", "boiler_kw", "has_year", "pipe_or_arrow",
+    # repetition
+    "repeat_count", "occurrence", "lower_repeat",
+    # position
+    "pos_line", "pos_char", "n_lines_page", "log_chars_page",
+    # blocks (blank-line delimited)
+    "block_lines", "block_chars_log", "block_pos", "block_max_len", "block_long_frac",
+    "blank_before", "blank_after",
+    # density of long lines / prose around the line
+    "long_w1", "long_w3", "long_w10", "len_w3", "len_w10", "stop_w3", "stop_w10",
+    "bullet_w3", "bullet_w10", "chars_prev", "chars_next", "stop_prev", "stop_next",
+    "bullet_prev", "bullet_next", "indent_prev", "indent_next",
+    # relation to the prose region
+    "after_first_prose", "before_last_prose", "dist_prose_up", "dist_prose_down",
+    "between_prose", "prose_lines_page", "prose_frac_page", "long_frac_page",
+    "cum_prose_before", "cum_prose_after",
+    # likely title: a short line just above the first prose line
+    "dist_title",
+]
+
+_COL = {name: k for k, name in enumerate(BASE_NAMES)}
+
+CONTEXT_NAMES = [
+    "p_self", "p_prev1", "p_next1", "p_prev2", "p_next2", "p_w3", "p_w10", "p_w30",
+    "p_block_mean", "p_block_max", "pw_w3", "pw_w10", "p_page_mean", "p_page_wmean",
+    "p_kept_before", "p_kept_after", "p_dist_up", "p_dist_down",
+]
+
+
+def _window_mean(a: np.ndarray, w: int, exclude_self: bool = True) -> np.ndarray:
+    """Mean of ``a`` over the ``w`` neighbours on each side (self excluded)."""
+    n = a.shape[0]
+    c = np.concatenate(([0.0], np.cumsum(a, dtype=np.float64)))
+    idx = np.arange(n)
+    lo = np.maximum(idx - w, 0)
+    hi = np.minimum(idx + w + 1, n)
+    s = c[hi] - c[lo]
+    cnt = (hi - lo).astype(np.float64)
+    if exclude_self:
+        s = s - a
+        cnt = cnt - 1
+    return np.where(cnt > 0, s / np.maximum(cnt, 1), 0.0)
+
+
+def _shift(a: np.ndarray, k: int, fill: float = 0.0) -> np.ndarray:
+    """a[i - k] (k > 0: previous line), filled at the edges."""
+    out = np.full_like(a, fill)
+    if k > 0:
+        out[k:] = a[:-k]
+    elif k < 0:
+        out[:k] = a[-k:]
+    else:
+        out[:] = a
+    return out
+
+
+def _dist_to_flag(flag: np.ndarray, up: bool, cap: float = 50.0) -> np.ndarray:
+    """Distance (in lines) to the nearest flagged line above (up) or below, capped."""
+    n = flag.shape[0]
+    idx = np.arange(n)
+    if up:
+        last = np.where(flag, idx, -1)
+        last = np.maximum.accumulate(last)
+        prev = np.concatenate(([-1], last[:-1]))
+        d = np.where(prev >= 0, idx - prev, cap)
+    else:
+        nxt = np.where(flag, idx, n)
+        nxt = np.minimum.accumulate(nxt[::-1])[::-1]
+        nxt2 = np.concatenate((nxt[1:], [n]))
+        d = np.where(nxt2 < n, nxt2 - idx, cap)
+    return np.minimum(d, cap).astype(np.float64)
+
+
+def extract(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Features of the non-blank lines of one page.
+
+    Returns (X, rows, stripped): X float32 (m, len(BASE_NAMES)); rows the indexes into
+    ``lines`` of the m non-blank lines; stripped their stripped texts.
+    """
+    all_stripped = list(map(str.strip, lines))
+    lens = np.fromiter(map(len, all_stripped), dtype=np.int64, count=len(all_stripped))
+    rows = np.flatnonzero(lens)
+    m = rows.shape[0]
+    nf = len(BASE_NAMES)
+    if m == 0:
+        return np.zeros((0, nf), dtype=np.float32), rows, []
+    stripped = list(compress(all_stripped, all_stripped))
+    sel = list(compress(lines, all_stripped))
+    indent = np.fromiter(map(len, sel), dtype=np.int64, count=m) \
+        - np.fromiter(map(len, map(str.lstrip, sel)), dtype=np.int64, count=m)
+    blank_before = np.empty(m, dtype=np.int64)
+    blank_before[0] = rows[0] + 1
+    blank_before[1:] = rows[1:] - rows[:-1] - 1
+
+    F = np.empty((nf, m), dtype=np.float64)  # one contiguous row per feature
+    col = _COL
+
+    # --- character classes, counted for the whole page at once
+    text = "\n".join(stripped)
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    N = cps.shape[0]
+    cpc = np.minimum(cps, _TABLE_SIZE)
+    cls = _TABLE[cpc]
+    n_chars = lens[rows]
+    starts = np.zeros(m, dtype=np.int64)
+    np.cumsum(n_chars[:-1] + 1, out=starts[1:])
+    ends = starts + n_chars
+    # words: a non-space char after a space or at the line start
+    space = (cls & _SPACE) != 0
+    wstart = ~space
+    wstart[1:] &= space[:-1]
+    ws16 = wstart.view(np.uint8).astype(np.uint16)
+    code = cls.astype(np.uint16) | (ws16 << 8) | ((ws16 & (cls >> 1)) << 9)  # _UPPER == 2
+    counts = np.empty((m, 9))
+    for k, tab in enumerate(_PACK):  # three 21-bit counters packed in each int64
+        c = np.add.reduceat(tab[code], starts)
+        counts[:, 3 * k] = c & 0x1FFFFF
+        counts[:, 3 * k + 1] = (c >> 21) & 0x1FFFFF
+        counts[:, 3 * k + 2] = c >> 42
+    digit, upper, alpha = counts[:, 0], counts[:, 1], counts[:, 2]
+    punct, sent, comma = counts[:, 3], counts[:, 4], counts[:, 5]
+    sep, n_words, cap_words = counts[:, 6], counts[:, 7], counts[:, 8]
+
+    # stopwords: one split of the page, mapped back to lines
+    words = text.split()
+    wpos = np.flatnonzero(wstart)
+    if len(words) == wpos.shape[0]:
+        isstop = np.fromiter(map(_STOP_CASED.__contains__, words), dtype=bool,
+                             count=len(words))
+        wline = np.searchsorted(starts, wpos, side="right") - 1
+        n_stop = np.bincount(wline, weights=isstop, minlength=m)
+    else:  # str.split and the class table disagree (exotic whitespace): per line
+        n_stop = np.fromiter((sum(map(_STOP_CASED.__contains__, s.split())) for s in stripped),
+                             dtype=np.float64, count=m)
+
+    # repetition within the page
+    rep, occ = _repeats(stripped)
+    low = text.lower()
+    low_lines = low.split("\n") if len(low) == N else [x.lower() for x in stripped]
+    if len(low_lines) != m:
+        low_lines = [x.lower() for x in stripped]
+    lrep, _ = _repeats(low_lines, need_occ=False)
+
+    # first / last characters
+    mark_first = _MARK[cpc[starts]]
+    last = ends - 1
+    mark_last = _MARK[cpc[last]]
+    bullet = ((mark_first & _M_BULLET) != 0).astype(np.float64)
+    d1 = (cls[np.minimum(starts + 1, N - 1)] & _DIGIT) != 0
+    m1 = _MARK[cpc[np.minimum(starts + 1, N - 1)]] & _M_NUMEND
+    m2 = _MARK[cpc[np.minimum(starts + 2, N - 1)]] & _M_NUMEND
+    numbered = (((cls[starts] & _DIGIT) != 0) & (((n_chars > 1) & (m1 != 0))
+                | ((n_chars > 2) & d1 & (m2 != 0)))).astype(np.float64)
+    ends_sent = ((mark_last & _M_SENTEND) != 0).astype(np.float64)
+    ends_colon = ((mark_last & _M_COLON) != 0).astype(np.float64)
+    dots3 = (n_chars >= 3) & (cps[last] == 46) & (cps[np.maximum(last - 1, 0)] == 46) \
+        & (cps[np.maximum(last - 2, 0)] == 46)
+    ellipsis = ((cps[last] == 0x2026) | dots3).astype(np.float64)
+    # a few boilerplate keywords (rare strings: str.find is a fast scan)
+    kw = np.zeros(m)
+    if len(low) == N:
+        for w in _BOILER_WORDS:
+            p = low.find(w)
+            if p < 0:
+                continue
+            pos = []
+            while p >= 0:
+                pos.append(p)
+                p = low.find(w, p + 1)
+            np.add.at(kw, np.searchsorted(starts, np.array(pos), side="right") - 1, 1.0)
+    else:  # lower() changed the length (rare letters): search line by line
+        for k, s in enumerate(stripped):
+            ls = s.lower()
+            kw[k] = sum(w in ls for w in _BOILER_WORDS)
+    # years 19xx / 20xx: four digits, not part of a longer number
+    dig = (cls & _DIGIT) != 0
+    has_year = np.zeros(m)
+    if N >= 4:
+        c0 = cps[:-3]
+        c1 = cps[1:-2]
+        cand = (((c0 == 49) & (c1 == 57)) | ((c0 == 50) & (c1 == 48))) & dig[2:-1] & dig[3:]
+        cand[1:] &= ~dig[:-4]
+        cand[:-1] &= ~dig[4:]
+        hits = np.flatnonzero(cand)
+        if hits.size:
+            has_year[np.searchsorted(starts, hits, side="right") - 1] = 1.0
+
+    nc = n_chars.astype(np.float64)
+    ncs = np.maximum(nc, 1.0)
+    nws = np.maximum(n_words, 1.0)
+    stop_ratio = n_stop / nws
+    loglen = np.log1p(nc)
+    F[col["n_chars"]] = nc
+    F[col["log_chars"]] = loglen
+    F[col["n_words"]] = n_words
+    F[col["mean_word_len"]] = (alpha + digit) / nws
+    F[col["stop_ratio"]] = stop_ratio
+    F[col["n_stop"]] = n_stop
+    F[col["digit_ratio"]] = digit / ncs
+    F[col["upper_ratio"]] = upper / np.maximum(alpha, 1.0)
+    F[col["alpha_ratio"]] = alpha / ncs
+    F[col["punct_ratio"]] = punct / ncs
+    F[col["n_sent_punct"]] = sent
+    F[col["n_comma"]] = comma
+    F[col["n_sep"]] = sep
+    F[col["cap_word_ratio"]] = cap_words / nws
+    F[col["ends_sent"]] = ends_sent
+    F[col["ends_colon"]] = ends_colon
+    F[col["starts_upper"]] = (cls[starts] & _UPPER) != 0
+    F[col["all_caps"]] = (upper == alpha) & (alpha >= 3)
+    ind = np.minimum(indent.astype(np.float64), 40.0)
+    F[col["indent"]] = ind
+    F[col["bullet"]] = bullet
+    F[col["numbered"]] = numbered
+    F[col["ellipsis"]] = ellipsis
+    F[col["boiler_kw"]] = kw
+    F[col["has_year"]] = has_year
+    F[col["pipe_or_arrow"]] = (sep - bullet) / nws
+    F[col["repeat_count"]] = rep
+    F[col["occurrence"]] = occ
+    F[col["lower_repeat"]] = lrep
+
+    idx = np.arange(m, dtype=np.float64)
+    F[col["pos_line"]] = idx / max(m - 1, 1)
+    cum = np.cumsum(nc)
+    total = float(cum[-1])
+    F[col["pos_char"]] = (cum - nc) / max(total, 1.0)
+    F[col["n_lines_page"]] = np.log1p(m)
+    F[col["log_chars_page"]] = np.log1p(total)
+
+    # blocks (blank-line delimited)
+    bb = blank_before
+    new_block = bb > 0
+    new_block[0] = True
+    bid = np.cumsum(new_block) - 1
+    nb = int(bid[-1]) + 1
+    is_long = (nc >= LONG).astype(np.float64)
+    blines = np.bincount(bid, minlength=nb).astype(np.float64)
+    bchars = np.bincount(bid, weights=nc, minlength=nb)
+    blong = np.bincount(bid, weights=is_long, minlength=nb)
+    bstart = np.flatnonzero(new_block)
+    bmax = np.maximum.reduceat(nc, bstart)
+    F[col["block_lines"]] = blines[bid]
+    F[col["block_chars_log"]] = np.log1p(bchars[bid])
+    F[col["block_pos"]] = idx - bstart[bid]
+    F[col["block_max_len"]] = np.log1p(bmax[bid])
+    F[col["block_long_frac"]] = blong[bid] / blines[bid]
+    F[col["blank_before"]] = np.minimum(bb, 5)
+    ba = np.empty(m)
+    ba[:-1] = bb[1:]
+    ba[-1] = 1
+    F[col["blank_after"]] = np.minimum(ba, 5)
+
+    # windows: one cumulative sum for all the series
+    S = np.empty((m, 5))
+    S[:, 0] = is_long
+    S[:, 1] = loglen
+    S[:, 2] = stop_ratio
+    S[:, 3] = bullet
+    S[:, 4] = ind
+    W = _windows(S, (1, 3, 10))
+    F[col["long_w1"]] = W[1][:, 0]
+    F[col["long_w3"]] = W[3][:, 0]
+    F[col["long_w10"]] = W[10][:, 0]
+    F[col["len_w3"]] = W[3][:, 1]
+    F[col["len_w10"]] = W[10][:, 1]
+    F[col["stop_w3"]] = W[3][:, 2]
+    F[col["stop_w10"]] = W[10][:, 2]
+    F[col["bullet_w3"]] = W[3][:, 3]
+    F[col["bullet_w10"]] = W[10][:, 3]
+    prev = np.zeros((m, 5))
+    prev[1:] = S[:-1]
+    nxt = np.zeros((m, 5))
+    nxt[:-1] = S[1:]
+    F[col["chars_prev"]] = prev[:, 1]
+    F[col["chars_next"]] = nxt[:, 1]
+    F[col["stop_prev"]] = prev[:, 2]
+    F[col["stop_next"]] = nxt[:, 2]
+    F[col["bullet_prev"]] = prev[:, 3]
+    F[col["bullet_next"]] = nxt[:, 3]
+    F[col["indent_prev"]] = prev[:, 4]
+    F[col["indent_next"]] = nxt[:, 4]
+
+    # prose region
+    prose = (nc >= PROSE) & (stop_ratio >= 0.15) & (occ == 0)
+    n_prose = int(prose.sum())
+    F[col["prose_lines_page"]] = np.log1p(n_prose)
+    F[col["prose_frac_page"]] = n_prose / m
+    F[col["long_frac_page"]] = is_long.mean()
+    F[col["dist_prose_up"]] = _dist_to_flag(prose, True)
+    F[col["dist_prose_down"]] = _dist_to_flag(prose, False)
+    pw = np.where(prose, nc, 0.0)
+    cpw = np.cumsum(pw)
+    tot_pw = max(float(cpw[-1]), 1.0)
+    F[col["cum_prose_before"]] = (cpw - pw) / tot_pw
+    F[col["cum_prose_after"]] = (tot_pw - cpw) / tot_pw
+    if n_prose:
+        pidx = np.flatnonzero(prose)
+        fp, lp = pidx[0], pidx[-1]
+        F[col["after_first_prose"]] = (idx - fp) / m
+        F[col["before_last_prose"]] = (lp - idx) / m
+        F[col["between_prose"]] = (idx >= fp) & (idx <= lp)
+        # likely title: the nearest short, non-bullet line above the first prose line
+        cand = np.flatnonzero((idx < fp) & (nc >= 10) & (nc < PROSE) & (bullet == 0))
+        t = cand[-1] if cand.size else fp
+        F[col["dist_title"]] = np.clip(idx - t, -50, 50)
+    else:
+        F[col["after_first_prose"]] = -1.0
+        F[col["before_last_prose"]] = -1.0
+        F[col["between_prose"]] = 0.0
+        F[col["dist_title"]] = 50.0
+    return F.T.astype(np.float32), rows, stripped  # (m, nf), Fortran order
+
+
+def _repeats(items: list[str], need_occ: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(count of each item in the list, index of this occurrence among equal items)."""
+    m = len(items)
+    last = dict(zip(items, range(m)))
+    ids = np.fromiter(map(last.__getitem__, items), dtype=np.int64, count=m)
+    rep = np.bincount(ids, minlength=m)[ids].astype(np.float64)
+    if not need_occ:
+        return rep, rep
+    occ = np.zeros(m)
+    if rep.max() > 1:
+        order = np.argsort(ids, kind="stable")
+        sid = ids[order]
+        new = np.empty(m, dtype=bool)
+        new[0] = True
+        new[1:] = sid[1:] != sid[:-1]
+        gstart = np.flatnonzero(new)
+        glen = np.diff(np.append(gstart, m))
+        occ[order] = np.arange(m) - np.repeat(gstart, glen)
+    return rep, occ
+
+
+def _windows(S: np.ndarray, widths: tuple[int, ...]) -> dict[int, np.ndarray]:
+    """Mean of each column of S over the w neighbours on each side (self excluded)."""
+    m = S.shape[0]
+    c = np.zeros((m + 1, S.shape[1]))
+    np.cumsum(S, axis=0, out=c[1:])
+    idx = np.arange(m)
+    out = {}
+    for w in widths:
+        lo = np.maximum(idx - w, 0)
+        hi = np.minimum(idx + w + 1, m)
+        cnt = (hi - lo - 1).astype(np.float64)
+        out[w] = (c[hi] - c[lo] - S) / np.maximum(cnt, 1.0)[:, None]
+    return out
+
+
+def context_features(p: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Second-pass features from first-pass probabilities ``p`` of the non-blank lines."""
+    m = p.shape[0]
+    out = np.empty((m, len(CONTEXT_NAMES)), dtype=np.float64)
+    if m == 0:
+        return out.astype(np.float32)
+    p = p.astype(np.float64)
+    nc = X[:, _COL["n_chars"]].astype(np.float64)
+    w = X[:, _COL["log_chars"]].astype(np.float64)
+    S = np.empty((m, 3))
+    S[:, 0] = p
+    S[:, 1] = p * w
+    S[:, 2] = w
+    W = _windows(S, (3, 10, 30))
+    out[:, 0] = p
+    out[:, 1:5] = 0.5
+    out[1:, 1] = p[:-1]
+    out[:-1, 2] = p[1:]
+    out[2:, 3] = p[:-2]
+    out[:-2, 4] = p[2:]
+    out[:, 5] = W[3][:, 0]
+    out[:, 6] = W[10][:, 0]
+    out[:, 7] = W[30][:, 0]
+    new_block = X[:, _COL["blank_before"]] > 0
+    new_block[0] = True
+    bid = np.cumsum(new_block) - 1
+    bstart = np.flatnonzero(new_block)
+    cnt = np.diff(np.append(bstart, m))
+    out[:, 8] = (np.add.reduceat(p, bstart) / cnt)[bid]
+    out[:, 9] = np.maximum.reduceat(p, bstart)[bid]
+    out[:, 10] = W[3][:, 1] / np.maximum(W[3][:, 2], 1e-6)
+    out[:, 11] = W[10][:, 1] / np.maximum(W[10][:, 2], 1e-6)
+    out[:, 12] = p.mean()
+    out[:, 13] = (p * nc).sum() / max(nc.sum(), 1.0)
+    kept = p >= 0.5
+    kn = np.where(kept, nc, 0.0)
+    ck = np.cumsum(kn)
+    tot = max(float(ck[-1]), 1.0)
+    out[:, 14] = (ck - kn) / tot
+    out[:, 15] = (tot - ck) / tot
+    out[:, 16] = _dist_to_flag(kept, True)
+    out[:, 17] = _dist_to_flag(kept, False)
+    return out.astype(np.float32)

@@ -1,0 +1,148 @@
+"""A gradient-boosted tree ensemble evaluated with numpy only.
+
+The trees are stored as *complete* binary trees of a fixed depth D (shallower branches are
+padded with nodes whose threshold is +inf, so they always go left and every leaf below
+carries the same value). Node k's children are 2k+1 (x <= threshold) and 2k+2 (x >
+threshold), so all trees of the ensemble are walked together, one level per numpy step.
+
+File format (JSON): {"depth": D, "n_features": F, "feature_names": [...],
+"features": [[T x (2**D - 1) ints]], "thresholds": [[...floats]], "leaves": [[T x 2**D]],
+"base": float}. The raw score is base + sum of leaves; the probability is its sigmoid.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+
+def _sortable(x: np.ndarray) -> np.ndarray:
+    """float32 -> uint64 keys in the same order (IEEE bits, sign-flipped)."""
+    u = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
+    neg = (u >> np.uint32(31)).astype(bool)
+    return np.where(neg, ~u, u | np.uint32(0x80000000)).astype(np.uint64)
+
+
+class TreeEnsemble:
+    def __init__(self, d: dict[str, Any]):
+        self.depth = int(d["depth"])
+        self.n_features = int(d["n_features"])
+        self.feature_names = list(d.get("feature_names", []))
+        feats = np.asarray(d["features"], dtype=np.intp)
+        self.n_trees = feats.shape[0] if feats.ndim == 2 else 0
+        n_int = 2 ** self.depth - 1
+        self.n_internal = n_int
+        if self.n_trees == 0:
+            feats = np.zeros((0, n_int), dtype=np.intp)
+        self.feat = feats.ravel()
+        self.thr = np.asarray(d["thresholds"], dtype=np.float64).reshape(-1)
+        self.leaves = np.asarray(d["leaves"], dtype=np.float64).reshape(-1)
+        self.base = float(d.get("base", 0.0))
+        self._toff = np.arange(self.n_trees, dtype=np.intp) * n_int
+        self._loff = np.arange(self.n_trees, dtype=np.intp) * (n_int + 1) - n_int
+
+        # float32 thresholds rounded down: for float32 x, x > thr64 <=> x > thr32
+        thr32 = np.minimum(self.thr, 3e38).astype(np.float32)
+        up = thr32.astype(np.float64) > self.thr
+        thr32[up] = np.nextafter(thr32[up], np.float32(-np.inf))
+        self.thr32 = thr32
+        self.feat32 = self.feat.astype(np.int32)
+        self._toff32 = self._toff.astype(np.int32)
+        self._loff32 = self._loff.astype(np.int32)
+        self.additive = self.depth == 1 and self.n_trees > 0
+        if self.additive:
+            self._build_additive()
+
+    def _build_additive(self) -> None:
+        """Depth-1 trees (stumps) are a sum of per-feature step functions. All features'
+        sorted thresholds go in one array of order-preserving uint64 keys (feature index in
+        the high 32 bits, the float32's sortable bits in the low ones), so one searchsorted
+        call evaluates every (line, feature) pair exactly."""
+        f = self.feat
+        left, right = self.leaves[0::2], self.leaves[1::2]
+        self.const = float(left.sum())
+        used = np.unique(f)
+        keys, starts, cums, cumoff = [], [], [], []
+        n_keys = n_cum = 0
+        for j, feat in enumerate(used):
+            sel = f == feat
+            order = np.argsort(self.thr32[sel], kind="stable")
+            t = self.thr32[sel][order]
+            inc = (right[sel] - left[sel])[order]
+            keys.append(_sortable(t) | (np.uint64(j) << np.uint64(32)))
+            starts.append(n_keys)
+            cums.append(np.concatenate(([0.0], np.cumsum(inc))))
+            cumoff.append(n_cum)
+            n_keys += t.shape[0]
+            n_cum += t.shape[0] + 1
+        self.used = used.astype(np.intp)
+        self.keys = np.concatenate(keys)
+        self.key_hi = (np.arange(used.shape[0], dtype=np.uint64) << np.uint64(32))[None, :]
+        self.cum_base = (np.array(cumoff, dtype=np.int64) - np.array(starts, dtype=np.int64))[None, :]
+        self.cum = np.concatenate(cums)
+
+    def raw(self, X: np.ndarray) -> np.ndarray:
+        m = X.shape[0]
+        if m == 0 or self.n_trees == 0:
+            return np.full(m, self.base)
+        X = np.asarray(X, dtype=np.float32)
+        if self.additive:
+            k = _sortable(X[:, self.used]) | self.key_hi
+            pos = np.searchsorted(self.keys, k.ravel(), side="left").reshape(k.shape)
+            return self.cum[pos + self.cum_base].sum(axis=1) + (self.const + self.base)
+        xt = np.ascontiguousarray(X.T).ravel()
+        fm = self.feat32 * np.int32(m)
+        rows = np.arange(m, dtype=np.int32)[:, None]
+        toff = self._toff32
+        thr = self.thr32
+        # level 0: every tree at its root
+        loc = (X[:, self.feat32.take(toff)] > thr.take(toff)).astype(np.int32)
+        loc += 1
+        for _ in range(self.depth - 1):
+            g = loc + toff
+            right = xt.take(fm.take(g) + rows) > thr.take(g)
+            loc *= 2
+            loc += 1
+            loc += right
+        return self.leaves.take(loc + self._loff32).sum(axis=1) + self.base
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        r = self.raw(X)
+        return 1.0 / (1.0 + np.exp(-np.clip(r, -50, 50)))
+
+
+def from_lightgbm(dump: dict[str, Any], depth: int, feature_names: list[str]) -> dict[str, Any]:
+    """Convert LightGBM's ``Booster.dump_model()`` into the complete-tree JSON format."""
+    n_int = 2 ** depth - 1
+    feats, thrs, leaves = [], [], []
+    for tree in dump["tree_info"]:
+        f = [0] * n_int
+        t = [math.inf] * n_int
+        lv = [0.0] * (n_int + 1)
+
+        def fill(node: dict[str, Any], pos: int, level: int) -> None:
+            if "leaf_value" in node or "split_feature" not in node:
+                value = float(node.get("leaf_value", 0.0))
+                # pad: every leaf under pos gets the value; internal pads stay (0, +inf)
+                lo, hi = pos, pos
+                while lo < n_int:
+                    lo, hi = 2 * lo + 1, 2 * hi + 2
+                for k in range(lo, hi + 1):
+                    lv[k - n_int] = value
+                return
+            if level >= depth:
+                raise ValueError("tree deeper than the export depth")
+            if node.get("decision_type", "<=") != "<=":
+                raise ValueError("only numerical <= splits are supported")
+            f[pos] = int(node["split_feature"])
+            t[pos] = float(node["threshold"])
+            fill(node["left_child"], 2 * pos + 1, level + 1)
+            fill(node["right_child"], 2 * pos + 2, level + 1)
+
+        fill(tree["tree_structure"], 0, 0)
+        feats.append(f)
+        thrs.append([x if math.isfinite(x) else 1e300 for x in t])
+        leaves.append(lv)
+    return {"depth": depth, "n_features": len(feature_names), "feature_names": feature_names,
+            "features": feats, "thresholds": thrs, "leaves": leaves, "base": 0.0}
