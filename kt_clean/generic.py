@@ -129,13 +129,16 @@ TITLE_MAX_WORDS = 25
 HEADER_WINDOW = 12
 
 
+# w3m separates the links of a row by several spaces: "Log in   Sign up".
+_LINK_ROW = re.compile(r"\S {3,}\S")
 _DATELINE = re.compile(r"^(?:Published|Updated|Posted|Last updated|Modified)\b", re.IGNORECASE)
 
 
 def _title_like(text: str) -> bool:
     words = len(text.split())
     return (TITLE_MIN_WORDS <= words <= TITLE_MAX_WORDS and not text.endswith((".", ",", ":", ";"))
-            and not _DATE.search(text) and not _DATELINE.match(text) and "|" not in text)
+            and not _DATE.search(text) and not _DATELINE.match(text) and "|" not in text
+            and not _LINK_ROW.search(text))
 
 
 def _title_score(text: str, distance: int) -> float:
@@ -170,5 +173,12 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
             if best is None or score > best[0]:
                 best = (score, j)
     if best is not None:
-        labels[best[1]] = Label(True, "title", f"{RULE}:title")
-        fields["title"] = [stripped[best[1]]]
+        at = best[1]
+        above = next((j for j in range(at - 1, max(-1, at - 3), -1) if stripped[j]), None)
+        if above is not None and _title_like(stripped[above]) and not _BULLET.match(lines[above]):
+            # a headline over its deck: the upper line is the title
+            labels[at] = Label(True, "subtitle", f"{RULE}:subtitle")
+            fields["subtitle"] = [stripped[at]]
+            at = above
+        labels[at] = Label(True, "title", f"{RULE}:title")
+        fields["title"] = [stripped[at]]
