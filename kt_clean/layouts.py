@@ -409,14 +409,15 @@ class PageIndex:
                     return
             elif not any(lit in text for lit in required):
                 return
-        pos, end = self.starts[first], self.end_of_line(last - 1)
+        starts, lines, find_line = self.starts, self.lines, bisect.bisect_right
+        pos, end = starts[first], self.end_of_line(last - 1)
         search = regex.search
         while pos <= end:
             m = search(text, pos, end)
             if m is None:
                 return
-            index = self.line_of(m.start())
-            line_end = self.end_of_line(index)
+            index = find_line(starts, m.start()) - 1
+            line_end = starts[index] + len(lines[index])
             if multiline or m.end() <= line_end:
                 yield index, m
             else:

@@ -25,6 +25,17 @@ CAPTION_REPEAT_WINDOW = 2
 
 Fields = dict[str, list[str]]
 
+_LABELS: dict[tuple[bool, str, str], Label] = {}
+
+
+def label(kept: bool, tag: str, rule: str) -> Label:
+    """The (shared, immutable) label for this decision: a page repeats a few dozen."""
+    key = (kept, tag, rule)
+    found = _LABELS.get(key)
+    if found is None:
+        found = _LABELS[key] = Label(kept, tag, rule)
+    return found
+
 
 def strip(doc: Document, layouts: Sequence[Layout] | None = None) -> Document:
     """The document with every line labelled. Detects the layout first if needed.
@@ -96,10 +107,13 @@ def apply_layout(layout: Layout, lines: Sequence[str], index: PageIndex | None =
     bounds = {"anywhere": (0, n), "before": (0, start), "article": (start, end), "after": (end, n)}
     for rule in layout.rules:
         lo, hi = bounds[rule.where]
+        rule_label = label(rule.kept, rule.tag, f"{name}:{rule.id}")
+        captures = bool(rule.regex.groupindex)
         for i, m in index.matches(rule.regex, lo, hi):
             if labels[i] is None:
-                labels[i] = Label(rule.kept, rule.tag, f"{name}:{rule.id}")
-                _capture(fields, m)
+                labels[i] = rule_label
+                if captures:
+                    _capture(fields, m)
 
     # 3. Zones after the article, in order; each runs to the start of the next one.
     starts: list[tuple[int, str, str]] = []
@@ -111,17 +125,20 @@ def apply_layout(layout: Layout, lines: Sequence[str], index: PageIndex | None =
             pos = found[0] + 1
     for k, (zs, reason, rule_id) in enumerate(starts):
         ze = starts[k + 1][0] if k + 1 < len(starts) else n
+        zone_label = label(False, reason, rule_id)
         for i in range(zs, ze):
             if labels[i] is None:
-                labels[i] = Label(False, reason, rule_id)
+                labels[i] = zone_label
 
     # 4. Everything else outside the article.
+    before = label(False, layout.before_reason, f"{name}:before-article")
     for i in range(start):
         if labels[i] is None:
-            labels[i] = Label(False, layout.before_reason, f"{name}:before-article")
+            labels[i] = before
+    after = label(False, layout.after_reason, f"{name}:after-article")
     for i in range(end, n):
         if labels[i] is None:
-            labels[i] = Label(False, layout.after_reason, f"{name}:after-article")
+            labels[i] = after
 
     # 5. Header slots, in order, from the start of the article.
     body_start = _walk_header(layout, lines, labels, fields, start, end)
@@ -142,7 +159,7 @@ def _next_line(lines: Sequence[str], labels: list[Label | None], pos: int, end: 
         if lines[i].strip():
             return i
         if blank_rule is not None:
-            labels[i] = Label(True, "blank", blank_rule)
+            labels[i] = label(True, "blank", blank_rule)
     return None
 
 
@@ -168,7 +185,7 @@ def _walk_header(layout: Layout, lines: Sequence[str], labels: list[Label | None
             return None
         assert i is not None
         _next_line(lines, labels, pos, i, blank_rule=f"{name}:blank")
-        labels[i] = Label(True, slot.role, f"{name}:header.{slot.role}")
+        labels[i] = label(True, slot.role, f"{name}:header.{slot.role}")
         key = slot.field or slot.role
         groups = m.groupdict()
         value = groups.get(key) or lines[i].strip()
@@ -178,7 +195,7 @@ def _walk_header(layout: Layout, lines: Sequence[str], labels: list[Label | None
         _capture(fields, m, skip=key)
         if dup is not None:
             _next_line(lines, labels, i + 1, dup, blank_rule=f"{name}:blank")
-            labels[dup] = Label(False, "duplicate-caption", f"{name}:header.{slot.role}.repeat")
+            labels[dup] = label(False, "duplicate-caption", f"{name}:header.{slot.role}.repeat")
             i = dup
         pos = i + 1
     return pos
@@ -219,22 +236,24 @@ def label_body(lines: Sequence[str], labels: list[Label | None], lo: int, hi: in
     A line printed twice in a row is a caption and its duplicate; a short standalone line
     followed by a paragraph is a subheading; other text is body; blank lines are kept blank.
     """
+    blank = label(True, "blank", f"{layout}:blank")
+    body = label(True, "body", f"{layout}:body")
     for i in range(lo, hi):
         if labels[i] is not None:
             continue
         text = lines[i].strip()
         if not text:
-            labels[i] = Label(True, "blank", f"{layout}:blank")
+            labels[i] = blank
             continue
         dup = _repeat_of(lines, labels, i, hi) if len(text.split()) >= 2 else None
         if dup is not None:
-            labels[i] = Label(True, "caption", f"{layout}:caption-repeated")
-            labels[dup] = Label(False, "duplicate-caption", f"{layout}:caption-repeated")
+            labels[i] = label(True, "caption", f"{layout}:caption-repeated")
+            labels[dup] = label(False, "duplicate-caption", f"{layout}:caption-repeated")
             continue
         if subheadings and _standalone(lines, i, lo, hi) and is_subheading_text(text):
-            labels[i] = Label(True, "subheading", f"{layout}:subheading")
+            labels[i] = label(True, "subheading", f"{layout}:subheading")
             continue
-        labels[i] = Label(True, "body", f"{layout}:body")
+        labels[i] = body
 
 
 def _standalone(lines: Sequence[str], i: int, lo: int, hi: int) -> bool:
