@@ -106,12 +106,14 @@ def classify_with(lines: Sequence[str], model: Model) -> list[Decision]:
 
     from .features import BASE_NAMES
 
-    lines = [x if type(x) is str else _as_str(x) for x in lines]
+    if type(lines) is not list or not _STR_ONLY.issuperset(map(type, lines)):
+        lines = [x if type(x) is str else _as_str(x) for x in lines]
     n = len(lines)
     if n == 0:
         return []
     rows, p1, p2, X, _ = probabilities(lines, model)
-    if rows.shape[0] == 0:
+    m = rows.shape[0]
+    if m == 0:
         return [_BLANK_OUT] * n
     thr = model.threshold
     keep = p2 >= thr
@@ -138,18 +140,20 @@ def classify_with(lines: Sequence[str], model: Model) -> list[Decision]:
     decs = list(map(tuple.__new__, repeat(Decision), zip(
         keep.tolist(), _LABELS_A[code].tolist(), _RULES_A[rule].tolist(), p2.tolist())))
     decs.append(_BLANK_OUT)
-    where = np.full(n, len(decs) - 1, dtype=np.intp)
-    where[rows] = np.arange(rows.shape[0])
+    decs.append(_BLANK_KEPT)
+    where = np.full(n, m, dtype=np.intp)
+    where[rows] = np.arange(m)
+    # blank lines: kept between two kept lines (the non-blank lines k - 1 and k around
+    # them, k = the number of non-blank lines above)
+    if m > 1:
+        nonblank = np.zeros(n, dtype=bool)
+        nonblank[rows] = True
+        both = np.zeros(m + 1, dtype=bool)
+        np.logical_and(keep[:-1], keep[1:], out=both[1:m])
+        blank_kept = both[np.cumsum(nonblank)]
+        blank_kept &= ~nonblank
+        where[blank_kept] = m + 1
     out = list(map(decs.__getitem__, where.tolist()))
-    # blank lines: kept between two kept lines
-    kept_rows = rows[keep]
-    if kept_rows.size > 1:
-        gaps = np.flatnonzero(np.diff(kept_rows) > 1)
-        for g in gaps.tolist():
-            a, b = int(kept_rows[g]), int(kept_rows[g + 1])
-            if not any(out[j] is not _BLANK_OUT for j in range(a + 1, b)):
-                for j in range(a + 1, b):
-                    out[j] = _BLANK_KEPT
     return out
 
 
@@ -158,6 +162,7 @@ _RULES = ("classifier.model", "classifier.context", "classifier.repeat")
 _LABELS_A = _RULES_A = None  # object arrays, made on first use (numpy is imported lazily)
 _BLANK_OUT = Decision(False, "blank", "classifier.blank", 0.0)
 _BLANK_KEPT = Decision(True, "blank", "classifier.blank", 0.0)
+_STR_ONLY = frozenset([str])
 
 
 def classify(lines: Sequence[str]) -> list[Decision]:

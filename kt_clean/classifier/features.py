@@ -105,6 +105,76 @@ _STOP_CASED = frozenset(
     v for w in STOPWORDS for v in (w, w.capitalize(), w.upper()))
 _BITS = np.array([_DIGIT, _UPPER, _ALPHA, _SPACE, _PUNCT, _SENT, _COMMA, _SEP], dtype=np.uint8)
 
+
+def _build_stop_keys() -> tuple[np.ndarray, ...]:
+    """Exact numeric keys of the (cased) stopwords, for a vectorised lookup.
+
+    Every character of a stopword gets a code 1..63 (``_STOP_CODE``, 0 for any other
+    character); a word's key is its first 8 codes as little-endian bytes (``_SK8``) plus
+    the codes of characters 9-10 (``_STAIL``) and its length (``_SLEN``). A word of the
+    page matches a stopword iff all three are equal: a character outside the alphabet
+    gives a 0 byte, which no stopword has within its length, and longer words never
+    match the length. The first-8 keys are unique, so a collision-free multiplicative
+    hash of them (``_SHASH``) names the only candidate; the last row never matches."""
+    alphabet = sorted(set("".join(_STOP_CASED)))
+    code = np.zeros(_TABLE_SIZE + 1, dtype=np.uint8)
+    for k, c in enumerate(alphabet):
+        code[ord(c)] = k + 1
+    assert len(alphabet) < 64 and max(map(len, _STOP_CASED)) <= 10
+    rows = []
+    for w in sorted(_STOP_CASED):
+        b = bytes(int(code[ord(c)]) for c in w)
+        rows.append((int.from_bytes(b[:8], "little"), int.from_bytes(b[8:10], "little"), len(w)))
+    rows.append((0, 0, -1))  # no match
+    k8 = np.array([r[0] for r in rows], dtype=np.uint64)
+    assert np.unique(k8).shape[0] == k8.shape[0]
+    rng = np.random.default_rng(12345)
+    while True:  # a multiplier that hashes the keys into distinct slots (a few tries)
+        mult = np.uint64(int(rng.integers(1, 2 ** 63)) * 2 + 1)
+        h = (k8[:-1] * mult) >> np.uint64(64 - _HASH_BITS)
+        if np.unique(h).shape[0] == h.shape[0]:
+            break
+    table = np.full(1 << _HASH_BITS, len(rows) - 1, dtype=np.intp)
+    table[h] = np.arange(len(rows) - 1)
+    mask8 = np.array([(1 << (8 * min(k, 8))) - 1 for k in range(11)], dtype=np.uint64)
+    mask2 = np.array([0] * 9 + [0xFF, 0xFFFF], dtype=np.uint16)
+    return (code, k8, np.array([r[1] for r in rows], dtype=np.uint16),
+            np.array([r[2] for r in rows], dtype=np.int64), mask8, mask2, table, mult)
+
+
+_HASH_BITS = 16
+_STOP_CODE, _SK8, _STAIL, _SLEN, _MASK8, _MASK2, _SHASH, _SMULT = _build_stop_keys()
+_SSHIFT = np.uint64(64 - _HASH_BITS)
+
+
+def _stop_words(cpc: np.ndarray, space: np.ndarray, wpos: np.ndarray) -> np.ndarray:
+    """Which words (maximal runs of non-space characters starting at ``wpos``) are in
+    ``_STOP_CASED`` (exactly as ``text.split()`` and a set lookup would say)."""
+    N = cpc.shape[0]
+    wend = ~space
+    wend[:-1] &= space[1:]
+    wl = np.flatnonzero(wend)
+    wl += 1
+    wl -= wpos
+    buf = np.zeros(N + 16, dtype=np.uint8)
+    np.take(_STOP_CODE, cpc, out=buf[:N])
+    # unaligned 8-byte (and 2-byte) windows starting at every character
+    w8 = np.ndarray((N,), dtype="<u8", buffer=buf, strides=(1,))
+    w2 = np.ndarray((N,), dtype="<u2", buffer=buf, offset=8, strides=(1,))
+    wl10 = np.minimum(wl, 10)
+    k8 = w8[wpos]
+    k8 &= _MASK8.take(wl10)
+    k2 = w2[wpos]
+    k2 &= _MASK2.take(wl10)
+    h = k8 * _SMULT
+    h >>= _SSHIFT
+    j = _SHASH.take(h)
+    hit = _SK8.take(j) == k8
+    hit &= _SLEN.take(j) == wl
+    hit &= _STAIL.take(j) == k2
+    return hit
+
+
 BASE_NAMES = [
     # per-line shape
     "n_chars", "log_chars", "n_words", "mean_word_len", "stop_ratio", "n_stop",
@@ -170,17 +240,18 @@ def _dist_to_flag(flag: np.ndarray, up: bool, cap: float = 50.0) -> np.ndarray:
     """Distance (in lines) to the nearest flagged line above (up) or below, capped."""
     n = flag.shape[0]
     idx = np.arange(n)
+    far = 1 << 40  # "no flagged line": a distance far beyond the cap
+    d = np.empty(n)
+    d[-1 if not up else 0] = cap
     if up:
-        last = np.where(flag, idx, -1)
-        last = np.maximum.accumulate(last)
-        prev = np.concatenate(([-1], last[:-1]))
-        d = np.where(prev >= 0, idx - prev, cap)
+        last = np.where(flag, idx, -far)
+        np.maximum.accumulate(last, out=last)
+        np.subtract(idx[1:], last[:-1], out=d[1:])
     else:
-        nxt = np.where(flag, idx, n)
+        nxt = np.where(flag, idx, far)
         nxt = np.minimum.accumulate(nxt[::-1])[::-1]
-        nxt2 = np.concatenate((nxt[1:], [n]))
-        d = np.where(nxt2 < n, nxt2 - idx, cap)
-    return np.minimum(d, cap).astype(np.float64)
+        np.subtract(nxt[1:], idx[:-1], out=d[:-1])
+    return np.minimum(d, cap, out=d)
 
 
 def extract(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -211,8 +282,8 @@ def extract(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     text = "\n".join(stripped)
     cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     N = cps.shape[0]
-    cpc = np.minimum(cps, _TABLE_SIZE)
-    cls = _TABLE[cpc]
+    cpc = np.minimum(cps, _TABLE_SIZE).astype(np.intp)
+    cls = _TABLE.take(cpc)
     n_chars = lens[rows]
     starts = np.zeros(m, dtype=np.int64)
     np.cumsum(n_chars[:-1] + 1, out=starts[1:])
@@ -233,17 +304,12 @@ def extract(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     punct, sent, comma = counts[:, 3], counts[:, 4], counts[:, 5]
     sep, n_words, cap_words = counts[:, 6], counts[:, 7], counts[:, 8]
 
-    # stopwords: one split of the page, mapped back to lines
-    words = text.split()
+    # stopwords: the words are the runs of non-space characters (the class table's
+    # space is str.isspace, so these are the words of str.split), looked up numerically
     wpos = np.flatnonzero(wstart)
-    if len(words) == wpos.shape[0]:
-        isstop = np.fromiter(map(_STOP_CASED.__contains__, words), dtype=bool,
-                             count=len(words))
-        wline = np.searchsorted(starts, wpos, side="right") - 1
-        n_stop = np.bincount(wline, weights=isstop, minlength=m)
-    else:  # str.split and the class table disagree (exotic whitespace): per line
-        n_stop = np.fromiter((sum(map(_STOP_CASED.__contains__, s.split())) for s in stripped),
-                             dtype=np.float64, count=m)
+    hit = wpos[_stop_words(cpc, space, wpos)]
+    n_stop = np.bincount(np.searchsorted(starts, hit, side="right") - 1,
+                         minlength=m).astype(np.float64)
 
     # repetition within the page
     rep, occ = _repeats(stripped)
@@ -269,18 +335,21 @@ def extract(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
         & (cps[np.maximum(last - 2, 0)] == 46)
     ellipsis = ((cps[last] == 0x2026) | dots3).astype(np.float64)
     # a few boilerplate keywords (rare strings: str.find is a fast scan)
-    kw = np.zeros(m)
     if len(low) == N:
+        pos = []
+        find = low.find
         for w in _BOILER_WORDS:
-            p = low.find(w)
-            if p < 0:
-                continue
-            pos = []
+            p = find(w)
             while p >= 0:
                 pos.append(p)
-                p = low.find(w, p + 1)
-            np.add.at(kw, np.searchsorted(starts, np.array(pos), side="right") - 1, 1.0)
-    else:  # lower() changed the length (rare letters): search line by line
+                p = find(w, p + 1)
+        if pos:
+            kw = np.bincount(np.searchsorted(starts, pos, side="right") - 1,
+                             minlength=m).astype(np.float64)
+        else:
+            kw = np.zeros(m)
+    else:
+        kw = np.zeros(m)  # lower() changed the length (rare letters): search line by line
         for k, s in enumerate(stripped):
             ls = s.lower()
             kw[k] = sum(w in ls for w in _BOILER_WORDS)
@@ -398,7 +467,7 @@ def extract(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     n_prose = int(prose.sum())
     F[col["prose_lines_page"]] = np.log1p(n_prose)
     F[col["prose_frac_page"]] = n_prose / m
-    F[col["long_frac_page"]] = is_long.mean()
+    F[col["long_frac_page"]] = np.add.reduce(is_long) / m  # == is_long.mean()
     F[col["dist_prose_up"]] = _dist_to_flag(prose, True)
     F[col["dist_prose_down"]] = _dist_to_flag(prose, False)
     pw = np.where(prose, nc, 0.0)
@@ -421,7 +490,7 @@ def extract(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
         F[col["before_last_prose"]] = -1.0
         F[col["between_prose"]] = 0.0
         F[col["dist_title"]] = 50.0
-    return F.T.astype(np.float32), rows, stripped  # (m, nf), Fortran order
+    return np.ascontiguousarray(F.T, dtype=np.float32), rows, stripped  # (m, nf)
 
 
 def _repeats(items: list[str], need_occ: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -447,16 +516,24 @@ def _repeats(items: list[str], need_occ: bool = True) -> tuple[np.ndarray, np.nd
 
 def _windows(S: np.ndarray, widths: tuple[int, ...]) -> dict[int, np.ndarray]:
     """Mean of each column of S over the w neighbours on each side (self excluded)."""
-    m = S.shape[0]
-    c = np.zeros((m + 1, S.shape[1]))
-    np.cumsum(S, axis=0, out=c[1:])
+    m, k = S.shape
+    W = max(widths)
+    # c[j] = sum of S[:j]; cp[W + j] = c[clip(j, 0, m)], so the window sums are slices
+    cp = np.empty((m + 1 + 2 * W, k))
+    cp[:W + 1] = 0.0
+    np.cumsum(S, axis=0, out=cp[W + 1:W + 1 + m])
+    cp[W + 1 + m:] = cp[W + m]
     idx = np.arange(m)
     out = {}
     for w in widths:
         lo = np.maximum(idx - w, 0)
         hi = np.minimum(idx + w + 1, m)
         cnt = (hi - lo - 1).astype(np.float64)
-        out[w] = (c[hi] - c[lo] - S) / np.maximum(cnt, 1.0)[:, None]
+        np.maximum(cnt, 1.0, out=cnt)
+        s = cp[W + w + 1:W + w + 1 + m] - cp[W - w:W - w + m]
+        s -= S
+        s /= cnt[:, None]
+        out[w] = s
     return out
 
 
@@ -487,12 +564,14 @@ def context_features(p: np.ndarray, X: np.ndarray) -> np.ndarray:
     new_block[0] = True
     bid = np.cumsum(new_block) - 1
     bstart = np.flatnonzero(new_block)
-    cnt = np.diff(np.append(bstart, m))
+    cnt = np.empty(bstart.shape[0], dtype=np.int64)
+    np.subtract(bstart[1:], bstart[:-1], out=cnt[:-1])
+    cnt[-1] = m - bstart[-1]
     out[:, 8] = (np.add.reduceat(p, bstart) / cnt)[bid]
     out[:, 9] = np.maximum.reduceat(p, bstart)[bid]
     out[:, 10] = W[3][:, 1] / np.maximum(W[3][:, 2], 1e-6)
     out[:, 11] = W[10][:, 1] / np.maximum(W[10][:, 2], 1e-6)
-    out[:, 12] = p.mean()
+    out[:, 12] = np.add.reduce(p) / m  # == p.mean()
     out[:, 13] = (p * nc).sum() / max(nc.sum(), 1.0)
     kept = p >= 0.5
     kn = np.where(kept, nc, 0.0)

@@ -12,6 +12,7 @@ File format (JSON): {"depth": D, "n_features": F, "feature_names": [...],
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 import numpy as np
@@ -20,8 +21,11 @@ import numpy as np
 def _sortable(x: np.ndarray) -> np.ndarray:
     """float32 -> uint64 keys in the same order (IEEE bits, sign-flipped)."""
     u = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
-    neg = (u >> np.uint32(31)).astype(bool)
-    return np.where(neg, ~u, u | np.uint32(0x80000000)).astype(np.uint64)
+    # negative: all bits flipped; positive: the sign bit set
+    flip = (u.view(np.int32) >> 31).view(np.uint32)
+    flip |= np.uint32(0x80000000)
+    flip ^= u
+    return flip.astype(np.uint64)
 
 
 class TreeEnsemble:
@@ -53,6 +57,29 @@ class TreeEnsemble:
         self.additive = self.depth == 1 and self.n_trees > 0
         if self.additive:
             self._build_additive()
+        self._build_levels()
+
+    def _build_levels(self) -> None:
+        """Per-level node tables for the walk in ``raw``: level L holds the T * 2**L nodes
+        of that depth, node j of tree t at t * 2**L + j, so the child of index i is
+        2i + (x > threshold), and after the last level the index is the leaf's in
+        ``leaves``. Each node is one int64 (feature in the low 32 bits, the float32
+        threshold's bits in the high ones: one gather fetches both)."""
+        T, n_int = self.n_trees, self.n_internal
+        feat = self.feat.reshape(T, n_int)
+        thr = self.thr32.reshape(T, n_int)
+        self._f0 = feat[:, 0].astype(np.intp)
+        self._t0 = thr[:, 0].copy()
+        self._ar2 = np.arange(0, 2 * T, 2, dtype=np.intp)
+        self._levels = []
+        if sys.byteorder != "little":  # the packed tables assume little-endian int64
+            return
+        for level in range(1, self.depth):
+            a, b = 2 ** level - 1, 2 ** (level + 1) - 1
+            pair = np.empty((T, b - a, 2), dtype=np.uint32)
+            pair[:, :, 0] = feat[:, a:b]
+            pair[:, :, 1] = thr[:, a:b].view(np.uint32)
+            self._levels.append(pair.reshape(-1, 2).view(np.int64).ravel())
 
     def _build_additive(self) -> None:
         """Depth-1 trees (stumps) are a sum of per-feature step functions. All features'
@@ -91,6 +118,8 @@ class TreeEnsemble:
             k = _sortable(X[:, self.used]) | self.key_hi
             pos = np.searchsorted(self.keys, k.ravel(), side="left").reshape(k.shape)
             return self.cum[pos + self.cum_base].sum(axis=1) + (self.const + self.base)
+        if self._levels or self.depth == 1:
+            return self._walk(X)
         xt = np.ascontiguousarray(X.T).ravel()
         fm = self.feat32 * np.int32(m)
         rows = np.arange(m, dtype=np.int32)[:, None]
@@ -106,6 +135,25 @@ class TreeEnsemble:
             loc += 1
             loc += right
         return self.leaves.take(loc + self._loff32).sum(axis=1) + self.base
+
+    def _walk(self, X: np.ndarray) -> np.ndarray:
+        """All trees for all rows, one level per step (see ``_build_levels``)."""
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        m, nf = X.shape
+        xflat = X.ravel()
+        # level 0: every tree at its root; idx is then the node's index in level 1
+        idx = np.add(X[:, self._f0] > self._t0, self._ar2, dtype=np.intp)
+        if self._levels:
+            rownf = np.arange(0, m * nf, nf, dtype=np.intp)[:, None]
+            right = np.empty_like(idx)
+            for nodes in self._levels:
+                g = nodes.take(idx)
+                fi = g & 0xFFFFFFFF
+                fi += rownf
+                np.greater(xflat.take(fi), g.view(np.float32)[:, 1::2], out=right)
+                idx += idx
+                idx += right
+        return self.leaves.take(idx).sum(axis=1) + self.base
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         r = self.raw(X)
