@@ -208,6 +208,86 @@ def required_literals(pattern: str) -> tuple[str, ...]:
     return max(candidates, key=lambda cand: min(map(len, cand)), default=())
 
 
+#: For each compiled pattern that matches whole lines of literal text: (the texts, whether
+#: leading whitespace is allowed), else ``None``.
+_LINE_TEXTS: dict[re.Pattern[str], tuple[frozenset[str], bool] | None] = {}
+
+#: Patterns expanding to more literal lines than this are matched as regexes.
+MAX_LINE_TEXTS = 200
+
+
+def line_texts(pattern: str) -> tuple[frozenset[str], bool] | None:
+    """The lines ``pattern`` matches when it is a whole line of literal text (alternatives,
+    optional parts and small character sets allowed), as ``(texts, leading_space_ok)``:
+    ``^\\s*• (?:Site Map|PDF)\\s*$`` gives ``({"• Site Map", "• PDF"}, True)``. A line
+    then matches iff its stripped text is one of them: a dictionary lookup, not a scan.
+    """
+    from re import _constants as c
+    from re import _parser as sre_parse
+
+    try:
+        items = list(sre_parse.parse(pattern, re.MULTILINE))
+        if sre_parse.parse(pattern).state.flags & re.IGNORECASE:
+            return None
+    except Exception:
+        return None
+
+    def is_spaces(item: tuple) -> bool:  # \s* (or [ \t]*)
+        op, av = item
+        return (op is c.MAX_REPEAT and av[0] == 0 and av[1] == c.MAXREPEAT and len(av[2]) == 1
+                and av[2][0][0] is c.IN and all(x[0] is c.CATEGORY or x[0] is c.LITERAL
+                                                and chr(x[1]).isspace() for x in av[2][0][1]))
+
+    if len(items) < 3 or items[0] != (c.AT, c.AT_BEGINNING) or items[-1] != (c.AT, c.AT_END):
+        return None
+    body = items[1:-1]
+    lead = bool(body) and is_spaces(body[0])
+    if lead:
+        body = body[1:]
+    if not (body and is_spaces(body[-1])):
+        return None
+    body = body[:-1]
+
+    def expand(seq: list) -> set[str] | None:
+        out = {""}
+        for op, av in seq:
+            if op is c.LITERAL:
+                options = {chr(av)}
+            elif op is c.IN and all(x[0] is c.LITERAL or x[0] is c.RANGE
+                                    and x[1][1] - x[1][0] < 20 for x in av):
+                options = set()
+                for kind, value in av:
+                    lo, hi = (value, value) if kind is c.LITERAL else value
+                    options.update(chr(k) for k in range(lo, hi + 1))
+            elif op is c.SUBPATTERN:
+                options = expand(list(av[3]))
+            elif op is c.BRANCH:
+                options = set()
+                for alt in av[1]:
+                    sub = expand(list(alt))
+                    if sub is None:
+                        return None
+                    options |= sub
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] == 0 and av[1] == 1:
+                sub = expand(list(av[2]))
+                if sub is None:
+                    return None
+                options = sub | {""}
+            else:
+                return None
+            if options is None:
+                return None
+            out = {a + b for a in out for b in options}
+            if len(out) > MAX_LINE_TEXTS:
+                return None
+        return out
+
+    texts = expand(body)
+    if not texts or any(not t or t != t.strip() for t in texts):
+        return None
+    return frozenset(texts), lead
+
+
 def _compile(pattern: str, where: str, path: str, allow_empty: bool = False) -> re.Pattern[str]:
     try:
         regex = re.compile(pattern, re.MULTILINE)
@@ -379,6 +459,8 @@ class PageIndex:
         self.lines = lines
         self.text = "\n".join(lines)
         self.starts = [0, *itertools.accumulate(len(line) + 1 for line in lines[:-1])]
+        self._stripped: dict[str, list[int]] | None = None
+        self._rstripped: dict[str, list[int]] | None = None
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset) - 1
@@ -399,6 +481,13 @@ class PageIndex:
         last = len(self.lines) if last is None else min(last, len(self.lines))
         if first >= last:
             return
+        if not multiline:
+            found = _LINE_TEXTS.get(regex, False)
+            if found is False:
+                found = _LINE_TEXTS[regex] = line_texts(regex.pattern)
+            if found is not None:
+                yield from self._by_text(regex, found, first, last)
+                return
         text = self.text
         required = _REQUIRED.get(regex)
         if required is None:  # worked out on first use: start-up only pays for what runs
@@ -408,6 +497,9 @@ class PageIndex:
                 if required[0] not in text:
                     return
             elif not any(lit in text for lit in required):
+                return
+            if not multiline:
+                yield from self._guided(regex, required, first, last)
                 return
         starts, lines, find_line = self.starts, self.lines, bisect.bisect_right
         pos, end = starts[first], self.end_of_line(last - 1)
@@ -424,6 +516,60 @@ class PageIndex:
                 alone = search(self.lines[index])
                 if alone is not None:
                     yield index, alone
+            pos = line_end + 1
+
+    def _by_text(self, regex: re.Pattern[str], found: tuple[frozenset[str], bool], first: int,
+                 last: int) -> Iterator[tuple[int, re.Match[str]]]:
+        """``matches`` for a whole-line literal pattern: dictionary lookups of the lines."""
+        texts, lead = found
+        table = self._stripped if lead else self._rstripped
+        if table is None:
+            table = {}
+            for i, line in enumerate(self.lines):
+                table.setdefault(line.strip() if lead else line.rstrip(), []).append(i)
+            if lead:
+                self._stripped = table
+            else:
+                self._rstripped = table
+        hits = sorted(i for t in texts for i in table.get(t, ()) if first <= i < last)
+        search, lines = regex.search, self.lines
+        for i in hits:
+            m = search(lines[i])  # the match object, for captures; always found
+            if m is not None:
+                yield i, m
+
+    def _guided(self, regex: re.Pattern[str], required: tuple[str, ...], first: int, last: int
+                ) -> Iterator[tuple[int, re.Match[str]]]:
+        """``matches`` for a pattern with a required literal: jump from one occurrence of the
+        literal to the next (``str.find``, fast) and try the pattern on that line only.
+
+        Why: a pattern like ``^\\s*• ...`` gives the regex engine no prefix to skip ahead
+        with, so a plain search tries every character of the page; most lines cannot match.
+        Every match contains the literal, so no matching line is skipped.
+        """
+        text, starts, lines, find_line = self.text, self.starts, self.lines, bisect.bisect_right
+        search = regex.search
+        pos, end = starts[first], self.end_of_line(last - 1)
+        single = required[0] if len(required) == 1 else None
+        # next occurrence of each literal, refreshed only once the scan has passed it, so
+        # each literal is searched for once per page, not once per step
+        upcoming = {} if single is not None else {lit: text.find(lit, pos, end) for lit in required}
+        while pos <= end:
+            if single is not None:
+                hit = text.find(single, pos, end)
+            else:
+                for lit, at in upcoming.items():
+                    if 0 <= at < pos:
+                        upcoming[lit] = text.find(lit, pos, end)
+                hit = min((at for at in upcoming.values() if at >= 0), default=-1)
+            if hit < 0:
+                return
+            index = find_line(starts, hit) - 1
+            line_start = starts[index]
+            line_end = line_start + len(lines[index])
+            m = search(text, line_start, line_end)
+            if m is not None:
+                yield index, m
             pos = line_end + 1
 
     def count(self, sig: Signature) -> int:
