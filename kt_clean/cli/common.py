@@ -25,7 +25,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
     add_completion=False,
-    help="Turn scraped news pages (text dumps) into clean articles, and show what was removed "
+    help="Turn scraped news pages (text dumps or HTML) into clean articles, and show what was removed "
     "and why.\n\nExit codes: 0 every input was fine, 1 some input failed, 2 usage error.",
 )
 
