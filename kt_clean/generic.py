@@ -32,7 +32,8 @@ FALLBACK_SHARE = 0.5
 _BULLET = re.compile(r"^\s*(?:[•◦▪■□‣*·]|\d{1,3}[.)]\s)\s*")
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’)]\s*$")
-_BYLINE = re.compile(r"^\s*(?:(?:Written|Posted|Words)\s+)?(?:By|by|BY)\s+[A-Z][\w.'-]+(?:[ ,]+(?:and\s+)?[A-Z][\w.'-]+){0,6}\s*$")
+_BYLINE = re.compile(r"^\s*(?:(?:Written|Posted|Words)\s+)?(?:By|by|BY)\s+"
+                     r"[A-Z][\w.'-]+(?:[ ,]+(?:and\s+)?[A-Z][\w.'-]+){0,6}\s*$")
 _DATE = re.compile(
     r"\b(?:\d{4}-\d{2}-\d{2}"
     r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2},? \d{4})\b")

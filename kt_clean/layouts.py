@@ -235,8 +235,8 @@ def line_texts(pattern: str) -> tuple[frozenset[str], bool] | None:
     def is_spaces(item: tuple) -> bool:  # \s* (or [ \t]*)
         op, av = item
         return (op is c.MAX_REPEAT and av[0] == 0 and av[1] == c.MAXREPEAT and len(av[2]) == 1
-                and av[2][0][0] is c.IN and all(x[0] is c.CATEGORY or x[0] is c.LITERAL
-                                                and chr(x[1]).isspace() for x in av[2][0][1]))
+                and av[2][0][0] is c.IN and all(x[0] is c.CATEGORY or (x[0] is c.LITERAL
+                                                and chr(x[1]).isspace()) for x in av[2][0][1]))
 
     if len(items) < 3 or items[0] != (c.AT, c.AT_BEGINNING) or items[-1] != (c.AT, c.AT_END):
         return None
@@ -253,8 +253,8 @@ def line_texts(pattern: str) -> tuple[frozenset[str], bool] | None:
         for op, av in seq:
             if op is c.LITERAL:
                 options = {chr(av)}
-            elif op is c.IN and all(x[0] is c.LITERAL or x[0] is c.RANGE
-                                    and x[1][1] - x[1][0] < 20 for x in av):
+            elif op is c.IN and all(x[0] is c.LITERAL or (x[0] is c.RANGE
+                                    and x[1][1] - x[1][0] < 20) for x in av):
                 options = set()
                 for kind, value in av:
                     lo, hi = (value, value) if kind is c.LITERAL else value

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -25,18 +25,18 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
     add_completion=False,
-    help="Turn scraped news pages (text dumps or HTML) into clean articles, and show what was removed "
-    "and why.\n\nExit codes: 0 every input was fine, 1 some input failed, 2 usage error.",
+    help="Turn scraped news pages (text dumps or HTML) into clean articles, and show what was "
+    "removed and why.\n\nExit codes: 0 every input was fine, 1 some input failed, 2 usage error.",
 )
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
 
 
-class InputFormat(str, Enum):
+class InputFormat(StrEnum):
     auto = "auto"
     text = "text"
     html = "html"

@@ -32,8 +32,8 @@ DiffOpt = Annotated[bool, typer.Option(
     "--diff", help="Also show what was removed and why (as 'kt-clean diff') on stderr.")]
 
 
-@app.command(epilog="Example: kt-clean detect seeds/*.txt; "
-                    "kt-clean detect page.txt --json | kt-clean strip - | kt-clean emit - --markdown")
+@app.command(epilog="Example: kt-clean detect seeds/*.txt; kt-clean detect page.txt --json "
+                    "| kt-clean strip - | kt-clean emit - --markdown")
 def detect(
     pages: Pages,
     as_json: Annotated[bool, typer.Option(
