@@ -73,6 +73,21 @@ def throughput(pages: list[bytes]) -> tuple[float, dict[str, int]]:
     return len(pages) / (time.perf_counter() - t0), layouts
 
 
+def reference() -> tuple[float, float]:
+    """How fast this machine is right now: a bare interpreter start (ms, median of 10) and a
+    fixed pure-Python loop (s). The figures above move with these; compare runs with them."""
+    times = []
+    for _ in range(10):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-S", "-c", "pass"], check=True)
+        times.append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return statistics.median(times) * 1000, time.perf_counter() - t0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=30)
@@ -82,6 +97,7 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
 
+    bare_ms, loop_s = reference()
     median_ms, best_ms, cmd = startup(args.runs)
     pages = template_pages(args.pages)
     throughput(pages[:200])  # warm-up: regex compile, layout load
@@ -97,14 +113,24 @@ Measured by `python bench/speed.py` on {machine()}.
 | `kt-clean {cmd}` as a fresh process, median of {args.runs} | <= 150 ms | **{median_ms:.0f} ms** (best {best_ms:.0f} ms) |
 | pages/s in one process, one core (decode + detect + strip + article + JSON) | >= 2,000 | **{rate:,.0f} pages/s** |
 
+Machine speed at the time (the figures move with it; this machine's speed drifted by up to
+2x during the day the figures were taken): a bare `python -S -c pass` starts in
+{bare_ms:.0f} ms; a fixed 10-million-step Python loop takes {loop_s:.2f} s.
+
 The throughput corpus: {len(pages):,} seed-sized pages (mean {size / 1000:.1f} KB; layouts
 {", ".join(f"{k} {v:,}" for k, v in sorted(layouts.items()))}) made from the seeds and the
 template variants in `tests/pages/` with words of the prose varied.
 
 Start-up is kept small by importing nothing heavy for a text page: no trafilatura,
 readability or lxml (they load only for HTML pages), no chardet unless a page is not UTF-8,
-no `importlib.metadata` for the version; typer is held below 0.29, which imports pydantic
-at start-up (about 150 ms more per call on this machine).
+no `importlib.metadata` for the version, only the command being run is built; typer is held
+below 0.29, which imports pydantic at start-up (about 150 ms more per call on this machine).
+What remains (`python -X importtime`, cProfile): the interpreter and site (editable installs
+add their import hook), typer and its bundled click, the package's own modules, parsing the
+two layout files and compiling their patterns, then the page itself (a few ms).
+In one process, a page's time goes to detection (each layout's signatures), the line rules,
+the header walk and the body labels, then the article and its JSON: small Python steps, no
+single hot spot left (profile with `python -m cProfile bench/speed.py --no-write`).
 """
     print(body)
     if not args.no_write:
