@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from .errors import InputError
+from .reading import check_text
 from .model import Document, Label
 
 #: Per-page time limit for parsing and extracting one HTML page, in seconds.
@@ -78,6 +79,7 @@ def html_document(data: bytes, source: str, encoding: str | None = None,
     if not data.strip():
         raise InputError(source, "empty file" if not data else "empty page (only whitespace)")
     html, used = _guarded(source, "decoding", lambda: decode_html(data, encoding), timeout)
+    check_text(html, source)  # an image or archive forced through --input-format html
     root = _guarded(source, "parsing", lambda: parse_html(html), timeout)
     text = _guarded(source, "rendering", lambda: render_html(root), timeout)
     if len(text.strip()) < REVEAL_BELOW:

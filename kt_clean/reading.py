@@ -93,7 +93,7 @@ def decode(data: bytes, source: str, encoding: str | None = None) -> tuple[str, 
         text, used = _decode_auto(data, source)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    _check_text(text, source)
+    check_text(text, source)
     return text, used
 
 
@@ -143,7 +143,8 @@ def _mostly_utf8(sample: bytes) -> bool:
     return good >= UTF8_MAJORITY * bad
 
 
-def _check_text(text: str, source: str) -> None:
+def check_text(text: str, source: str) -> None:
+    """Raise :class:`InputError` if decoded text is binary data (NULs, many controls)."""
     sample = text[:8192]
     if "\x00" in text:
         raise InputError(source, "binary data (contains NUL characters)")

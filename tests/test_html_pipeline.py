@@ -168,3 +168,11 @@ def test_visible_text_is_not_mixed_with_hidden_text(tmp_path):
                     "</p></div></body></html>", encoding="utf-8")
     doc = kt_clean.read(str(page))[0]
     assert "SECRET-HIDDEN-MENU" not in doc.text
+
+
+def test_binary_file_forced_as_html_is_refused(tmp_path):
+    png = tmp_path / "image.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    result = run("extract", png, "--input-format", "html", "--json")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "image.png: binary data" in result.stderr
