@@ -11,7 +11,6 @@ from .model import UNKNOWN, Article, Block, Document
 _BULLET = re.compile(r"^\s*(?:[•◦▪■□‣*·])\s*")
 _BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b)\s*")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Block kinds of the article from the labels' roles and from the HTML extractor's blocks.
 _KINDS = {"body": "paragraph", "subheading": "subheading", "item": "item",
           "p": "paragraph", "h": "subheading", "li": "item", "pre": "paragraph",

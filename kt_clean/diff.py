@@ -21,7 +21,7 @@ import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .model import Document
+from .model import Document, Label
 
 #: Runs of at least this many consecutive removed lines collapse into one line by default.
 COLLAPSE_DEFAULT = 4
@@ -54,17 +54,28 @@ class Row:
 
     number: int
     text: str
-    kept: bool
-    tag: str  # the role of a kept line, the reason of a removed one
-    rule: str
+    label: Label
+
+    @property
+    def kept(self) -> bool:
+        return self.label.kept
+
+    @property
+    def tag(self) -> str:
+        """The role of a kept line, the reason of a removed one."""
+        return self.label.tag
+
+    @property
+    def rule(self) -> str:
+        return self.label.rule
 
     @property
     def role(self) -> str | None:
-        return self.tag if self.kept else None
+        return self.label.role
 
     @property
     def reason(self) -> str | None:
-        return None if self.kept else self.tag
+        return self.label.reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +173,7 @@ def rows(doc: Document) -> tuple[Row, ...]:
     """One :class:`Row` per input line, in reading order (``doc`` must be stripped)."""
     if doc.labels is None:
         raise ValueError(f"{doc.source}: document has not been stripped yet")
-    return tuple(Row(i, text, lab.kept, lab.tag, lab.rule)
+    return tuple(Row(i, text, lab)
                  for i, (text, lab) in enumerate(zip(doc.lines, doc.labels), 1))
 
 

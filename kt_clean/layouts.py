@@ -21,14 +21,6 @@ from pathlib import Path
 from .errors import LayoutError
 from .model import UNKNOWN, Document
 
-#: Reasons a rule may give for removing a line (documented in docs/formats.md).
-#: Rule files may add their own; these are the ones the built-in layouts use.
-KNOWN_REASONS = frozenset({
-    "nav", "settings", "share", "related", "headlines", "photo-news", "footer",
-    "duplicate-caption", "crawl-date", "widget", "boilerplate", "duplicate", "short",
-    "blank", "ad", "comments",
-})
-
 #: Roles a kept line may have.
 ROLES = frozenset({
     "title", "subtitle", "byline", "dateline", "section", "caption", "body", "subheading",
@@ -461,9 +453,6 @@ class PageIndex:
         self.starts = [0, *itertools.accumulate(len(line) + 1 for line in lines[:-1])]
         self._stripped: dict[str, list[int]] | None = None
         self._rstripped: dict[str, list[int]] | None = None
-
-    def line_of(self, offset: int) -> int:
-        return bisect.bisect_right(self.starts, offset) - 1
 
     def end_of_line(self, index: int) -> int:
         return self.starts[index] + len(self.lines[index])
