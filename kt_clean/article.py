@@ -60,9 +60,13 @@ def _first(fields: dict[str, Sequence[str]], key: str) -> str | None:
     return values[0] if values else None
 
 
+_BULLETS = frozenset("•◦▪■□‣*·")
+
+
 def clean_line(text: str) -> str:
     """A kept line as it appears in the article: no indentation, no bullet."""
-    return _BULLET.sub("", text.strip()).strip()
+    line = text.strip()
+    return _BULLET.sub("", line).strip() if line[:1] in _BULLETS else line
 
 
 def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Article:

@@ -148,8 +148,12 @@ class _Table:
 #: For each compiled rule pattern, strings of which one must occur for it to match.
 _REQUIRED: dict[re.Pattern[str], tuple[str, ...]] = {}
 
-#: Prefilter strings shorter than this are not worth checking.
+#: Prefilter strings shorter than this are not worth checking ...
 MIN_LITERAL = 3
+#: ... and runs with more alternatives than this are split.
+MAX_ALTERNATIVES = 64
+#: ... unless made of these characters (or non-ASCII ones), rare in running text.
+RARE_CHARS = frozenset("@|#")
 
 
 def required_literals(pattern: str) -> tuple[str, ...]:
@@ -157,8 +161,9 @@ def required_literals(pattern: str) -> tuple[str, ...]:
 
     Why: a page is scanned once per pattern; ``"share button" in text`` is many times
     faster than running the regex over a page that cannot match, and most patterns of a
-    layout do not match most pages. Taken from the parsed pattern: the longest run of
-    literal characters at the top level, or a top-level group of literal alternatives.
+    layout do not match most pages. Taken from the parsed pattern: the longest run at the
+    top level of literal characters and groups of literal alternatives, e.g.
+    ``^(?:Mon|Tue), \\d`` gives ``("Mon, ", "Tue, ")``: rarer on a page than ``Mon``.
     """
     from re import _constants as c
     from re import _parser as sre_parse
@@ -178,26 +183,54 @@ def required_literals(pattern: str) -> tuple[str, ...]:
             chars.append(chr(av))
         return "".join(chars)
 
-    candidates: list[tuple[str, ...]] = []
-    run: list[str] = []
-    for op, av in [*list(parsed), (None, None)]:
+    def alternatives(op: object, av: object) -> tuple[str, ...] | None:
+        """The texts a literal character or a group of literal alternatives matches."""
         if op is c.LITERAL:
-            run.append(chr(av))
-            continue
-        if run:
-            candidates.append(("".join(run),))
-            run = []
+            return (chr(av),)  # type: ignore[arg-type]
         branch = None
-        if op is c.SUBPATTERN and len(av[3]) == 1 and av[3][0][0] is c.BRANCH:
-            branch = av[3][0][1][1]
+        if op is c.SUBPATTERN and len(av[3]) == 1 and av[3][0][0] is c.BRANCH:  # type: ignore[index]
+            branch = av[3][0][1][1]  # type: ignore[index]
         elif op is c.BRANCH:
-            branch = av[1]
-        if branch:
-            alts = [literal(alt) for alt in branch]
-            if all(alts):
-                candidates.append(tuple(alts))  # type: ignore[arg-type]
-    candidates = [cand for cand in candidates if min(map(len, cand)) >= MIN_LITERAL]
-    return max(candidates, key=lambda cand: min(map(len, cand)), default=())
+            branch = av[1]  # type: ignore[index]
+        if not branch:
+            return None
+        alts = [literal(alt) for alt in branch]
+        return tuple(alts) if all(alts) else None  # type: ignore[arg-type]
+
+    def flat(items: object) -> Iterator[tuple[object, object]]:
+        """The pattern's top-level items, with plain groups (not repeated, no alternatives,
+        no case flag) opened: their contents must match in sequence too."""
+        for op, av in items:  # type: ignore[attr-defined]
+            if (op is c.SUBPATTERN and not av[1] & re.IGNORECASE  # type: ignore[index]
+                    and not any(x[0] is c.BRANCH for x in av[3])):  # type: ignore[index]
+                yield from flat(av[3])  # type: ignore[index]
+            else:
+                yield op, av
+
+    candidates: list[tuple[str, ...]] = []
+    run: tuple[str, ...] = ("",)  # literal characters and literal alternatives, in sequence
+    plain = ""  # literal characters only, since the last item of another kind
+    for op, av in [*flat(parsed), (None, None)]:
+        alts = alternatives(op, av) if op is not None else None
+        if op is not c.LITERAL and plain:
+            candidates.append((plain,))
+            plain = ""
+        if op is c.LITERAL:
+            plain += chr(av)  # type: ignore[arg-type]
+        if alts is not None and len(run) * len(alts) <= MAX_ALTERNATIVES:
+            run = tuple(a + b for a in run for b in alts)
+            continue
+        if run != ("",):
+            candidates.append(run)
+        run = alts if alts is not None else ("",)
+
+    def usable(cand: tuple[str, ...]) -> bool:  # rare enough to be worth a scan
+        return all(len(alt) >= MIN_LITERAL or all(ch in RARE_CHARS or ord(ch) > 127 for ch in alt)
+                   for alt in cand)
+
+    # Each alternative is one more scan of the page: fewest alternatives first, then length.
+    return max(filter(usable, candidates),
+               key=lambda cand: (-len(cand), min(map(len, cand))), default=())
 
 
 #: For each compiled pattern that matches whole lines of literal text: (the texts, whether
@@ -444,15 +477,33 @@ def load_layouts(paths: Iterable[str | os.PathLike[str]] = (), builtin: bool = T
 
 # -- detection -------------------------------------------------------------------------------
 
+#: Every text of the whole-line literal patterns used so far (see ``line_texts``), and how
+#: many times that set grew: a page's table of such lines is rebuilt when it has.
+_WANTED_LINES: set[str] = set()
+_WANTED_VERSION = [0]
+
+
+def _line_texts_of(regex: re.Pattern[str]) -> tuple[frozenset[str], bool] | None:
+    """``line_texts`` of a compiled pattern, worked out on first use and remembered."""
+    found = _LINE_TEXTS.get(regex, False)
+    if found is False:
+        found = _LINE_TEXTS[regex] = line_texts(regex.pattern)
+        if found is not None and not found[0] <= _WANTED_LINES:
+            _WANTED_LINES.update(found[0])
+            _WANTED_VERSION[0] += 1
+    return found  # type: ignore[return-value]
+
+
 class PageIndex:
     """The page's text with line offsets, so rules can scan it with one regex call each."""
 
     def __init__(self, lines: Sequence[str]) -> None:
         self.lines = lines
         self.text = "\n".join(lines)
-        self.starts = [0, *itertools.accumulate(len(line) + 1 for line in lines[:-1])]
-        self._stripped: dict[str, list[int]] | None = None
-        self._rstripped: dict[str, list[int]] | None = None
+        # offset of each line: lengths plus one newline each, summed (all in C)
+        self.starts = list(itertools.accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
+        self._table: dict[str, list[int]] = {}
+        self._table_version = -1
 
     def end_of_line(self, index: int) -> int:
         return self.starts[index] + len(self.lines[index])
@@ -471,11 +522,13 @@ class PageIndex:
         if first >= last:
             return
         if not multiline:
-            found = _LINE_TEXTS.get(regex, False)
-            if found is False:
-                found = _LINE_TEXTS[regex] = line_texts(regex.pattern)
+            found = _line_texts_of(regex)
             if found is not None:
-                yield from self._by_text(regex, found, first, last)
+                search, lines = regex.search, self.lines
+                for i in self._line_hits(found, first, last):
+                    m = search(lines[i])  # the match object, for captures; always found
+                    if m is not None:
+                        yield i, m
                 return
         text = self.text
         required = _REQUIRED.get(regex)
@@ -507,25 +560,33 @@ class PageIndex:
                     yield index, alone
             pos = line_end + 1
 
-    def _by_text(self, regex: re.Pattern[str], found: tuple[frozenset[str], bool], first: int,
-                 last: int) -> Iterator[tuple[int, re.Match[str]]]:
-        """``matches`` for a whole-line literal pattern: dictionary lookups of the lines."""
+    def _line_hits(self, found: tuple[frozenset[str], bool], first: int, last: int) -> list[int]:
+        """The lines in [first, last) a whole-line literal pattern matches, in order: a
+        dictionary lookup per text, not a scan.
+
+        The page's table maps the stripped text of each line that some such pattern could
+        match to its line numbers; it is built in one pass over the page, for all patterns.
+        """
+        if self._table_version != _WANTED_VERSION[0]:
+            wanted = _WANTED_LINES
+            stripped = [line.strip() for line in self.lines]
+            table: dict[str, list[int]] = {}
+            for i in [i for i, text in enumerate(stripped) if text in wanted]:
+                table.setdefault(stripped[i], []).append(i)
+            self._table, self._table_version = table, _WANTED_VERSION[0]
         texts, lead = found
-        table = self._stripped if lead else self._rstripped
-        if table is None:
-            table = {}
-            for i, line in enumerate(self.lines):
-                table.setdefault(line.strip() if lead else line.rstrip(), []).append(i)
-            if lead:
-                self._stripped = table
-            else:
-                self._rstripped = table
-        hits = sorted(i for t in texts for i in table.get(t, ()) if first <= i < last)
-        search, lines = regex.search, self.lines
-        for i in hits:
-            m = search(lines[i])  # the match object, for captures; always found
-            if m is not None:
-                yield i, m
+        table = self._table
+        if len(texts) <= len(table):
+            hits = [i for t in texts if t in table for i in table[t]]
+        else:
+            hits = [i for t, found_at in table.items() if t in texts for i in found_at]
+        if not lead:  # no leading whitespace allowed
+            lines = self.lines
+            hits = [i for i in hits if not lines[i][:1].isspace()]
+        if first > 0 or last < len(self.lines):
+            hits = [i for i in hits if first <= i < last]
+        hits.sort()
+        return hits
 
     def _guided(self, regex: re.Pattern[str], required: tuple[str, ...], first: int, last: int
                 ) -> Iterator[tuple[int, re.Match[str]]]:
@@ -562,6 +623,12 @@ class PageIndex:
             pos = line_end + 1
 
     def count(self, sig: Signature) -> int:
+        """How many lines ``sig`` matches, counting no further than its ``min_count``."""
+        found = _line_texts_of(sig.regex)
+        if found is not None:
+            return min(len(self._line_hits(found, 0, len(self.lines) if sig.within is None
+                                           else min(sig.within, len(self.lines)))),
+                       sig.min_count)
         n = 0
         for _ in self.matches(sig.regex, 0, sig.within):
             n += 1
@@ -587,10 +654,10 @@ class Detection:
 
 def score_layout(layout: Layout, index: PageIndex) -> Detection | None:
     """How well ``layout`` fits the page, or ``None`` when it does not: a rejection matched,
-    none of the ``require_any`` signatures matched, or the score is below the threshold."""
-    for rej in layout.rejects:
-        if index.count(rej) >= rej.min_count:
-            return None
+    none of the ``require_any`` signatures matched, or the score is below the threshold.
+
+    Rejections are checked last: only a page the layout would claim needs them.
+    """
     matched = []
     score, remaining = 0.0, layout.max_score
     for sig in layout.signatures:
@@ -605,6 +672,9 @@ def score_layout(layout: Layout, index: PageIndex) -> Detection | None:
         return None
     if score < layout.threshold:
         return None
+    for rej in layout.rejects:
+        if index.count(rej) >= rej.min_count:
+            return None
     return Detection(layout.name, round(score / layout.max_score, 3),
                      tuple(s.id for s in matched))
 

@@ -16,7 +16,10 @@ error. Empty or whitespace-only input raises ``HtmlError("empty HTML document")`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._types import HtmlArticle
 
 __all__ = [
     "MAX_HTML_CHARS",
@@ -39,40 +42,14 @@ class HtmlError(ValueError):
     """One-line, user-facing error for a page that cannot be decoded or parsed."""
 
 
-@dataclass(frozen=True)
-class HtmlArticle:
-    """Result of :func:`extract_html`.
+def __getattr__(name: str) -> object:
+    # Why lazily: text pages import this package to sniff their input, and creating a
+    # dataclass costs start-up time that only HTML pages need to pay.
+    if name in ("HtmlArticle", "article_text"):
+        from . import _types
 
-    ``blocks`` is the body in reading order as ``(kind, text)`` pairs; kinds are
-    ``"p"`` paragraph, ``"h"`` heading, ``"li"`` list item, ``"pre"`` preformatted/code,
-    ``"quote"`` block quote, ``"tr"`` table row (cells joined by `` | ``).
-    Dates are ISO 8601 strings as found in the page (offset kept when present).
-    """
-
-    title: str | None = None
-    subtitle: str | None = None
-    authors: list[str] = field(default_factory=list)
-    published: str | None = None
-    updated: str | None = None
-    site_name: str | None = None
-    section: str | None = None
-    categories: list[str] = field(default_factory=list)
-    captions: list[str] = field(default_factory=list)
-    blocks: list[tuple[str, str]] = field(default_factory=list)
-    method: str = "none"
-
-    @property
-    def text(self) -> str:
-        """Body text, one block a paragraph (blank line between blocks)."""
-        return article_text(self.blocks)
-
-
-def article_text(blocks: list[tuple[str, str]]) -> str:
-    """Join body blocks into plain text (list items prefixed with "• ")."""
-    out = []
-    for kind, text in blocks:
-        out.append("• " + text if kind == "li" else text)
-    return "\n\n".join(out)
+        return getattr(_types, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def looks_like_html(text: str) -> bool:

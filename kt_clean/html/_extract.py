@@ -7,7 +7,8 @@ import logging
 import re
 from copy import deepcopy
 
-from . import HtmlArticle, HtmlError
+from . import HtmlError
+from ._types import HtmlArticle
 
 _WS_RE = re.compile(r"\s+")
 _TOKEN_RE = re.compile(r"\w+")

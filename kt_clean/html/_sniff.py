@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
-_HEAD_RE = re.compile(
-    r"(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])",
-    re.IGNORECASE | re.DOTALL,
-)
+_HEAD = (r"(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+         r"(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])")
 _KNOWN = (
     "a|abbr|article|aside|b|blockquote|body|br|button|div|dl|dd|dt|em|figure|figcaption|footer|"
     "form|h[1-6]|head|header|hr|html|i|iframe|img|input|li|link|main|meta|nav|ol|option|p|pre|"
     "script|section|select|span|strong|style|table|tbody|td|th|thead|title|tr|ul"
 )
-_TAG_RE = re.compile(rf"</?(?:{_KNOWN})(?=[\s/>])[^<>]{{0,2000}}>", re.IGNORECASE)
+_TAG = rf"</?(?:{_KNOWN})(?=[\s/>])[^<>]{{0,2000}}>"
+
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The compiled patterns, on first use: text pages (no ``<``) never need them."""
+    return re.compile(_HEAD, re.IGNORECASE | re.DOTALL), re.compile(_TAG, re.IGNORECASE)
 
 
 def looks_like_html(text: str) -> bool:
@@ -26,11 +31,12 @@ def looks_like_html(text: str) -> bool:
     if not text:
         return False
     s = text[:8192].lstrip("\ufeff \t\r\n")[:4096]
-    if not s or s[0] in "{[":
+    if not s or s[0] in "{[" or "<" not in s:  # every tag pattern below needs a "<"
         return False
-    if _HEAD_RE.match(s):
+    head_re, tag_re = _patterns()
+    if head_re.match(s):
         return True
-    n = len(_TAG_RE.findall(s))
+    n = len(tag_re.findall(s))
     if s[0] == "<" and n >= 3:
         return True
     return n >= 10
