@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import json
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from .errors import LayoutError
 from .model import UNKNOWN, Document
@@ -29,17 +29,51 @@ ROLES = frozenset({
 
 _WHERE = ("anywhere", "before", "article", "after")
 
+#: What a ``LazyPattern`` takes from the compiled pattern.
+_DELEGATED = ("search", "match", "fullmatch", "sub", "finditer", "findall", "groupindex",
+              "groups")
 
-@dataclass(frozen=True)
-class Pattern:
+
+class LazyPattern:
+    """A built-in layout's pattern, compiled on first use; it stands in for the compiled
+    ``re.Pattern`` (``search``, ``sub``, ``pattern``, ``groupindex``, ...).
+
+    Why: compiling every pattern of every layout was most of a one-page command's time
+    after the imports, and a page needs few of them: a page's whole-line literal patterns
+    are looked up in a table, others are skipped when their literal is not on the page.
+    After the first use the compiled pattern's methods are plain attributes: no extra call.
+    (It hashes by identity, as the per-pattern caches want: a dictionary lookup in C.)
+    """
+
+    __slots__ = ("pattern", "flags", *_DELEGATED)
+
+    def __init__(self, pattern: str, flags: int = re.MULTILINE) -> None:
+        self.pattern, self.flags = pattern, flags
+
+    def __getattr__(self, name: str) -> Any:  # only for the slots not filled yet
+        if name not in _DELEGATED:
+            raise AttributeError(name)
+        compiled = re.compile(self.pattern, self.flags)
+        for attr in _DELEGATED:
+            setattr(self, attr, getattr(compiled, attr))
+        return getattr(compiled, name)
+
+    def __repr__(self) -> str:
+        return f"LazyPattern({self.pattern!r})"
+
+
+#: A layout's pattern: compiled, or compiled on first use.
+Regex = re.Pattern[str] | LazyPattern
+
+
+class Pattern(NamedTuple):
     """A compiled regular expression with the id it reports as evidence or rule."""
 
     id: str
     regex: re.Pattern[str]
 
 
-@dataclass(frozen=True)
-class Signature:
+class Signature(NamedTuple):
     id: str
     regex: re.Pattern[str]
     weight: float = 1.0
@@ -47,8 +81,7 @@ class Signature:
     within: int | None = None  # only the first N lines
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """A line rule: lines matching ``regex`` in region ``where`` get the role or reason."""
 
     id: str
@@ -58,8 +91,7 @@ class Rule:
     where: str = "anywhere"
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
     """One header field, matched in order from the start of the article."""
 
     role: str
@@ -72,8 +104,7 @@ class Slot:
     requires_next: str | None = None  # only if the next header line fills this role
 
 
-@dataclass(frozen=True)
-class Zone:
+class Zone(NamedTuple):
     """A region after the article: from the first match of ``regex`` to the next zone."""
 
     id: str
@@ -81,8 +112,10 @@ class Zone:
     reason: str
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(NamedTuple):
+    """One rule file, validated (see ``docs/layouts.md``). The records of a layout are named
+    tuples: immutable, and cheap to define, which counts at start-up."""
+
     name: str
     site: str
     description: str
@@ -102,7 +135,6 @@ class Layout:
     zones: tuple[Zone, ...]
     timezone: str | None = None
     subheadings: bool = True
-    fields: dict[str, str] = field(default_factory=dict)
 
     @property
     def max_score(self) -> float:
@@ -114,10 +146,10 @@ class Layout:
 class _Table:
     """Reads one TOML table and reports unknown or missing keys with the file's name."""
 
-    def __init__(self, data: object, where: str, path: str) -> None:
+    def __init__(self, data: object, where: str, path: str, trusted: bool = False) -> None:
         if not isinstance(data, dict):
             raise LayoutError(f"{path}: {where} must be a table")
-        self.data, self.where, self.path = data, where, path
+        self.data, self.where, self.path, self.trusted = data, where, path, trusted
         self.used: set[str] = set()
 
     def get(self, key: str, kind: type | tuple[type, ...], default: object = ...) -> object:
@@ -137,7 +169,7 @@ class _Table:
         value = self.get(key, str, default)
         if value is None:
             return None
-        return _compile(str(value), f"{self.where}.{key}", self.path, allow_empty)
+        return _compile(str(value), f"{self.where}.{key}", self.path, allow_empty, self.trusted)
 
     def done(self) -> None:
         extra = sorted(set(self.data) - self.used)
@@ -313,7 +345,12 @@ def line_texts(pattern: str) -> tuple[frozenset[str], bool] | None:
     return frozenset(texts), lead
 
 
-def _compile(pattern: str, where: str, path: str, allow_empty: bool = False) -> re.Pattern[str]:
+def _compile(pattern: str, where: str, path: str, allow_empty: bool = False,
+             trusted: bool = False) -> Regex:
+    """The pattern, checked; a ``trusted`` one (from the built-in cache, checked when the
+    cache was made) is compiled on first use instead."""
+    if trusted:
+        return LazyPattern(pattern)
     try:
         regex = re.compile(pattern, re.MULTILINE)
     except re.error as exc:
@@ -337,21 +374,32 @@ def _signature(t: _Table) -> Signature:
     return sig
 
 
-def _tables(raw: object, where: str, path: str) -> list[_Table]:
+def _tables(raw: object, where: str, top: _Table) -> list[_Table]:
+    path = top.path
     if raw is None:
         return []
     if not isinstance(raw, list):
         raise LayoutError(f"{path}: {where} must be an array of tables ([[{where}]])")
-    return [_Table(item, f"{where}[{i}]", path) for i, item in enumerate(raw)]
+    return [_Table(item, f"{where}[{i}]", path, top.trusted) for i, item in enumerate(raw)]
 
 
 def parse_layout(text: str, path: str) -> Layout:
     """Parse and validate one rule file's text; raises :class:`LayoutError`."""
+    import tomllib  # not on the start-up path: built-in layouts come pre-parsed
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise LayoutError(f"{path}: not valid TOML: {exc}") from None
-    top = _Table(data, "file", path)
+    return build_layout(data, path)
+
+
+def build_layout(data: dict[str, object], path: str, *, trusted: bool = False) -> Layout:
+    """Validate one rule file's parsed data (the TOML as a dict); raises :class:`LayoutError`.
+
+    ``trusted`` data (the built-in cache) has its patterns compiled on first use.
+    """
+    top = _Table(data, "file", path, trusted)
     meta = _Table(top.get("layout", dict), "[layout]", path)
     name = str(meta.get("name", str))
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", name) or name == UNKNOWN:
@@ -368,30 +416,31 @@ def parse_layout(text: str, path: str) -> Layout:
     meta.done()
 
     signatures = tuple(_signature(t) for t in _tables(top.get("signature", list, None),
-                                                      "signature", path))
+                                                      "signature", top))
     if not signatures:
         raise LayoutError(f"{path}: a layout needs at least one [[signature]]")
     if threshold <= 0 or threshold > sum(s.weight for s in signatures):
         raise LayoutError(f"{path}: [layout].threshold must be above 0 and at most the sum of "
                           "the signature weights")
-    rejects = tuple(_signature(t) for t in _tables(top.get("reject", list, None), "reject", path))
+    rejects = tuple(_signature(t) for t in _tables(top.get("reject", list, None), "reject", top))
     unknown = sorted(set(require_any) - {s.id for s in signatures})
     if unknown:
         raise LayoutError(f"{path}: [layout].require_any names no signature: {', '.join(unknown)}")
 
-    art = _Table(top.get("article", dict), "[article]", path)
+    art = _Table(top.get("article", dict), "[article]", path, trusted)
     start = art.regex("start")
     start_offset = int(art.get("start_offset", int, 0))  # type: ignore[call-overload]
     start_skip = art.regex("start_skip", None, allow_empty=True)
     ends_raw = art.get("end", list, [])
-    ends = tuple(Pattern(f"end[{i}]", _compile(str(p), f"[article].end[{i}]", path))
+    ends = tuple(Pattern(f"end[{i}]", _compile(str(p), f"[article].end[{i}]", path,
+                                                  trusted=trusted))
                  for i, p in enumerate(ends_raw))  # type: ignore[arg-type]
     before_reason = str(art.get("before_reason", str, "nav"))
     after_reason = str(art.get("after_reason", str, "related"))
     art.done()
 
     header = []
-    for t in _tables(top.get("header", list, None), "header", path):
+    for t in _tables(top.get("header", list, None), "header", top):
         role = str(t.get("role", str))
         if role not in ROLES:
             raise LayoutError(f"{path}: {t.where}.role {role!r} is not one of {sorted(ROLES)}")
@@ -408,7 +457,7 @@ def parse_layout(text: str, path: str) -> Layout:
         t.done()
 
     rules = []
-    for t in _tables(top.get("rule", list, None), "rule", path):
+    for t in _tables(top.get("rule", list, None), "rule", top):
         rid = str(t.get("id", str))
         reason = t.get("reason", str, None)
         role = t.get("role", str, None)
@@ -425,7 +474,7 @@ def parse_layout(text: str, path: str) -> Layout:
         t.done()
 
     zones = []
-    for t in _tables(top.get("zone", list, None), "zone", path):
+    for t in _tables(top.get("zone", list, None), "zone", top):
         zones.append(Zone(str(t.get("id", str)), t.regex("start"),  # type: ignore[arg-type]
                           str(t.get("reason", str))))
         t.done()
@@ -445,12 +494,76 @@ def parse_layout(text: str, path: str) -> Layout:
     )
 
 
+#: The built-in rule files, and their pre-parsed form (see ``builtin_cache``).
+BUILTIN_DIR = os.path.join(os.path.dirname(__file__), "layouts")
+BUILTIN_CACHE = os.path.join(BUILTIN_DIR, "builtin.json")
+_CACHE_FORMAT = 1
+
+
+def _builtin_sources() -> dict[str, str]:
+    return {name: Path(BUILTIN_DIR, name).read_text(encoding="utf-8")
+            for name in sorted(os.listdir(BUILTIN_DIR)) if name.endswith(".toml")}
+
+
 @lru_cache(maxsize=1)
 def builtin_layouts() -> tuple[Layout, ...]:
-    """The layouts shipped in ``kt_clean/layouts/*.toml``, in file-name order."""
-    items = sorted(Path(__file__).with_name("layouts").glob("*.toml"))
-    return tuple(parse_layout(p.read_text(encoding="utf-8"), f"kt_clean/layouts/{p.name}")
-                 for p in items)
+    """The layouts shipped in ``kt_clean/layouts/*.toml``, in file-name order.
+
+    Why a cache: parsing TOML (and importing ``tomllib``) and analysing each pattern for its
+    literals took a third of a one-page command's start-up. ``builtin.json`` holds the
+    parsed files and the analysis; it is used only while it was made from exactly the
+    ``*.toml`` files beside it, so an edited rule file is never shadowed by a stale cache.
+    """
+    sources = _builtin_sources()
+    cache = None
+    try:
+        with open(BUILTIN_CACHE, encoding="utf-8") as f:
+            cache = json.load(f)
+    except (OSError, ValueError):
+        pass
+    if (not isinstance(cache, dict) or cache.get("format") != _CACHE_FORMAT
+            or cache.get("sources") != sources):
+        return tuple(parse_layout(text, f"kt_clean/layouts/{name}")
+                     for name, text in sources.items())
+    layouts = tuple(build_layout(data, f"kt_clean/layouts/{name}", trusted=True)
+                    for name, data in zip(sources, cache["layouts"]))
+    analysis = cache["patterns"]
+    for regex in _patterns_of(layouts):
+        found = analysis.get(regex.pattern)
+        if found is not None:
+            literals, texts, lead = found
+            _REQUIRED.setdefault(regex, tuple(literals))
+            _remember_line_texts(regex, None if texts is None else (frozenset(texts), lead))
+    return layouts
+
+
+def _patterns_of(layouts: Iterable[Layout]) -> Iterator[re.Pattern[str]]:
+    for lay in layouts:
+        yield lay.start
+        for item in (*lay.signatures, *lay.rejects, *lay.ends, *lay.rules, *lay.zones,
+                     *lay.header):
+            yield item.regex
+
+
+def builtin_cache() -> str:
+    """The text of ``builtin.json`` for the rule files as they are now."""
+    import tomllib
+
+    sources = _builtin_sources()
+    layouts = tuple(parse_layout(text, name) for name, text in sources.items())  # validates
+    patterns = {}
+    for regex in _patterns_of(layouts):
+        texts = line_texts(regex.pattern)
+        patterns[regex.pattern] = [
+            list(required_literals(regex.pattern)),
+            None if texts is None else sorted(texts[0]), None if texts is None else texts[1]]
+    return json.dumps({
+        "format": _CACHE_FORMAT,
+        "note": "Made by `python -m kt_clean._build_layouts` from the *.toml files here.",
+        "sources": sources,
+        "layouts": [tomllib.loads(text) for text in sources.values()],
+        "patterns": patterns,
+    }, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
 def load_layouts(paths: Iterable[str | os.PathLike[str]] = (), builtin: bool = True
@@ -487,11 +600,17 @@ def _line_texts_of(regex: re.Pattern[str]) -> tuple[frozenset[str], bool] | None
     """``line_texts`` of a compiled pattern, worked out on first use and remembered."""
     found = _LINE_TEXTS.get(regex, False)
     if found is False:
-        found = _LINE_TEXTS[regex] = line_texts(regex.pattern)
-        if found is not None and not found[0] <= _WANTED_LINES:
-            _WANTED_LINES.update(found[0])
-            _WANTED_VERSION[0] += 1
+        found = _remember_line_texts(regex, line_texts(regex.pattern))
     return found  # type: ignore[return-value]
+
+
+def _remember_line_texts(regex: re.Pattern[str], found: tuple[frozenset[str], bool] | None
+                         ) -> tuple[frozenset[str], bool] | None:
+    _LINE_TEXTS[regex] = found
+    if found is not None and not found[0] <= _WANTED_LINES:
+        _WANTED_LINES.update(found[0])
+        _WANTED_VERSION[0] += 1
+    return found
 
 
 class PageIndex:
@@ -645,8 +764,7 @@ def page_index(doc: Document) -> PageIndex:
     return index
 
 
-@dataclass(frozen=True)
-class Detection:
+class Detection(NamedTuple):
     layout: str
     confidence: float
     evidence: tuple[str, ...]
@@ -704,3 +822,4 @@ def layout_named(name: str, layouts: Sequence[Layout] | None = None) -> Layout |
         if layout.name == name:
             return layout
     return None
+

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from . import generic
 from .layouts import Layout, PageIndex, Slot, builtin_layouts, detect, layout_named, page_index
 from .model import UNKNOWN, Document, Label
 
@@ -59,6 +58,8 @@ def strip(doc: Document, layouts: Sequence[Layout] | None = None) -> Document:
         from .htmlpage import strip_html
 
         return strip_html(doc)
+    from . import generic  # its patterns compile only when a page needs it
+
     labels, fields = generic.clean(doc.lines)
     return doc.replace(labels=tuple(labels), fields={k: tuple(v) for k, v in fields.items()})
 
@@ -108,11 +109,10 @@ def apply_layout(layout: Layout, lines: Sequence[str], index: PageIndex | None =
     for rule in layout.rules:
         lo, hi = bounds[rule.where]
         rule_label = label(rule.kept, rule.tag, f"{name}:{rule.id}")
-        captures = bool(rule.regex.groupindex)
         for i, m in index.matches(rule.regex, lo, hi):
             if labels[i] is None:
                 labels[i] = rule_label
-                if captures:
+                if m.re.groupindex:
                     _capture(fields, m)
 
     # 3. Zones after the article, in order; each runs to the start of the next one.

@@ -26,7 +26,6 @@ from .common import (
     record_line,
     usage_error,
 )
-from .diff import show_on_stderr
 
 DiffOpt = Annotated[bool, typer.Option(
     "--diff", help="Also show what was removed and why (as 'kt-clean diff') on stderr.")]
@@ -85,6 +84,8 @@ def strip(
     def work(doc: Document) -> str:
         doc = run(doc, r.layouts)
         if show_diff:
+            from .diff import show_on_stderr
+
             show_on_stderr(doc)
         if kept:
             return "".join(text + "\n" for _, text, _ in doc.kept_lines())
@@ -111,6 +112,8 @@ def _emit_command(pages: list[str], fmt: Format, as_json: bool, as_markdown: boo
             return run(doc, chosen, explain=explain, layouts=r.layouts)
         art = article(doc, r.layouts)  # what `run` does, keeping the labelled page
         if art.document is not None:
+            from .diff import show_on_stderr
+
             show_on_stderr(art.document)
         return render(art, chosen, explain)
 
