@@ -616,9 +616,10 @@ def _remember_line_texts(regex: re.Pattern[str], found: tuple[frozenset[str], bo
 class PageIndex:
     """The page's text with line offsets, so rules can scan it with one regex call each."""
 
-    def __init__(self, lines: Sequence[str]) -> None:
+    def __init__(self, lines: Sequence[str], text: str | None = None) -> None:
+        """``text``, when given, must be ``"\\n".join(lines)`` (saves joining them again)."""
         self.lines = lines
-        self.text = "\n".join(lines)
+        self.text = "\n".join(lines) if text is None else text
         # offset of each line: lengths plus one newline each, summed (all in C)
         self.starts = list(itertools.accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
         self._table: dict[str, list[int]] = {}
@@ -640,15 +641,25 @@ class PageIndex:
         last = len(self.lines) if last is None else min(last, len(self.lines))
         if first >= last:
             return
-        if not multiline:
-            found = _line_texts_of(regex)
-            if found is not None:
-                search, lines = regex.search, self.lines
-                for i in self._line_hits(found, first, last):
-                    m = search(lines[i])  # the match object, for captures; always found
-                    if m is not None:
-                        yield i, m
+        found = _line_texts_of(regex)
+        if found is not None and not multiline:
+            search, lines = regex.search, self.lines
+            for i in self._line_hits(found, first, last):
+                m = search(lines[i])  # the match object, for captures; always found
+                if m is not None:
+                    yield i, m
+            return
+        if found is not None:
+            # Spanning lines, a whole-line literal pattern can only start its match early by
+            # taking in the blank lines before its line (``^\\s*`` eats newlines): its first
+            # match starts at the first blank line before the first line the table names.
+            hits = self._line_hits(found, first, last)
+            if not hits:
                 return
+            start = hits[0]
+            while found[1] and start > first and not self.lines[start - 1].strip():
+                start -= 1
+            first = start
         text = self.text
         required = _REQUIRED.get(regex)
         if required is None:  # worked out on first use: start-up only pays for what runs
@@ -687,12 +698,7 @@ class PageIndex:
         match to its line numbers; it is built in one pass over the page, for all patterns.
         """
         if self._table_version != _WANTED_VERSION[0]:
-            wanted = _WANTED_LINES
-            stripped = [line.strip() for line in self.lines]
-            table: dict[str, list[int]] = {}
-            for i in [i for i, text in enumerate(stripped) if text in wanted]:
-                table.setdefault(stripped[i], []).append(i)
-            self._table, self._table_version = table, _WANTED_VERSION[0]
+            self._build_table()
         texts, lead = found
         table = self._table
         if len(texts) <= len(table):
@@ -706,6 +712,20 @@ class PageIndex:
             hits = [i for i in hits if first <= i < last]
         hits.sort()
         return hits
+
+    def _build_table(self) -> None:
+        """Map the stripped text of each line some whole-line literal pattern could match to
+        its line numbers, in order. Mostly C-level work: the page's lines are stripped and
+        indexed by dictionaries, and only the few wanted lines that occur twice or more
+        are looked for one by one."""
+        stripped = list(map(str.strip, self.lines))
+        first = dict(zip(reversed(stripped), range(len(stripped) - 1, -1, -1)))
+        last = dict(zip(stripped, range(len(stripped))))
+        table: dict[str, list[int]] = {}
+        for text in _WANTED_LINES.intersection(first):
+            i, j = first[text], last[text]
+            table[text] = [i] if i == j else [k for k in range(i, j + 1) if stripped[k] == text]
+        self._table, self._table_version = table, _WANTED_VERSION[0]
 
     def _guided(self, regex: re.Pattern[str], required: tuple[str, ...], first: int, last: int
                 ) -> Iterator[tuple[int, re.Match[str]]]:
@@ -744,10 +764,18 @@ class PageIndex:
     def count(self, sig: Signature) -> int:
         """How many lines ``sig`` matches, counting no further than its ``min_count``."""
         found = _line_texts_of(sig.regex)
-        if found is not None:
-            return min(len(self._line_hits(found, 0, len(self.lines) if sig.within is None
-                                           else min(sig.within, len(self.lines)))),
-                       sig.min_count)
+        if found is not None:  # whole-line literal: count the table's entries
+            if self._table_version != _WANTED_VERSION[0]:
+                self._build_table()
+            texts, lead = found
+            table, lines = self._table, self.lines
+            last = len(lines) if sig.within is None else sig.within
+            n = 0
+            for text in texts if len(texts) <= len(table) else texts.intersection(table):
+                for i in table.get(text, ()):
+                    if i < last and (lead or not lines[i][:1].isspace()):
+                        n += 1
+            return min(n, sig.min_count)
         n = 0
         for _ in self.matches(sig.regex, 0, sig.within):
             n += 1
@@ -760,7 +788,9 @@ def page_index(doc: Document) -> PageIndex:
     """The document's line index, built once and shared by its later copies."""
     index = doc.__dict__.get("_page_index")
     if index is None:
-        index = doc.__dict__["_page_index"] = PageIndex(doc.lines)
+        text = doc.text  # its lines joined, but for the newline that ends the last one
+        index = doc.__dict__["_page_index"] = PageIndex(
+            doc.lines, text[:-1] if text.endswith("\n") else text)
     return index
 
 

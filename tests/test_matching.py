@@ -85,3 +85,29 @@ def test_signature_counts_match_a_plain_search_of_each_line(lines):
         scope = lines if sig.within is None else lines[:sig.within]
         expected = sum(1 for line in scope if sig.regex.search(line))
         assert index.count(sig) == min(expected, sig.min_count), sig.id
+
+
+ZONES = [z.regex for lay in builtin_layouts() for z in lay.zones]
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines=st.lists(LINE, max_size=60), first=st.integers(0, 70))
+def test_zone_starts_match_a_plain_search_of_the_page(lines, first):
+    """Zone patterns may span lines: their first match is the page's first regex match."""
+    index = PageIndex(lines)
+    text = "\n".join(lines)
+    for pattern in ZONES:
+        got = next(iter(index.matches(pattern, first, multiline=True)), None)
+        expected = None
+        if first < len(lines):
+            m = pattern.search(text, index.starts[first], index.end_of_line(len(lines) - 1))
+            expected = None if m is None else text.count("\n", 0, m.start())
+        assert (None if got is None else got[0]) == expected, pattern.pattern
+
+
+def test_a_zone_start_takes_in_the_blank_lines_before_it():
+    footer = next(z.regex for lay in builtin_layouts() for z in lay.zones if z.id == "footer")
+    lines = ["Last paragraph.", "", "  ", "• About Korea Times", "• CEO Message"]
+    index = PageIndex(lines)
+    assert next(iter(index.matches(footer, 0, multiline=True)))[0] == 1  # as re.search says
+    assert next(iter(index.matches(footer, 2, multiline=True)))[0] == 2
