@@ -267,48 +267,55 @@ def required_literals(pattern: str) -> tuple[str, ...]:
 
 #: For each compiled pattern that matches whole lines of literal text: (the texts, whether
 #: leading whitespace is allowed), else ``None``.
-_LINE_TEXTS: dict[re.Pattern[str], tuple[frozenset[str], bool] | None] = {}
+_LINE_TEXTS: dict[re.Pattern[str], tuple[frozenset[str], Lead] | None] = {}
 
 #: Patterns expanding to more literal lines than this are matched as regexes.
 MAX_LINE_TEXTS = 200
 
 
-def line_texts(pattern: str) -> tuple[frozenset[str], bool] | None:
+#: Whether a whole-line literal pattern allows leading whitespace: always, never, or only
+#: before these of its texts (``^(?:Settings|\\s*ⓕ font-size)\\s*$``).
+Lead = bool | frozenset[str]
+_LEAD = "\x00"  # marks, while expanding, a text that may follow leading whitespace
+
+
+def line_texts(pattern: str) -> tuple[frozenset[str], Lead] | None:
     """The lines ``pattern`` matches when it is a whole line of literal text (alternatives,
     optional parts and small character sets allowed), as ``(texts, leading_space_ok)``:
     ``^\\s*• (?:Site Map|PDF)\\s*$`` gives ``({"• Site Map", "• PDF"}, True)``. A line
-    then matches iff its stripped text is one of them: a dictionary lookup, not a scan.
+    then matches iff its stripped text is one of them (and, where leading whitespace is not
+    allowed, it has none): a dictionary lookup, not a scan.
     """
     from re import _constants as c
     from re import _parser as sre_parse
 
     try:
-        items = list(sre_parse.parse(pattern, re.MULTILINE))
-        if sre_parse.parse(pattern).state.flags & re.IGNORECASE:
+        parsed = sre_parse.parse(pattern, re.MULTILINE)
+        if parsed.state.flags & re.IGNORECASE:
             return None
+        items = list(parsed)
     except Exception:
         return None
 
-    def is_spaces(item: tuple) -> bool:  # \s* (or [ \t]*)
+    def is_spaces(item: tuple) -> bool:  # \s*: whitespace as str.strip() sees it
         op, av = item
         return (op is c.MAX_REPEAT and av[0] == 0 and av[1] == c.MAXREPEAT and len(av[2]) == 1
-                and av[2][0][0] is c.IN and all(x[0] is c.CATEGORY or (x[0] is c.LITERAL
-                                                and chr(x[1]).isspace()) for x in av[2][0][1]))
+                and av[2][0][0] is c.IN and av[2][0][1] == [(c.CATEGORY, c.CATEGORY_SPACE)])
 
     if len(items) < 3 or items[0] != (c.AT, c.AT_BEGINNING) or items[-1] != (c.AT, c.AT_END):
         return None
     body = items[1:-1]
-    lead = bool(body) and is_spaces(body[0])
-    if lead:
-        body = body[1:]
     if not (body and is_spaces(body[-1])):
         return None
     body = body[:-1]
 
-    def expand(seq: list) -> set[str] | None:
+    def expand(seq: list, at_start: bool) -> set[str] | None:
         out = {""}
         for op, av in seq:
-            if op is c.LITERAL:
+            first = at_start and out == {""}
+            if first and is_spaces((op, av)):
+                options = {_LEAD}
+            elif op is c.LITERAL:
                 options = {chr(av)}
             elif op is c.IN and all(x[0] is c.LITERAL or (x[0] is c.RANGE
                                     and x[1][1] - x[1][0] < 20) for x in av):
@@ -316,17 +323,17 @@ def line_texts(pattern: str) -> tuple[frozenset[str], bool] | None:
                 for kind, value in av:
                     lo, hi = (value, value) if kind is c.LITERAL else value
                     options.update(chr(k) for k in range(lo, hi + 1))
-            elif op is c.SUBPATTERN:
-                options = expand(list(av[3]))
+            elif op is c.SUBPATTERN and not av[1] and not av[2]:  # no (?i:...) flags
+                options = expand(list(av[3]), first)
             elif op is c.BRANCH:
                 options = set()
                 for alt in av[1]:
-                    sub = expand(list(alt))
+                    sub = expand(list(alt), first)
                     if sub is None:
                         return None
                     options |= sub
             elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] == 0 and av[1] == 1:
-                sub = expand(list(av[2]))
+                sub = expand(list(av[2]), first)
                 if sub is None:
                     return None
                 options = sub | {""}
@@ -339,9 +346,15 @@ def line_texts(pattern: str) -> tuple[frozenset[str], bool] | None:
                 return None
         return out
 
-    texts = expand(body)
-    if not texts or any(not t or t != t.strip() for t in texts):
+    marked = expand(body, True)
+    if not marked:
         return None
+    texts = {t.replace(_LEAD, "") for t in marked}
+    if any(not t or t != t.strip() or _LEAD in t[1:] for t in marked) or \
+            any(not t or t != t.strip() for t in texts):
+        return None
+    leading = frozenset(t[1:] for t in marked if t.startswith(_LEAD))
+    lead: Lead = True if leading == texts else (leading or False)
     return frozenset(texts), lead
 
 
@@ -533,7 +546,8 @@ def builtin_layouts() -> tuple[Layout, ...]:
         if found is not None:
             literals, texts, lead = found
             _REQUIRED.setdefault(regex, tuple(literals))
-            _remember_line_texts(regex, None if texts is None else (frozenset(texts), lead))
+            _remember_line_texts(regex, None if texts is None else (
+                frozenset(texts), lead if isinstance(lead, bool) else frozenset(lead)))
     return layouts
 
 
@@ -556,7 +570,8 @@ def builtin_cache() -> str:
         texts = line_texts(regex.pattern)
         patterns[regex.pattern] = [
             list(required_literals(regex.pattern)),
-            None if texts is None else sorted(texts[0]), None if texts is None else texts[1]]
+            None if texts is None else sorted(texts[0]),
+            None if texts is None else texts[1] if isinstance(texts[1], bool) else sorted(texts[1])]
     return json.dumps({
         "format": _CACHE_FORMAT,
         "note": "Made by `python -m kt_clean._build_layouts` from the *.toml files here.",
@@ -596,7 +611,7 @@ _WANTED_LINES: set[str] = set()
 _WANTED_VERSION = [0]
 
 
-def _line_texts_of(regex: re.Pattern[str]) -> tuple[frozenset[str], bool] | None:
+def _line_texts_of(regex: re.Pattern[str]) -> tuple[frozenset[str], Lead] | None:
     """``line_texts`` of a compiled pattern, worked out on first use and remembered."""
     found = _LINE_TEXTS.get(regex, False)
     if found is False:
@@ -604,8 +619,8 @@ def _line_texts_of(regex: re.Pattern[str]) -> tuple[frozenset[str], bool] | None
     return found  # type: ignore[return-value]
 
 
-def _remember_line_texts(regex: re.Pattern[str], found: tuple[frozenset[str], bool] | None
-                         ) -> tuple[frozenset[str], bool] | None:
+def _remember_line_texts(regex: re.Pattern[str], found: tuple[frozenset[str], Lead] | None
+                         ) -> tuple[frozenset[str], Lead] | None:
     _LINE_TEXTS[regex] = found
     if found is not None and not found[0] <= _WANTED_LINES:
         _WANTED_LINES.update(found[0])
@@ -690,7 +705,7 @@ class PageIndex:
                     yield index, alone
             pos = line_end + 1
 
-    def _line_hits(self, found: tuple[frozenset[str], bool], first: int, last: int) -> list[int]:
+    def _line_hits(self, found: tuple[frozenset[str], Lead], first: int, last: int) -> list[int]:
         """The lines in [first, last) a whole-line literal pattern matches, in order: a
         dictionary lookup per text, not a scan.
 
@@ -705,9 +720,9 @@ class PageIndex:
             hits = [i for t in texts if t in table for i in table[t]]
         else:
             hits = [i for t, found_at in table.items() if t in texts for i in found_at]
-        if not lead:  # no leading whitespace allowed
-            lines = self.lines
-            hits = [i for i in hits if not lines[i][:1].isspace()]
+        if lead is not True:  # leading whitespace allowed before none or only some texts
+            lines, some = self.lines, lead or ()
+            hits = [i for i in hits if not lines[i][:1].isspace() or lines[i].strip() in some]
         if first > 0 or last < len(self.lines):
             hits = [i for i in hits if first <= i < last]
         hits.sort()
@@ -773,7 +788,8 @@ class PageIndex:
             n = 0
             for text in texts if len(texts) <= len(table) else texts.intersection(table):
                 for i in table.get(text, ()):
-                    if i < last and (lead or not lines[i][:1].isspace()):
+                    if i < last and (lead is True or not lines[i][:1].isspace()
+                                     or (lead is not False and text in lead)):
                         n += 1
             return min(n, sig.min_count)
         n = 0

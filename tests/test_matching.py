@@ -24,7 +24,7 @@ SEED_LINES = sorted({line for p in SEED_FILES
                      for line in p.read_text(encoding="utf-8").split("\n")})
 # lines that look like chrome but are not quite: indented where a pattern allows no indent,
 # trailing spaces, a NO-BREAK SPACE alone
-TRICKY = ["  Settings", "Settings  ", " CLOSE", "X ", "\tgo top LETTER", "\u00a0", " \u00a0 ",
+TRICKY = ["  Settings", "Settings  ", " ⓕ font-size", "• +1", "\t• -2", " CLOSE", "X ", "\tgo top LETTER", "\u00a0", " \u00a0 ",
           "Top 10 Stories", "  • Site Map", "• PDF", "Thu, February 21, 2019 | 07:35"]
 LINE = st.one_of(
     st.sampled_from(SEED_LINES),
@@ -53,6 +53,13 @@ def test_line_texts_expands_whole_line_literals():
     assert line_texts(r"^\s*• (?:Site Map|PDF)\s*$") == (frozenset({"• Site Map", "• PDF"}), True)
     assert line_texts(r"^Settings\s*$") == (frozenset({"Settings"}), False)
     assert line_texts(r"^\s*Posted : \d{4}") is None
+    # leading whitespace allowed before some alternatives only
+    texts, lead = line_texts(r"^(?:Settings|\s*ⓕ font-size|\s*• [+-]?[0-2])\s*$")
+    assert {"Settings", "ⓕ font-size", "• +1", "• 0"} <= texts and "Settings" not in lead
+    assert "ⓕ font-size" in lead
+    # what a table lookup cannot get right exactly stays a regex
+    assert line_texts(r"^[ \t]*X\s*$") is None  # str.strip() takes more than [ \t]
+    assert line_texts(r"^(?i:close)\s*$") is None
 
 
 @pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.pattern[:40])
@@ -111,3 +118,13 @@ def test_a_zone_start_takes_in_the_blank_lines_before_it():
     index = PageIndex(lines)
     assert next(iter(index.matches(footer, 0, multiline=True)))[0] == 1  # as re.search says
     assert next(iter(index.matches(footer, 2, multiline=True)))[0] == 2
+
+
+def test_counts_respect_where_leading_whitespace_is_allowed():
+    from kt_clean.layouts import Signature
+
+    mixed = re.compile(r"^(?:Settings|\s*ⓕ font-size)\s*$", re.MULTILINE)
+    lines = ["  Settings", " ⓕ font-size", "Settings", "ⓕ font-size  "]
+    sig = Signature("mixed", mixed, min_count=10)
+    assert PageIndex(lines).count(sig) == 3 == sum(bool(mixed.search(x)) for x in lines)
+    assert [i for i, _ in PageIndex(lines).matches(mixed)] == [1, 2, 3]
