@@ -730,16 +730,16 @@ class PageIndex:
 
     def _build_table(self) -> None:
         """Map the stripped text of each line some whole-line literal pattern could match to
-        its line numbers, in order. Mostly C-level work: the page's lines are stripped and
-        indexed by dictionaries, and only the few wanted lines that occur twice or more
-        are looked for one by one."""
+        its line numbers, in order: one pass over the page for all such patterns."""
         stripped = list(map(str.strip, self.lines))
-        first = dict(zip(reversed(stripped), range(len(stripped) - 1, -1, -1)))
-        last = dict(zip(stripped, range(len(stripped))))
+        wanted = _WANTED_LINES
         table: dict[str, list[int]] = {}
-        for text in _WANTED_LINES.intersection(first):
-            i, j = first[text], last[text]
-            table[text] = [i] if i == j else [k for k in range(i, j + 1) if stripped[k] == text]
+        for i in [i for i, text in enumerate(stripped) if text in wanted]:
+            at = table.get(stripped[i])
+            if at is None:
+                table[stripped[i]] = [i]
+            else:
+                at.append(i)
         self._table, self._table_version = table, _WANTED_VERSION[0]
 
     def _guided(self, regex: re.Pattern[str], required: tuple[str, ...], first: int, last: int
@@ -775,6 +775,26 @@ class PageIndex:
             if m is not None:
                 yield index, m
             pos = line_end + 1
+
+    def lines_matching(self, regex: Regex, first: int = 0, last: int | None = None
+                       ) -> list[int]:
+        """The line numbers ``matches`` gives, without the match objects: a whole-line
+        literal pattern needs no regex call at all."""
+        found = _line_texts_of(regex)
+        if found is not None:
+            if not self.lines:
+                return []
+            last = len(self.lines) if last is None else min(last, len(self.lines))
+            return self._line_hits(found, first, last) if first < last else []
+        return [i for i, _ in self.matches(regex, first, last)]
+
+    def first_line(self, regex: Regex, first: int = 0, multiline: bool = False) -> int | None:
+        """The first line from ``first`` on where ``regex`` matches, or ``None``."""
+        if not multiline:
+            hits = self.lines_matching(regex, first)
+            return hits[0] if hits else None
+        found = next(iter(self.matches(regex, first, multiline=True)), None)
+        return None if found is None else found[0]
 
     def count(self, sig: Signature) -> int:
         """How many lines ``sig`` matches, counting no further than its ``min_count``."""

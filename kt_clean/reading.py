@@ -59,6 +59,7 @@ _SUPERSETS = {
 
 # Control characters other than tab, newlines, form feed, vertical tab and escape.
 _CONTROLS = re.compile("[\x01-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+_CONTROL_BYTES = bytes([*range(0x01, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F])
 
 
 def normalise_encoding(name: str) -> str:
@@ -93,7 +94,11 @@ def decode(data: bytes, source: str, encoding: str | None = None) -> tuple[str, 
         text, used = _decode_auto(data, source)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    check_text(text, source)
+    # In UTF-8 a control character (or NUL) is its own byte and no other byte is one, so
+    # bytes free of them (deleting none changes nothing) decode to text free of them.
+    if not (used == "utf-8" and b"\x00" not in data
+            and len(data.translate(None, _CONTROL_BYTES)) == len(data)):
+        check_text(text, source)
     return text, used
 
 

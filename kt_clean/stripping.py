@@ -92,53 +92,48 @@ def apply_layout(layout: Layout, lines: Sequence[str], index: PageIndex | None =
     fields: Fields = {}
 
     # 1. The article region [start, end).
-    anchor = next(iter(index.matches(layout.start)), None)
+    anchor = index.first_line(layout.start)
     if anchor is None:
         return None
-    start = _step(lines, anchor[0], layout.start_offset)
+    start = _step(lines, anchor, layout.start_offset)
     while start < n and layout.start_skip is not None and layout.start_skip.search(lines[start]):
         start += 1
     end = n
     for pattern in layout.ends:
-        found = next(iter(index.matches(pattern.regex, start)), None)
+        found = index.first_line(pattern.regex, start)
         if found is not None:
-            end = min(end, found[0])
+            end = min(end, found)
 
     # 2. Line rules, each in its region; the first rule to claim a line wins.
     bounds = {"anywhere": (0, n), "before": (0, start), "article": (start, end), "after": (end, n)}
     for rule in layout.rules:
         lo, hi = bounds[rule.where]
         rule_label = label(rule.kept, rule.tag, f"{name}:{rule.id}")
+        if "(?P<" not in rule.regex.pattern:  # captures nothing: the line numbers will do
+            for i in index.lines_matching(rule.regex, lo, hi):
+                if labels[i] is None:
+                    labels[i] = rule_label
+            continue
         for i, m in index.matches(rule.regex, lo, hi):
             if labels[i] is None:
                 labels[i] = rule_label
-                if m.re.groupindex:
-                    _capture(fields, m)
+                _capture(fields, m)
 
     # 3. Zones after the article, in order; each runs to the start of the next one.
     starts: list[tuple[int, str, str]] = []
     pos = end
     for zone in layout.zones:
-        found = next(iter(index.matches(zone.regex, pos, multiline=True)), None)
+        found = index.first_line(zone.regex, pos, multiline=True)
         if found is not None:
-            starts.append((found[0], zone.reason, f"{name}:{zone.id}"))
-            pos = found[0] + 1
+            starts.append((found, zone.reason, f"{name}:{zone.id}"))
+            pos = found + 1
     for k, (zs, reason, rule_id) in enumerate(starts):
         ze = starts[k + 1][0] if k + 1 < len(starts) else n
-        zone_label = label(False, reason, rule_id)
-        for i in range(zs, ze):
-            if labels[i] is None:
-                labels[i] = zone_label
+        _fill(labels, zs, ze, label(False, reason, rule_id))
 
     # 4. Everything else outside the article.
-    before = label(False, layout.before_reason, f"{name}:before-article")
-    for i in range(start):
-        if labels[i] is None:
-            labels[i] = before
-    after = label(False, layout.after_reason, f"{name}:after-article")
-    for i in range(end, n):
-        if labels[i] is None:
-            labels[i] = after
+    _fill(labels, 0, start, label(False, layout.before_reason, f"{name}:before-article"))
+    _fill(labels, end, n, label(False, layout.after_reason, f"{name}:after-article"))
 
     # 5. Header slots, in order, from the start of the article.
     body_start = _walk_header(layout, lines, labels, fields, start, end)
@@ -148,6 +143,11 @@ def apply_layout(layout: Layout, lines: Sequence[str], index: PageIndex | None =
     # 6. The body.
     label_body(lines, labels, body_start, end, name, subheadings=layout.subheadings)
     return labels, fields  # type: ignore[return-value]
+
+
+def _fill(labels: list[Label | None], lo: int, hi: int, fill: Label) -> None:
+    """Label the unlabelled lines in [lo, hi) with ``fill``."""
+    labels[lo:hi] = [fill if lab is None else lab for lab in labels[lo:hi]]
 
 
 def _next_line(lines: Sequence[str], labels: list[Label | None], pos: int, end: int,
@@ -245,7 +245,7 @@ def label_body(lines: Sequence[str], labels: list[Label | None], lo: int, hi: in
         if not text:
             labels[i] = blank
             continue
-        dup = _repeat_of(lines, labels, i, hi) if len(text.split()) >= 2 else None
+        dup = _repeat_of(lines, labels, i, hi) if len(text.split(None, 1)) == 2 else None
         if dup is not None:
             labels[i] = label(True, "caption", f"{layout}:caption-repeated")
             labels[dup] = label(False, "duplicate-caption", f"{layout}:caption-repeated")

@@ -79,6 +79,9 @@ def test_page_index_matches_a_plain_search_of_each_line(lines, first, span):
         expected = [i for i in range(first, min(last, len(lines))) if pattern.search(lines[i])]
         got = [i for i, _ in index.matches(pattern, first, last)]
         assert got == expected, pattern.pattern
+        assert index.lines_matching(pattern, first, last) == expected, pattern.pattern
+        assert index.first_line(pattern, first) == next(
+            (i for i in range(first, len(lines)) if pattern.search(lines[i])), None)
 
 
 SIGNATURES = [s for lay in builtin_layouts() for s in (*lay.signatures, *lay.rejects)]
@@ -105,6 +108,8 @@ def test_zone_starts_match_a_plain_search_of_the_page(lines, first):
     text = "\n".join(lines)
     for pattern in ZONES:
         got = next(iter(index.matches(pattern, first, multiline=True)), None)
+        assert index.first_line(pattern, first, multiline=True) == (None if got is None
+                                                                   else got[0])
         expected = None
         if first < len(lines):
             m = pattern.search(text, index.starts[first], index.end_of_line(len(lines) - 1))
