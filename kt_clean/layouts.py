@@ -220,7 +220,8 @@ def required_literals(pattern: str) -> tuple[str, ...]:
         if op is c.LITERAL:
             return (chr(av),)  # type: ignore[arg-type]
         branch = None
-        if op is c.SUBPATTERN and len(av[3]) == 1 and av[3][0][0] is c.BRANCH:  # type: ignore[index]
+        if (op is c.SUBPATTERN and len(av[3]) == 1 and av[3][0][0] is c.BRANCH  # type: ignore[index]
+                and not av[1] & re.IGNORECASE):  # type: ignore[index]
             branch = av[3][0][1][1]  # type: ignore[index]
         elif op is c.BRANCH:
             branch = av[1]  # type: ignore[index]

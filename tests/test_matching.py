@@ -43,6 +43,8 @@ LINE = st.one_of(
     (r"^\s*\u00a0\s*$", ("\u00a0",)),  # short, but rare in running text
     (r"^\s*(?P<email>\S+@\S+)?\s*More articles", ("More articles",)),  # not the optional group's @
     (r"(?i)share button", ()),  # case-insensitive: no prefilter
+    (r"^(?i:mon|tue), \d", ()),  # nor for a case-insensitive group
+    (r"^x(?i:share button)", ()),
     (r"^\s*\w+, \w+$", ()),  # nothing rare enough
 ])
 def test_required_literals(pattern, expected):
