@@ -12,7 +12,6 @@ File format (JSON): {"depth": D, "n_features": F, "feature_names": [...],
 from __future__ import annotations
 
 import math
-import sys
 from typing import Any
 
 import numpy as np
@@ -43,28 +42,23 @@ class TreeEnsemble:
         self.thr = np.asarray(d["thresholds"], dtype=np.float64).reshape(-1)
         self.leaves = np.asarray(d["leaves"], dtype=np.float64).reshape(-1)
         self.base = float(d.get("base", 0.0))
-        self._toff = np.arange(self.n_trees, dtype=np.intp) * n_int
-        self._loff = np.arange(self.n_trees, dtype=np.intp) * (n_int + 1) - n_int
 
         # float32 thresholds rounded down: for float32 x, x > thr64 <=> x > thr32
         thr32 = np.minimum(self.thr, 3e38).astype(np.float32)
         up = thr32.astype(np.float64) > self.thr
         thr32[up] = np.nextafter(thr32[up], np.float32(-np.inf))
         self.thr32 = thr32
-        self.feat32 = self.feat.astype(np.int32)
-        self._toff32 = self._toff.astype(np.int32)
-        self._loff32 = self._loff.astype(np.int32)
         self.additive = self.depth == 1 and self.n_trees > 0
         if self.additive:
             self._build_additive()
         self._build_levels()
 
     def _build_levels(self) -> None:
-        """Per-level node tables for the walk in ``raw``: level L holds the T * 2**L nodes
-        of that depth, node j of tree t at t * 2**L + j, so the child of index i is
+        """Per-level node tables for ``_walk``: level L holds the T * 2**L nodes of that
+        depth, node j of tree t at t * 2**L + j, so the child of index i is
         2i + (x > threshold), and after the last level the index is the leaf's in
-        ``leaves``. Each node is one int64 (feature in the low 32 bits, the float32
-        threshold's bits in the high ones: one gather fetches both)."""
+        ``leaves``. Features (intp) and float32 thresholds are separate tables, so each
+        level is contiguous gathers and a contiguous compare."""
         T, n_int = self.n_trees, self.n_internal
         feat = self.feat.reshape(T, n_int)
         thr = self.thr32.reshape(T, n_int)
@@ -72,14 +66,10 @@ class TreeEnsemble:
         self._t0 = thr[:, 0].copy()
         self._ar2 = np.arange(0, 2 * T, 2, dtype=np.intp)
         self._levels = []
-        if sys.byteorder != "little":  # the packed tables assume little-endian int64
-            return
         for level in range(1, self.depth):
             a, b = 2 ** level - 1, 2 ** (level + 1) - 1
-            pair = np.empty((T, b - a, 2), dtype=np.uint32)
-            pair[:, :, 0] = feat[:, a:b]
-            pair[:, :, 1] = thr[:, a:b].view(np.uint32)
-            self._levels.append(pair.reshape(-1, 2).view(np.int64).ravel())
+            self._levels.append((np.ascontiguousarray(feat[:, a:b], dtype=np.intp).ravel(),
+                                 np.ascontiguousarray(thr[:, a:b]).ravel()))
 
     def _build_additive(self) -> None:
         """Depth-1 trees (stumps) are a sum of per-feature step functions. All features'
@@ -118,42 +108,47 @@ class TreeEnsemble:
             k = _sortable(X[:, self.used]) | self.key_hi
             pos = np.searchsorted(self.keys, k.ravel(), side="left").reshape(k.shape)
             return self.cum[pos + self.cum_base].sum(axis=1) + (self.const + self.base)
-        if self._levels or self.depth == 1:
-            return self._walk(X)
-        xt = np.ascontiguousarray(X.T).ravel()
-        fm = self.feat32 * np.int32(m)
-        rows = np.arange(m, dtype=np.int32)[:, None]
-        toff = self._toff32
-        thr = self.thr32
-        # level 0: every tree at its root
-        loc = (X[:, self.feat32.take(toff)] > thr.take(toff)).astype(np.int32)
-        loc += 1
-        for _ in range(self.depth - 1):
-            g = loc + toff
-            right = xt.take(fm.take(g) + rows) > thr.take(g)
-            loc *= 2
-            loc += 1
-            loc += right
-        return self.leaves.take(loc + self._loff32).sum(axis=1) + self.base
+        return self._walk(X)
+
+    # Rows per step of ``_walk``: its (rows, trees) work arrays then stay in the L2 cache
+    # (a page's thousands of rows at once ran ~15% slower).
+    _BLOCK = 256
 
     def _walk(self, X: np.ndarray) -> np.ndarray:
-        """All trees for all rows, one level per step (see ``_build_levels``)."""
+        """All trees for all rows, one level per step (see ``_build_levels``), in blocks
+        of rows with the work arrays allocated once (``take(out=, mode="wrap")``: the
+        indexes are in range by construction, and "raise" would buffer the output)."""
         X = np.ascontiguousarray(X, dtype=np.float32)
         m, nf = X.shape
         xflat = X.ravel()
-        # level 0: every tree at its root; idx is then the node's index in level 1
-        idx = np.add(X[:, self._f0] > self._t0, self._ar2, dtype=np.intp)
-        if self._levels:
-            rownf = np.arange(0, m * nf, nf, dtype=np.intp)[:, None]
-            right = np.empty_like(idx)
-            for nodes in self._levels:
-                g = nodes.take(idx)
-                fi = g & 0xFFFFFFFF
-                fi += rownf
-                np.greater(xflat.take(fi), g.view(np.float32)[:, 1::2], out=right)
+        out = np.empty(m)
+        b = min(m, self._BLOCK)
+        shape = (b, self.n_trees)
+        idx = np.empty(shape, dtype=np.intp)   # node index within the level
+        at = np.empty(shape, dtype=np.intp)    # the node's feature's index in xflat
+        xv = np.empty(shape, dtype=np.float32)
+        tv = np.empty(shape, dtype=np.float32)
+        right = np.empty(shape, dtype=bool)
+        lv = np.empty(shape)
+        for s in range(0, m, b):
+            e = min(s + b, m)
+            if e - s != b:  # the last, shorter block
+                idx, at, xv, tv, right, lv = (a[:e - s] for a in (idx, at, xv, tv, right, lv))
+            # level 0: every tree at its root; idx is then the node's index in level 1
+            np.greater(X[s:e, self._f0], self._t0, out=right)
+            np.add(right, self._ar2, out=idx)
+            rownf = np.arange(s * nf, e * nf, nf, dtype=np.intp)[:, None]
+            for feat, thr in self._levels:
+                np.take(feat, idx, out=at, mode="wrap")
+                at += rownf
+                np.take(xflat, at, out=xv, mode="wrap")
+                np.take(thr, idx, out=tv, mode="wrap")
+                np.greater(xv, tv, out=right)
                 idx += idx
                 idx += right
-        return self.leaves.take(idx).sum(axis=1) + self.base
+            np.take(self.leaves, idx, out=lv, mode="wrap")
+            np.add(lv.sum(axis=1), self.base, out=out[s:e])
+        return out
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         r = self.raw(X)
