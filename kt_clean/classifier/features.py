@@ -2,10 +2,11 @@
 
 ``extract(lines)`` turns the lines of one text dump (as printed by ``w3m -dump`` or a
 similar renderer) into a float32 matrix with one row per *non-blank* line and the
-columns named in ``FEATURE_NAMES``. It is written for speed: the per-line Python work is
-a handful of C-level string calls, the character classes are counted for the whole page
-at once with numpy, and every context feature (windows, blocks, distances) is a
-vectorised numpy expression over the page.
+columns named in ``BASE_NAMES``. It is written for speed: the page is read once as an
+array of code points (lines, words, character classes, first and last characters and
+keywords all come from it with whole-page numpy calls), the per-line Python work is a
+few C-level string calls (``str.strip``, a dict of the lines for repetitions), and every
+context feature (windows, blocks, distances) is a vectorised numpy expression.
 
 The stacked second pass (``context_features``) turns the first-pass probabilities into
 neighbourhood features, as jusText revises short lines by the class of their
@@ -19,7 +20,24 @@ from itertools import compress
 import numpy as np
 
 # English stopwords (a compact list in the spirit of jusText's / NLTK's; data, not code).
-STOPWORDS = frozenset(["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "even", "ever", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "let", "like", "made", "make", "many", "may", "me", "might", "more", "most", "much", "must", "my", "myself", "never", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "ought", "our", "ours", "ourselves", "out", "over", "own", "per", "same", "shall", "she", "should", "since", "so", "some", "still", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "though", "through", "thus", "to", "too", "under", "until", "up", "upon", "us", "very", "was", "we", "were", "what", "when", "where", "whether", "which", "while", "who", "whom", "whose", "why", "will", "with", "within", "without", "would", "yet", "you", "your", "yours", "yourself", "yourselves", "it's", "don't", "i'm", "that's", "there's", "can't", "isn't", "doesn't", "didn't", "won't", "we're", "they're", "you're", "i've", "we've"])
+STOPWORDS = frozenset([
+    "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and",
+    "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between",
+    "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during",
+    "each", "even", "ever", "few", "for", "from", "further", "had", "has", "have", "having",
+    "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "however", "i",
+    "if", "in", "into", "is", "it", "its", "itself", "just", "let", "like", "made", "make",
+    "many", "may", "me", "might", "more", "most", "much", "must", "my", "myself", "never",
+    "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "ought",
+    "our", "ours", "ourselves", "out", "over", "own", "per", "same", "shall", "she", "should",
+    "since", "so", "some", "still", "such", "than", "that", "the", "their", "theirs", "them",
+    "themselves", "then", "there", "these", "they", "this", "those", "though", "through",
+    "thus", "to", "too", "under", "until", "up", "upon", "us", "very", "was", "we", "were",
+    "what", "when", "where", "whether", "which", "while", "who", "whom", "whose", "why",
+    "will", "with", "within", "without", "would", "yet", "you", "your", "yours", "yourself",
+    "yourselves", "it's", "don't", "i'm", "that's", "there's", "can't", "isn't", "doesn't",
+    "didn't", "won't", "we're", "they're", "you're", "i've", "we've",
+])
 
 BULLETS = frozenset("•□◦▪■○●·‣⁃◆◇►▶▸➢✓✔★☆-*+–—>")
 
@@ -84,26 +102,47 @@ def _build_marks() -> np.ndarray:
 _MARK = _build_marks()
 
 
-def _build_pack() -> list[np.ndarray]:
-    """Tables code -> int64 with three 21-bit counter fields (code = class | word bits)."""
-    flags = [_DIGIT, _UPPER, _ALPHA, _PUNCT, _SENT, _COMMA, _SEP, 256, 512]
-    tabs = []
-    for k in range(3):
-        t = np.zeros(1024, dtype=np.int64)
-        for code in range(1024):
-            v = 0
-            for j in range(3):
-                if code & flags[3 * k + j]:
-                    v |= 1 << (21 * j)
-            t[code] = v
-        tabs.append(t)
-    return tabs
+def _build_keyword_bytes() -> np.ndarray:
+    """Code point -> the byte of its lower case if that is one of the boilerplate
+    keywords' characters (all Latin-1), else 0; U+0130 (whose lower case is two
+    characters, and which ``extract`` checks for) -> 0xFF. A page written in these
+    bytes holds a keyword exactly where its lower-cased text does."""
+    chars = [ord(c) for c in set("".join(_BOILER_WORDS))]
+    assert max(chars) < 0xFF
+    # every character below the table size, lowered at once (U+0130 set aside first)
+    low = "".join(map(chr, range(_TABLE_SIZE))).replace("\u0130", "\0").lower()
+    low_cp = np.frombuffer(low.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    t = np.zeros(_TABLE_SIZE + 1, dtype=np.uint8)
+    keep = np.isin(low_cp, chars)
+    t[:_TABLE_SIZE][keep] = low_cp[keep]
+    t[0x130] = 0xFF
+    return t
 
 
-_PACK = _build_pack()
+_KW_BYTE = _build_keyword_bytes()
+_BOILER_BYTES = [w.encode("latin-1") for w in _BOILER_WORDS]
+
+
+def _compact_classes() -> tuple[np.ndarray, np.ndarray]:
+    """The character-class table as small class numbers (``_CLASS``: code point -> 0..K-1)
+    and the count flags of each class (``_CLASS_FLAGS``: K x 7, for digit, upper, alpha,
+    punct, sent, comma, sep), so one ``bincount`` of (line, class) pairs counts them all.
+    A space, a digit or an upper-case letter is each a single class (``_C_SPACE``, ...)."""
+    values = np.unique(_TABLE)
+    bits = np.array([_DIGIT, _UPPER, _ALPHA, _PUNCT, _SENT, _COMMA, _SEP], dtype=np.uint8)
+    for bit in (_SPACE, _DIGIT, _UPPER):
+        assert values[(values & bit) != 0].tolist() in ([bit], [bit | _ALPHA])
+    return (np.searchsorted(values, _TABLE).astype(np.uint8),
+            ((values[:, None] & bits) != 0).astype(np.float64))
+
+
+_CLASS, _CLASS_FLAGS = _compact_classes()
+_K = _CLASS_FLAGS.shape[0]
+_C_SPACE, _C_DIGIT, _C_UPPER = (int(_CLASS[ord(c)]) for c in " 0A")
+
+
 _STOP_CASED = frozenset(
     v for w in STOPWORDS for v in (w, w.capitalize(), w.upper()))
-_BITS = np.array([_DIGIT, _UPPER, _ALPHA, _SPACE, _PUNCT, _SENT, _COMMA, _SEP], dtype=np.uint8)
 
 
 def _build_stop_keys() -> tuple[np.ndarray, ...]:
@@ -147,21 +186,17 @@ _STOP_CODE, _SK8, _STAIL, _SLEN, _MASK8, _MASK2, _SHASH, _SMULT = _build_stop_ke
 _SSHIFT = np.uint64(64 - _HASH_BITS)
 
 
-def _stop_words(cpc: np.ndarray, space: np.ndarray, wpos: np.ndarray) -> np.ndarray:
-    """Which words (maximal runs of non-space characters starting at ``wpos``) are in
-    ``_STOP_CASED`` (exactly as ``text.split()`` and a set lookup would say)."""
-    N = cpc.shape[0]
-    wend = ~space
-    wend[:-1] &= space[1:]
-    wl = np.flatnonzero(wend)
-    wl += 1
-    wl -= wpos
+def _stop_words(cpi: np.ndarray, wpos: np.ndarray, wlen: np.ndarray) -> np.ndarray:
+    """Which words (the runs of non-space characters starting at ``wpos``, ``wlen`` long,
+    in the code points ``cpi``) are in ``_STOP_CASED``, exactly as ``str.split()`` and a
+    set lookup would say."""
+    N = cpi.shape[0]
     buf = np.zeros(N + 16, dtype=np.uint8)
-    np.take(_STOP_CODE, cpc, out=buf[:N])
+    np.take(_STOP_CODE, cpi, out=buf[:N], mode="clip")
     # unaligned 8-byte (and 2-byte) windows starting at every character
     w8 = np.ndarray((N,), dtype="<u8", buffer=buf, strides=(1,))
     w2 = np.ndarray((N,), dtype="<u2", buffer=buf, offset=8, strides=(1,))
-    wl10 = np.minimum(wl, 10)
+    wl10 = np.minimum(wlen, 10)
     k8 = w8[wpos]
     k8 &= _MASK8.take(wl10)
     k2 = w2[wpos]
@@ -170,7 +205,7 @@ def _stop_words(cpc: np.ndarray, space: np.ndarray, wpos: np.ndarray) -> np.ndar
     h >>= _SSHIFT
     j = _SHASH.take(h)
     hit = _SK8.take(j) == k8
-    hit &= _SLEN.take(j) == wl
+    hit &= _SLEN.take(j) == wlen
     hit &= _STAIL.take(j) == k2
     return hit
 
@@ -209,33 +244,6 @@ CONTEXT_NAMES = [
 ]
 
 
-def _window_mean(a: np.ndarray, w: int, exclude_self: bool = True) -> np.ndarray:
-    """Mean of ``a`` over the ``w`` neighbours on each side (self excluded)."""
-    n = a.shape[0]
-    c = np.concatenate(([0.0], np.cumsum(a, dtype=np.float64)))
-    idx = np.arange(n)
-    lo = np.maximum(idx - w, 0)
-    hi = np.minimum(idx + w + 1, n)
-    s = c[hi] - c[lo]
-    cnt = (hi - lo).astype(np.float64)
-    if exclude_self:
-        s = s - a
-        cnt = cnt - 1
-    return np.where(cnt > 0, s / np.maximum(cnt, 1), 0.0)
-
-
-def _shift(a: np.ndarray, k: int, fill: float = 0.0) -> np.ndarray:
-    """a[i - k] (k > 0: previous line), filled at the edges."""
-    out = np.full_like(a, fill)
-    if k > 0:
-        out[k:] = a[:-k]
-    elif k < 0:
-        out[:k] = a[-k:]
-    else:
-        out[:] = a
-    return out
-
-
 def _dist_to_flag(flag: np.ndarray, up: bool, cap: float = 50.0) -> np.ndarray:
     """Distance (in lines) to the nearest flagged line above (up) or below, capped."""
     n = flag.shape[0]
@@ -259,18 +267,43 @@ def extract(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
 
     Returns (X, rows, stripped): X float32 (m, len(BASE_NAMES)); rows the indexes into
     ``lines`` of the m non-blank lines; stripped their stripped texts.
+
+    The page is read as one array of code points (the lines joined by "\\n"). Its words
+    are the runs of non-space characters, so a line's stripped text runs from the start
+    of its first word to the end of its last (``str.strip`` and ``str.split`` both use
+    ``str.isspace``, the class table's space), and no line is sliced or split.
     """
-    all_stripped = list(map(str.strip, lines))
-    lens = np.fromiter(map(len, all_stripped), dtype=np.int64, count=len(all_stripped))
-    rows = np.flatnonzero(lens)
-    m = rows.shape[0]
     nf = len(BASE_NAMES)
-    if m == 0:
-        return np.zeros((0, nf), dtype=np.float32), rows, []
+    all_stripped = list(map(str.strip, lines))
     stripped = list(compress(all_stripped, all_stripped))
-    sel = list(compress(lines, all_stripped))
-    indent = np.fromiter(map(len, sel), dtype=np.int64, count=m) \
-        - np.fromiter(map(len, map(str.lstrip, sel)), dtype=np.int64, count=m)
+    m = len(stripped)
+    if m == 0:
+        return np.zeros((0, nf), dtype=np.float32), np.zeros(0, dtype=np.intp), []
+    n = len(lines)
+    text = "\n".join(lines)
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    N = cps.shape[0]
+    cpi = cps.astype(np.intp)  # the tables are taken with mode="clip": beyond = last entry
+    cc = _CLASS.take(cpi, mode="clip")
+    lens = np.fromiter(map(len, lines), dtype=np.int64, count=n)
+    line_start = np.zeros(n, dtype=np.int64)
+    np.cumsum(lens[:-1] + 1, out=line_start[1:])
+
+    # words: the changes of the non-space indicator are word starts and (exclusive) ends
+    nonspace = np.zeros(N + 2, dtype=bool)
+    np.not_equal(cc, _C_SPACE, out=nonspace[1:-1])
+    edges = np.flatnonzero(nonspace[1:] != nonspace[:-1])
+    wpos, wend = edges[0::2], edges[1::2]
+    first_word = np.searchsorted(wpos, line_start)
+    end_word = np.searchsorted(wpos, line_start + lens)
+    n_words = end_word - first_word
+    rows = np.flatnonzero(n_words)
+    first_word = first_word[rows]
+    n_words = n_words[rows]
+    starts = wpos[first_word]                   # the stripped line's first character
+    last = wend[first_word + n_words - 1] - 1   # and its last
+    n_chars = last - starts + 1
+    indent = starts - line_start[rows]
     blank_before = np.empty(m, dtype=np.int64)
     blank_before[0] = rows[0] + 1
     blank_before[1:] = rows[1:] - rows[:-1] - 1
@@ -278,83 +311,51 @@ def extract(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     F = np.empty((nf, m), dtype=np.float64)  # one contiguous row per feature
     col = _COL
 
-    # --- character classes, counted for the whole page at once
-    text = "\n".join(stripped)
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    N = cps.shape[0]
-    cpc = np.minimum(cps, _TABLE_SIZE).astype(np.intp)
-    cls = _TABLE.take(cpc)
-    n_chars = lens[rows]
-    starts = np.zeros(m, dtype=np.int64)
-    np.cumsum(n_chars[:-1] + 1, out=starts[1:])
-    ends = starts + n_chars
-    # words: a non-space char after a space or at the line start
-    space = (cls & _SPACE) != 0
-    wstart = ~space
-    wstart[1:] &= space[:-1]
-    ws16 = wstart.view(np.uint8).astype(np.uint16)
-    code = cls.astype(np.uint16) | (ws16 << 8) | ((ws16 & (cls >> 1)) << 9)  # _UPPER == 2
-    counts = np.empty((m, 9))
-    for k, tab in enumerate(_PACK):  # three 21-bit counters packed in each int64
-        c = np.add.reduceat(tab[code], starts)
-        counts[:, 3 * k] = c & 0x1FFFFF
-        counts[:, 3 * k + 1] = (c >> 21) & 0x1FFFFF
-        counts[:, 3 * k + 2] = c >> 42
-    digit, upper, alpha = counts[:, 0], counts[:, 1], counts[:, 2]
-    punct, sent, comma = counts[:, 3], counts[:, 4], counts[:, 5]
-    sep, n_words, cap_words = counts[:, 6], counts[:, 7], counts[:, 8]
-
-    # stopwords: the words are the runs of non-space characters (the class table's
-    # space is str.isspace, so these are the words of str.split), looked up numerically
-    wpos = np.flatnonzero(wstart)
-    hit = wpos[_stop_words(cpc, space, wpos)]
-    n_stop = np.bincount(np.searchsorted(starts, hit, side="right") - 1,
-                         minlength=m).astype(np.float64)
+    # --- character classes: one count of (line, class) pairs for the whole page
+    key = np.repeat(np.arange(0, n * _K, _K), lens + 1)[:N]
+    key += cc
+    counts = np.bincount(key, minlength=n * _K).reshape(n, _K)[rows] @ _CLASS_FLAGS
+    digit, upper, alpha, punct, sent, comma, sep = counts.T
+    # per word: capitalised, stopword; summed over each line's (consecutive) words
+    cap_words = np.add.reduceat(cc[wpos] == _C_UPPER, first_word, dtype=np.int64)
+    n_stop = np.add.reduceat(_stop_words(cpi, wpos, wend - wpos), first_word, dtype=np.int64)
 
     # repetition within the page
-    rep, occ = _repeats(stripped)
-    low = text.lower()
-    low_lines = low.split("\n") if len(low) == N else [x.lower() for x in stripped]
-    if len(low_lines) != m:
-        low_lines = [x.lower() for x in stripped]
-    lrep, _ = _repeats(low_lines, need_occ=False)
+    rep, occ, lrep = _repeats(stripped)
 
     # first / last characters
-    mark_first = _MARK[cpc[starts]]
-    last = ends - 1
-    mark_last = _MARK[cpc[last]]
+    mark_first = _MARK.take(cpi[starts], mode="clip")
+    mark_last = _MARK.take(cpi[last], mode="clip")
     bullet = ((mark_first & _M_BULLET) != 0).astype(np.float64)
-    d1 = (cls[np.minimum(starts + 1, N - 1)] & _DIGIT) != 0
-    m1 = _MARK[cpc[np.minimum(starts + 1, N - 1)]] & _M_NUMEND
-    m2 = _MARK[cpc[np.minimum(starts + 2, N - 1)]] & _M_NUMEND
-    numbered = (((cls[starts] & _DIGIT) != 0) & (((n_chars > 1) & (m1 != 0))
-                | ((n_chars > 2) & d1 & (m2 != 0)))).astype(np.float64)
+    # the second and third characters (guarded by the line's length below)
+    s1 = np.minimum(starts + 1, N - 1)
+    s2 = np.minimum(starts + 2, N - 1)
+    m1 = _MARK.take(cpi[s1], mode="clip") & _M_NUMEND
+    m2 = _MARK.take(cpi[s2], mode="clip") & _M_NUMEND
+    numbered = ((cc[starts] == _C_DIGIT) & (((n_chars > 1) & (m1 != 0))
+                | ((n_chars > 2) & (cc[s1] == _C_DIGIT) & (m2 != 0)))).astype(np.float64)
     ends_sent = ((mark_last & _M_SENTEND) != 0).astype(np.float64)
     ends_colon = ((mark_last & _M_COLON) != 0).astype(np.float64)
     dots3 = (n_chars >= 3) & (cps[last] == 46) & (cps[np.maximum(last - 1, 0)] == 46) \
         & (cps[np.maximum(last - 2, 0)] == 46)
     ellipsis = ((cps[last] == 0x2026) | dots3).astype(np.float64)
-    # a few boilerplate keywords (rare strings: str.find is a fast scan)
-    if len(low) == N:
+    # a few boilerplate keywords (rare strings: bytes.find is a fast scan), found in the
+    # page as one byte per character (see _build_keyword_bytes)
+    kb = _KW_BYTE.take(cpi, mode="clip").tobytes()
+    if 0xFF not in kb:
         pos = []
-        find = low.find
-        for w in _BOILER_WORDS:
-            p = find(w)
+        for w in _BOILER_BYTES:
+            p = kb.find(w)
             while p >= 0:
                 pos.append(p)
-                p = find(w, p + 1)
-        if pos:
-            kw = np.bincount(np.searchsorted(starts, pos, side="right") - 1,
-                             minlength=m).astype(np.float64)
-        else:
-            kw = np.zeros(m)
-    else:
-        kw = np.zeros(m)  # lower() changed the length (rare letters): search line by line
-        for k, s in enumerate(stripped):
-            ls = s.lower()
-            kw[k] = sum(w in ls for w in _BOILER_WORDS)
+                p = kb.find(w, p + 1)
+        kw = np.bincount(np.searchsorted(starts, pos, side="right") - 1, minlength=m) \
+            .astype(np.float64) if pos else np.zeros(m)
+    else:  # U+0130 lower-cases to two characters: search line by line
+        kw = np.array([sum(w in ls for w in _BOILER_WORDS) for ls in map(str.lower, stripped)],
+                      dtype=np.float64)
     # years 19xx / 20xx: four digits, not part of a longer number
-    dig = (cls & _DIGIT) != 0
+    dig = cc == _C_DIGIT
     has_year = np.zeros(m)
     if N >= 4:
         c0 = cps[:-3]
@@ -387,7 +388,7 @@ def extract(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     F[col["cap_word_ratio"]] = cap_words / nws
     F[col["ends_sent"]] = ends_sent
     F[col["ends_colon"]] = ends_colon
-    F[col["starts_upper"]] = (cls[starts] & _UPPER) != 0
+    F[col["starts_upper"]] = cc[starts] == _C_UPPER
     F[col["all_caps"]] = (upper == alpha) & (alpha >= 3)
     ind = np.minimum(indent.astype(np.float64), 40.0)
     F[col["indent"]] = ind
@@ -493,14 +494,14 @@ def extract(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     return np.ascontiguousarray(F.T, dtype=np.float32), rows, stripped  # (m, nf)
 
 
-def _repeats(items: list[str], need_occ: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """(count of each item in the list, index of this occurrence among equal items)."""
+def _repeats(items: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(count of each item in the list, index of this occurrence among equal items, count
+    of the items equal to it once lower-cased). Only the distinct items are lowered."""
     m = len(items)
-    last = dict(zip(items, range(m)))
+    last = dict(zip(items, range(m)))  # distinct item -> its last index
     ids = np.fromiter(map(last.__getitem__, items), dtype=np.int64, count=m)
-    rep = np.bincount(ids, minlength=m)[ids].astype(np.float64)
-    if not need_occ:
-        return rep, rep
+    n_at = np.bincount(ids, minlength=m)  # each distinct item's count, at its last index
+    rep = n_at[ids].astype(np.float64)
     occ = np.zeros(m)
     if rep.max() > 1:
         order = np.argsort(ids, kind="stable")
@@ -511,7 +512,15 @@ def _repeats(items: list[str], need_occ: bool = True) -> tuple[np.ndarray, np.nd
         gstart = np.flatnonzero(new)
         glen = np.diff(np.append(gstart, m))
         occ[order] = np.arange(m) - np.repeat(gstart, glen)
-    return rep, occ
+    lowered = list(map(str.lower, last))
+    low_last = dict(zip(lowered, last.values()))  # lowered text -> last index with it
+    if len(low_last) == len(last):  # no two distinct items differ only by case
+        return rep, occ, rep
+    lids = np.fromiter(map(low_last.__getitem__, lowered), dtype=np.int64, count=len(lowered))
+    lcount = np.bincount(lids, weights=n_at[list(last.values())], minlength=m)
+    lid_at = np.zeros(m, dtype=np.int64)  # last index of the distinct item -> its lower group
+    lid_at[list(last.values())] = lids
+    return rep, occ, lcount[lid_at[ids]]
 
 
 def _windows(S: np.ndarray, widths: tuple[int, ...]) -> dict[int, np.ndarray]:
