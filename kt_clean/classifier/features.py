@@ -192,7 +192,7 @@ def _stop_words(cpi: np.ndarray, wpos: np.ndarray, wlen: np.ndarray) -> np.ndarr
     set lookup would say."""
     N = cpi.shape[0]
     buf = np.zeros(N + 16, dtype=np.uint8)
-    np.take(_STOP_CODE, cpi, out=buf[:N], mode="clip")
+    _STOP_CODE.take(cpi, out=buf[:N], mode="clip")
     # unaligned 8-byte (and 2-byte) windows starting at every character
     w8 = np.ndarray((N,), dtype="<u8", buffer=buf, strides=(1,))
     w2 = np.ndarray((N,), dtype="<u2", buffer=buf, offset=8, strides=(1,))
@@ -287,17 +287,17 @@ def extract(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     cc = _CLASS.take(cpi, mode="clip")
     lens = np.fromiter(map(len, lines), dtype=np.int64, count=n)
     line_start = np.zeros(n, dtype=np.int64)
-    np.cumsum(lens[:-1] + 1, out=line_start[1:])
+    (lens[:-1] + 1).cumsum(out=line_start[1:])
 
     # words: the changes of the non-space indicator are word starts and (exclusive) ends
     nonspace = np.zeros(N + 2, dtype=bool)
     np.not_equal(cc, _C_SPACE, out=nonspace[1:-1])
-    edges = np.flatnonzero(nonspace[1:] != nonspace[:-1])
+    edges = (nonspace[1:] != nonspace[:-1]).nonzero()[0]
     wpos, wend = edges[0::2], edges[1::2]
-    first_word = np.searchsorted(wpos, line_start)
-    end_word = np.searchsorted(wpos, line_start + lens)
+    first_word = wpos.searchsorted(line_start)
+    end_word = wpos.searchsorted(line_start + lens)
     n_words = end_word - first_word
-    rows = np.flatnonzero(n_words)
+    rows = n_words.nonzero()[0]
     first_word = first_word[rows]
     n_words = n_words[rows]
     starts = wpos[first_word]                   # the stripped line's first character
@@ -309,13 +309,12 @@ def extract(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     blank_before[1:] = rows[1:] - rows[:-1] - 1
 
     F = np.empty((nf, m), dtype=np.float64)  # one contiguous row per feature
-    col = _COL
 
     # --- character classes: one count of (line, class) pairs for the whole page
-    key = np.repeat(np.arange(0, n * _K, _K), lens + 1)[:N]
+    key = np.arange(0, n * _K, _K).repeat(lens + 1)[:N]
     key += cc
-    counts = np.bincount(key, minlength=n * _K).reshape(n, _K)[rows] @ _CLASS_FLAGS
-    digit, upper, alpha, punct, sent, comma, sep = counts.T
+    counts = _CLASS_FLAGS.T @ np.bincount(key, minlength=n * _K).reshape(n, _K)[rows].T
+    digit, upper, alpha, sep = counts[0], counts[1], counts[2], counts[6]  # counts: (7, m)
     # per word: capitalised, stopword; summed over each line's (consecutive) words
     cap_words = np.add.reduceat(cc[wpos] == _C_UPPER, first_word, dtype=np.int64)
     n_stop = np.add.reduceat(_stop_words(cpi, wpos, wend - wpos), first_word, dtype=np.int64)
@@ -334,8 +333,6 @@ def extract(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     m2 = _MARK.take(cpi[s2], mode="clip") & _M_NUMEND
     numbered = ((cc[starts] == _C_DIGIT) & (((n_chars > 1) & (m1 != 0))
                 | ((n_chars > 2) & (cc[s1] == _C_DIGIT) & (m2 != 0)))).astype(np.float64)
-    ends_sent = ((mark_last & _M_SENTEND) != 0).astype(np.float64)
-    ends_colon = ((mark_last & _M_COLON) != 0).astype(np.float64)
     dots3 = (n_chars >= 3) & (cps[last] == 46) & (cps[np.maximum(last - 1, 0)] == 46) \
         & (cps[np.maximum(last - 2, 0)] == 46)
     ellipsis = ((cps[last] == 0x2026) | dots3).astype(np.float64)
@@ -349,7 +346,7 @@ def extract(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
             while p >= 0:
                 pos.append(p)
                 p = kb.find(w, p + 1)
-        kw = np.bincount(np.searchsorted(starts, pos, side="right") - 1, minlength=m) \
+        kw = np.bincount(starts.searchsorted(pos, side="right") - 1, minlength=m) \
             .astype(np.float64) if pos else np.zeros(m)
     else:  # U+0130 lower-cases to two characters: search line by line
         kw = np.array([sum(w in ls for w in _BOILER_WORDS) for ls in map(str.lower, stripped)],
@@ -363,134 +360,134 @@ def extract(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
         cand = (((c0 == 49) & (c1 == 57)) | ((c0 == 50) & (c1 == 48))) & dig[2:-1] & dig[3:]
         cand[1:] &= ~dig[:-4]
         cand[:-1] &= ~dig[4:]
-        hits = np.flatnonzero(cand)
+        hits = cand.nonzero()[0]
         if hits.size:
-            has_year[np.searchsorted(starts, hits, side="right") - 1] = 1.0
+            has_year[starts.searchsorted(hits, side="right") - 1] = 1.0
 
-    nc = n_chars.astype(np.float64)
+    # --- the rows of F, mostly written in place (numpy calls on one page's lines are
+    # cheap on data and dear per call, so the rows that go together go in one call)
+    c = _COL
+    nc = F[c["n_chars"]]
+    nc[:] = n_chars
     ncs = np.maximum(nc, 1.0)
+    np.log1p(nc, out=F[c["log_chars"]])
+    F[c["n_words"]] = n_words
     nws = np.maximum(n_words, 1.0)
-    stop_ratio = n_stop / nws
-    loglen = np.log1p(nc)
-    F[col["n_chars"]] = nc
-    F[col["log_chars"]] = loglen
-    F[col["n_words"]] = n_words
-    F[col["mean_word_len"]] = (alpha + digit) / nws
-    F[col["stop_ratio"]] = stop_ratio
-    F[col["n_stop"]] = n_stop
-    F[col["digit_ratio"]] = digit / ncs
-    F[col["upper_ratio"]] = upper / np.maximum(alpha, 1.0)
-    F[col["alpha_ratio"]] = alpha / ncs
-    F[col["punct_ratio"]] = punct / ncs
-    F[col["n_sent_punct"]] = sent
-    F[col["n_comma"]] = comma
-    F[col["n_sep"]] = sep
-    F[col["cap_word_ratio"]] = cap_words / nws
-    F[col["ends_sent"]] = ends_sent
-    F[col["ends_colon"]] = ends_colon
-    F[col["starts_upper"]] = cc[starts] == _C_UPPER
-    F[col["all_caps"]] = (upper == alpha) & (alpha >= 3)
-    ind = np.minimum(indent.astype(np.float64), 40.0)
-    F[col["indent"]] = ind
-    F[col["bullet"]] = bullet
-    F[col["numbered"]] = numbered
-    F[col["ellipsis"]] = ellipsis
-    F[col["boiler_kw"]] = kw
-    F[col["has_year"]] = has_year
-    F[col["pipe_or_arrow"]] = (sep - bullet) / nws
-    F[col["repeat_count"]] = rep
-    F[col["occurrence"]] = occ
-    F[col["lower_repeat"]] = lrep
+    np.add(alpha, digit, out=F[c["mean_word_len"]])
+    F[c["mean_word_len"]] /= nws
+    stop_ratio = np.divide(n_stop, nws, out=F[c["stop_ratio"]])
+    F[c["n_stop"]] = n_stop
+    # digit_ratio, upper_ratio, alpha_ratio, punct_ratio: digit, upper, alpha, punct over
+    # the line's characters (upper: over its letters)
+    den = np.empty((4, m))
+    den[:] = ncs
+    np.maximum(alpha, 1.0, out=den[1])
+    np.divide(counts[:4], den, out=F[c["digit_ratio"]:c["punct_ratio"] + 1])
+    F[c["n_sent_punct"]:c["n_sep"] + 1] = counts[4:7]  # sent, comma, sep
+    np.divide(cap_words, nws, out=F[c["cap_word_ratio"]])
+    np.not_equal(mark_last & _M_SENTEND, 0, out=F[c["ends_sent"]])
+    np.not_equal(mark_last & _M_COLON, 0, out=F[c["ends_colon"]])
+    np.equal(cc[starts], _C_UPPER, out=F[c["starts_upper"]])
+    np.logical_and(upper == alpha, alpha >= 3, out=F[c["all_caps"]])
+    ind = np.minimum(indent, 40.0, out=F[c["indent"]])
+    F[c["bullet"]] = bullet
+    F[c["numbered"]] = numbered
+    F[c["ellipsis"]] = ellipsis
+    F[c["boiler_kw"]] = kw
+    F[c["has_year"]] = has_year
+    np.subtract(sep, bullet, out=F[c["pipe_or_arrow"]])
+    F[c["pipe_or_arrow"]] /= nws
+    F[c["repeat_count"]] = rep
+    F[c["occurrence"]] = occ
+    F[c["lower_repeat"]] = lrep
 
     idx = np.arange(m, dtype=np.float64)
-    F[col["pos_line"]] = idx / max(m - 1, 1)
-    cum = np.cumsum(nc)
+    np.divide(idx, max(m - 1, 1), out=F[c["pos_line"]])
+    cum = nc.cumsum()
     total = float(cum[-1])
-    F[col["pos_char"]] = (cum - nc) / max(total, 1.0)
-    F[col["n_lines_page"]] = np.log1p(m)
-    F[col["log_chars_page"]] = np.log1p(total)
+    np.subtract(cum, nc, out=F[c["pos_char"]])
+    F[c["pos_char"]] /= max(total, 1.0)
 
     # blocks (blank-line delimited)
-    bb = blank_before
-    new_block = bb > 0
+    new_block = blank_before > 0
     new_block[0] = True
-    bid = np.cumsum(new_block) - 1
+    bid = new_block.cumsum()
+    bid -= 1
     nb = int(bid[-1]) + 1
-    is_long = (nc >= LONG).astype(np.float64)
+    is_long = nc >= LONG
     blines = np.bincount(bid, minlength=nb).astype(np.float64)
     bchars = np.bincount(bid, weights=nc, minlength=nb)
     blong = np.bincount(bid, weights=is_long, minlength=nb)
-    bstart = np.flatnonzero(new_block)
+    bstart = new_block.nonzero()[0]
     bmax = np.maximum.reduceat(nc, bstart)
-    F[col["block_lines"]] = blines[bid]
-    F[col["block_chars_log"]] = np.log1p(bchars[bid])
-    F[col["block_pos"]] = idx - bstart[bid]
-    F[col["block_max_len"]] = np.log1p(bmax[bid])
-    F[col["block_long_frac"]] = blong[bid] / blines[bid]
-    F[col["blank_before"]] = np.minimum(bb, 5)
-    ba = np.empty(m)
-    ba[:-1] = bb[1:]
+    F[c["block_lines"]] = blines.take(bid)
+    np.log1p(bchars.take(bid), out=F[c["block_chars_log"]])
+    np.subtract(idx, bstart.take(bid), out=F[c["block_pos"]])
+    np.log1p(bmax.take(bid), out=F[c["block_max_len"]])
+    np.divide(blong.take(bid), F[c["block_lines"]], out=F[c["block_long_frac"]])
+    np.minimum(blank_before, 5, out=F[c["blank_before"]])
+    ba = F[c["blank_after"]]
+    np.minimum(blank_before[1:], 5, out=ba[:-1])
     ba[-1] = 1
-    F[col["blank_after"]] = np.minimum(ba, 5)
 
-    # windows: one cumulative sum for all the series
-    S = np.empty((m, 5))
-    S[:, 0] = is_long
-    S[:, 1] = loglen
-    S[:, 2] = stop_ratio
-    S[:, 3] = bullet
-    S[:, 4] = ind
-    W = _windows(S, (1, 3, 10))
-    F[col["long_w1"]] = W[1][:, 0]
-    F[col["long_w3"]] = W[3][:, 0]
-    F[col["long_w10"]] = W[10][:, 0]
-    F[col["len_w3"]] = W[3][:, 1]
-    F[col["len_w10"]] = W[10][:, 1]
-    F[col["stop_w3"]] = W[3][:, 2]
-    F[col["stop_w10"]] = W[10][:, 2]
-    F[col["bullet_w3"]] = W[3][:, 3]
-    F[col["bullet_w10"]] = W[10][:, 3]
-    prev = np.zeros((m, 5))
-    prev[1:] = S[:-1]
-    nxt = np.zeros((m, 5))
-    nxt[:-1] = S[1:]
-    F[col["chars_prev"]] = prev[:, 1]
-    F[col["chars_next"]] = nxt[:, 1]
-    F[col["stop_prev"]] = prev[:, 2]
-    F[col["stop_next"]] = nxt[:, 2]
-    F[col["bullet_prev"]] = prev[:, 3]
-    F[col["bullet_next"]] = nxt[:, 3]
-    F[col["indent_prev"]] = prev[:, 4]
-    F[col["indent_next"]] = nxt[:, 4]
+    # windows: long lines, log length, stopword ratio, bullets around the line (rows
+    # long_w1, long_w3, long_w10, len_w3, len_w10, ... bullet_w10 of F)
+    S = np.empty((4, m))
+    S[0] = is_long
+    S[1:] = F[[c["log_chars"], c["stop_ratio"], c["bullet"]]]
+    win = F[c["long_w1"]:c["bullet_w10"] + 1]
+    _window_means(S, {1: win[0:1], 3: win[1::2], 10: win[2::2]})
+    # previous / next line's log length, stopword ratio, bullet, indent (rows chars_prev,
+    # chars_next, ..., indent_next: previous and next alternate)
+    prev = F[c["chars_prev"]:c["indent_next"] + 1:2]
+    nxt = F[c["chars_next"]:c["indent_next"] + 1:2]
+    prev[:, 0] = 0.0
+    prev[:3, 1:] = S[1:, :-1]
+    prev[3, 1:] = ind[:-1]
+    nxt[:, -1] = 0.0
+    nxt[:3, :-1] = S[1:, 1:]
+    nxt[3, :-1] = ind[1:]
 
     # prose region
-    prose = (nc >= PROSE) & (stop_ratio >= 0.15) & (occ == 0)
-    n_prose = int(prose.sum())
-    F[col["prose_lines_page"]] = np.log1p(n_prose)
-    F[col["prose_frac_page"]] = n_prose / m
-    F[col["long_frac_page"]] = np.add.reduce(is_long) / m  # == is_long.mean()
-    F[col["dist_prose_up"]] = _dist_to_flag(prose, True)
-    F[col["dist_prose_down"]] = _dist_to_flag(prose, False)
+    prose = nc >= PROSE
+    prose &= stop_ratio >= 0.15
+    prose &= occ == 0
+    n_prose = int(np.count_nonzero(prose))
+    # page-level values
+    F[c["n_lines_page"]], F[c["log_chars_page"]], F[c["prose_lines_page"]] = \
+        np.log1p(np.array([m, total, n_prose], dtype=np.float64))
+    F[c["prose_frac_page"]] = n_prose / m
+    F[c["long_frac_page"]] = np.add.reduce(is_long, dtype=np.float64) / m  # is_long.mean()
+    F[c["dist_prose_up"]] = _dist_to_flag(prose, True)
+    F[c["dist_prose_down"]] = _dist_to_flag(prose, False)
     pw = np.where(prose, nc, 0.0)
-    cpw = np.cumsum(pw)
+    cpw = pw.cumsum()
     tot_pw = max(float(cpw[-1]), 1.0)
-    F[col["cum_prose_before"]] = (cpw - pw) / tot_pw
-    F[col["cum_prose_after"]] = (tot_pw - cpw) / tot_pw
+    np.subtract(cpw, pw, out=F[c["cum_prose_before"]])
+    F[c["cum_prose_before"]] /= tot_pw
+    np.subtract(tot_pw, cpw, out=F[c["cum_prose_after"]])
+    F[c["cum_prose_after"]] /= tot_pw
     if n_prose:
-        pidx = np.flatnonzero(prose)
-        fp, lp = pidx[0], pidx[-1]
-        F[col["after_first_prose"]] = (idx - fp) / m
-        F[col["before_last_prose"]] = (lp - idx) / m
-        F[col["between_prose"]] = (idx >= fp) & (idx <= lp)
+        pidx = prose.nonzero()[0]
+        fp, lp = int(pidx[0]), int(pidx[-1])
+        np.subtract(idx, fp, out=F[c["after_first_prose"]])
+        F[c["after_first_prose"]] /= m
+        np.subtract(lp, idx, out=F[c["before_last_prose"]])
+        F[c["before_last_prose"]] /= m
+        between = F[c["between_prose"]]
+        between[:] = 0.0
+        between[fp:lp + 1] = 1.0
         # likely title: the nearest short, non-bullet line above the first prose line
-        cand = np.flatnonzero((idx < fp) & (nc >= 10) & (nc < PROSE) & (bullet == 0))
-        t = cand[-1] if cand.size else fp
-        F[col["dist_title"]] = np.clip(idx - t, -50, 50)
+        cand = ((nc[:fp] >= 10) & (nc[:fp] < PROSE) & (bullet[:fp] == 0)).nonzero()[0]
+        t = int(cand[-1]) if cand.size else fp
+        dt = np.subtract(idx, t, out=F[c["dist_title"]])
+        np.maximum(dt, -50, out=dt)
+        np.minimum(dt, 50, out=dt)
     else:
-        F[col["after_first_prose"]] = -1.0
-        F[col["before_last_prose"]] = -1.0
-        F[col["between_prose"]] = 0.0
-        F[col["dist_title"]] = 50.0
+        F[c["after_first_prose"]] = -1.0
+        F[c["before_last_prose"]] = -1.0
+        F[c["between_prose"]] = 0.0
+        F[c["dist_title"]] = 50.0
     return np.ascontiguousarray(F.T, dtype=np.float32), rows, stripped  # (m, nf)
 
 
@@ -504,14 +501,16 @@ def _repeats(items: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rep = n_at[ids].astype(np.float64)
     occ = np.zeros(m)
     if rep.max() > 1:
-        order = np.argsort(ids, kind="stable")
+        order = ids.argsort(kind="stable")
         sid = ids[order]
         new = np.empty(m, dtype=bool)
         new[0] = True
         new[1:] = sid[1:] != sid[:-1]
-        gstart = np.flatnonzero(new)
-        glen = np.diff(np.append(gstart, m))
-        occ[order] = np.arange(m) - np.repeat(gstart, glen)
+        gstart = new.nonzero()[0]
+        glen = np.empty_like(gstart)  # group lengths
+        np.subtract(gstart[1:], gstart[:-1], out=glen[:-1])
+        glen[-1] = m - gstart[-1]
+        occ[order] = np.arange(m) - gstart.repeat(glen)
     lowered = list(map(str.lower, last))
     low_last = dict(zip(lowered, last.values()))  # lowered text -> last index with it
     if len(low_last) == len(last):  # no two distinct items differ only by case
@@ -523,71 +522,83 @@ def _repeats(items: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return rep, occ, lcount[lid_at[ids]]
 
 
-def _windows(S: np.ndarray, widths: tuple[int, ...]) -> dict[int, np.ndarray]:
-    """Mean of each column of S over the w neighbours on each side (self excluded)."""
-    m, k = S.shape
-    W = max(widths)
-    # c[j] = sum of S[:j]; cp[W + j] = c[clip(j, 0, m)], so the window sums are slices
-    cp = np.empty((m + 1 + 2 * W, k))
-    cp[:W + 1] = 0.0
-    np.cumsum(S, axis=0, out=cp[W + 1:W + 1 + m])
-    cp[W + 1 + m:] = cp[W + m]
-    idx = np.arange(m)
-    out = {}
-    for w in widths:
-        lo = np.maximum(idx - w, 0)
-        hi = np.minimum(idx + w + 1, m)
-        cnt = (hi - lo - 1).astype(np.float64)
-        np.maximum(cnt, 1.0, out=cnt)
-        s = cp[W + w + 1:W + w + 1 + m] - cp[W - w:W - w + m]
-        s -= S
-        s /= cnt[:, None]
-        out[w] = s
-    return out
+def _window_means(S: np.ndarray, outs: dict[int, np.ndarray]) -> None:
+    """For each width w in ``outs``: the mean of the first k rows (series) of S (k, m)
+    over the w lines on each side of each line, itself excluded (fewer at the page's
+    edges), written to ``outs[w]`` (k, m). One cumulative sum serves every width."""
+    k, m = S.shape
+    W = max(outs)
+    # cp[:, W + 1 + j] = sum of S[:, :j + 1]; 0 before the page, the total after it
+    cp = np.zeros((k, m + 1 + 2 * W))
+    S.cumsum(axis=1, out=cp[:, W + 1:W + 1 + m])
+    cp[:, W + 1 + m:] = cp[:, W + m:W + m + 1]
+    i = np.arange(m)
+    widths = np.array(list(outs))[:, None]
+    cnt = np.minimum(i + widths, m - 1)  # the neighbours in the window
+    cnt -= np.maximum(i - widths, 0)
+    np.maximum(cnt, 1, out=cnt)
+    for j, (w, out) in enumerate(outs.items()):
+        kw = out.shape[0]
+        np.subtract(cp[:kw, W + w + 1:W + w + 1 + m], cp[:kw, W - w:W - w + m], out=out)
+        out -= S[:kw]
+        out /= cnt[j]
 
 
-def context_features(p: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """Second-pass features from first-pass probabilities ``p`` of the non-blank lines."""
+def context_features(p: np.ndarray, X: np.ndarray,
+                     names: Sequence[str] = tuple(CONTEXT_NAMES)) -> np.ndarray:
+    """Second-pass features from first-pass probabilities ``p`` of the non-blank lines:
+    float32 (m, len(names)), the columns ``names`` of ``CONTEXT_NAMES`` in that order (all
+    of them by default; the classifier asks only for those its second pass uses)."""
     m = p.shape[0]
-    out = np.empty((m, len(CONTEXT_NAMES)), dtype=np.float64)
+    out = np.empty((len(names), m), dtype=np.float64)  # one row per feature
     if m == 0:
-        return out.astype(np.float32)
+        return np.zeros((0, len(names)), dtype=np.float32)
+    want = set(names)
+    f = {}  # name -> its (m,) row of values, or a scalar for the whole page
     p = p.astype(np.float64)
     nc = X[:, _COL["n_chars"]].astype(np.float64)
-    w = X[:, _COL["log_chars"]].astype(np.float64)
-    S = np.empty((m, 3))
-    S[:, 0] = p
-    S[:, 1] = p * w
-    S[:, 2] = w
-    W = _windows(S, (3, 10, 30))
-    out[:, 0] = p
-    out[:, 1:5] = 0.5
-    out[1:, 1] = p[:-1]
-    out[:-1, 2] = p[1:]
-    out[2:, 3] = p[:-2]
-    out[:-2, 4] = p[2:]
-    out[:, 5] = W[3][:, 0]
-    out[:, 6] = W[10][:, 0]
-    out[:, 7] = W[30][:, 0]
-    new_block = X[:, _COL["blank_before"]] > 0
-    new_block[0] = True
-    bid = np.cumsum(new_block) - 1
-    bstart = np.flatnonzero(new_block)
-    cnt = np.empty(bstart.shape[0], dtype=np.int64)
-    np.subtract(bstart[1:], bstart[:-1], out=cnt[:-1])
-    cnt[-1] = m - bstart[-1]
-    out[:, 8] = (np.add.reduceat(p, bstart) / cnt)[bid]
-    out[:, 9] = np.maximum.reduceat(p, bstart)[bid]
-    out[:, 10] = W[3][:, 1] / np.maximum(W[3][:, 2], 1e-6)
-    out[:, 11] = W[10][:, 1] / np.maximum(W[10][:, 2], 1e-6)
-    out[:, 12] = np.add.reduce(p) / m  # == p.mean()
-    out[:, 13] = (p * nc).sum() / max(nc.sum(), 1.0)
+    f["p_self"] = p
+    for name, k in (("p_prev1", 1), ("p_next1", -1), ("p_prev2", 2), ("p_next2", -2)):
+        if name in want:  # the neighbour k lines up (k < 0: down), 0.5 past the edges
+            r = np.full(m, 0.5)
+            if k > 0:
+                r[k:] = p[:-k]
+            else:
+                r[:k] = p[-k:]
+            f[name] = r
+    if want & {"p_w3", "p_w10", "p_w30", "pw_w3", "pw_w10"}:
+        S = np.empty((3, m))  # p, p * w, w (w: the log length)
+        S[0] = p
+        S[2] = X[:, _COL["log_chars"]]
+        np.multiply(p, S[2], out=S[1])
+        W = {3: np.empty((3, m)), 10: np.empty((3, m)), 30: np.empty((1, m))}
+        _window_means(S, W)
+        f["p_w3"], f["p_w10"], f["p_w30"] = W[3][0], W[10][0], W[30][0]
+        f["pw_w3"] = W[3][1] / np.maximum(W[3][2], 1e-6)
+        f["pw_w10"] = W[10][1] / np.maximum(W[10][2], 1e-6)
+    if want & {"p_block_mean", "p_block_max"}:
+        new_block = X[:, _COL["blank_before"]] > 0
+        new_block[0] = True
+        bid = new_block.cumsum() - 1
+        bstart = new_block.nonzero()[0]
+        cnt = np.empty(bstart.shape[0], dtype=np.int64)
+        np.subtract(bstart[1:], bstart[:-1], out=cnt[:-1])
+        cnt[-1] = m - bstart[-1]
+        f["p_block_mean"] = (np.add.reduceat(p, bstart) / cnt)[bid]
+        f["p_block_max"] = np.maximum.reduceat(p, bstart)[bid]
+    f["p_page_mean"] = np.add.reduce(p) / m  # == p.mean()
+    f["p_page_wmean"] = (p * nc).sum() / max(nc.sum(), 1.0)
     kept = p >= 0.5
-    kn = np.where(kept, nc, 0.0)
-    ck = np.cumsum(kn)
-    tot = max(float(ck[-1]), 1.0)
-    out[:, 14] = (ck - kn) / tot
-    out[:, 15] = (tot - ck) / tot
-    out[:, 16] = _dist_to_flag(kept, True)
-    out[:, 17] = _dist_to_flag(kept, False)
-    return out.astype(np.float32)
+    if want & {"p_kept_before", "p_kept_after"}:
+        kn = np.where(kept, nc, 0.0)
+        ck = kn.cumsum()
+        tot = max(float(ck[-1]), 1.0)
+        f["p_kept_before"] = (ck - kn) / tot
+        f["p_kept_after"] = (tot - ck) / tot
+    if "p_dist_up" in want:
+        f["p_dist_up"] = _dist_to_flag(kept, True)
+    if "p_dist_down" in want:
+        f["p_dist_down"] = _dist_to_flag(kept, False)
+    for k, name in enumerate(names):
+        out[k] = f[name]
+    return np.ascontiguousarray(out.T, dtype=np.float32)

@@ -18,13 +18,13 @@ import numpy as np
 
 
 def _sortable(x: np.ndarray) -> np.ndarray:
-    """float32 -> uint64 keys in the same order (IEEE bits, sign-flipped)."""
+    """float32 -> uint32 keys in the same order (IEEE bits, sign-flipped)."""
     u = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
     # negative: all bits flipped; positive: the sign bit set
     flip = (u.view(np.int32) >> 31).view(np.uint32)
     flip |= np.uint32(0x80000000)
     flip ^= u
-    return flip.astype(np.uint64)
+    return flip
 
 
 class TreeEnsemble:
@@ -72,32 +72,32 @@ class TreeEnsemble:
                                  np.ascontiguousarray(thr[:, a:b]).ravel()))
 
     def _build_additive(self) -> None:
-        """Depth-1 trees (stumps) are a sum of per-feature step functions. All features'
-        sorted thresholds go in one array of order-preserving uint64 keys (feature index in
-        the high 32 bits, the float32's sortable bits in the low ones), so one searchsorted
-        call evaluates every (line, feature) pair exactly."""
+        """Depth-1 trees (stumps) are a sum of per-feature step functions: for feature j,
+        ``cum`` holds the running sums of its stumps' increments in threshold order, and a
+        line's value is the entry after the thresholds below its x. The thresholds are
+        kept as order-preserving uint32 keys (``_sortable``), so "below" is exact for
+        every float (as a search of the sorted keys would say)."""
         f = self.feat
         left, right = self.leaves[0::2], self.leaves[1::2]
         self.const = float(left.sum())
         used = np.unique(f)
-        keys, starts, cums, cumoff = [], [], [], []
-        n_keys = n_cum = 0
-        for j, feat in enumerate(used):
+        keys, counts, cums = [], [], []
+        for feat in used:
             sel = f == feat
             order = np.argsort(self.thr32[sel], kind="stable")
-            t = self.thr32[sel][order]
-            inc = (right[sel] - left[sel])[order]
-            keys.append(_sortable(t) | (np.uint64(j) << np.uint64(32)))
-            starts.append(n_keys)
-            cums.append(np.concatenate(([0.0], np.cumsum(inc))))
-            cumoff.append(n_cum)
-            n_keys += t.shape[0]
-            n_cum += t.shape[0] + 1
+            keys.append(_sortable(self.thr32[sel][order]))
+            counts.append(keys[-1].shape[0])
+            cums.append(np.concatenate(([0.0], np.cumsum((right[sel] - left[sel])[order]))))
         self.used = used.astype(np.intp)
-        self.keys = np.concatenate(keys)
-        self.key_hi = (np.arange(used.shape[0], dtype=np.uint64) << np.uint64(32))[None, :]
-        self.cum_base = (np.array(cumoff, dtype=np.int64) - np.array(starts, dtype=np.int64))[None, :]
+        self.keys = np.concatenate(keys)  # every stump's threshold, by feature, then value
+        self.counts = np.array(counts, dtype=np.intp)  # stumps per used feature
         self.cum = np.concatenate(cums)
+        # where feature j's running sums start in ``cum``
+        self.cum_start = np.concatenate(([0], np.cumsum(self.counts + 1)[:-1])).astype(np.intp)
+        # stump -> its feature, as a 0/1 matrix: a matrix product counts each feature's
+        # thresholds below x (exact small integers)
+        self.member = np.zeros((self.keys.shape[0], used.shape[0]), dtype=np.float32)
+        self.member[np.arange(self.keys.shape[0]), np.repeat(np.arange(used.shape[0]), counts)] = 1
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         m = X.shape[0]
@@ -105,10 +105,18 @@ class TreeEnsemble:
             return np.full(m, self.base)
         X = np.asarray(X, dtype=np.float32)
         if self.additive:
-            k = _sortable(X[:, self.used]) | self.key_hi
-            pos = np.searchsorted(self.keys, k.ravel(), side="left").reshape(k.shape)
-            return self.cum[pos + self.cum_base].sum(axis=1) + (self.const + self.base)
+            return self.raw_used(X[:, self.used])
         return self._walk(X)
+
+    def raw_used(self, U: np.ndarray) -> np.ndarray:
+        """Raw scores of an additive ensemble from ``U``, the columns ``self.used`` of the
+        input (so a caller can build only those)."""
+        k = _sortable(U)
+        below = np.empty((k.shape[0], self.keys.shape[0]), dtype=np.float32)
+        np.greater(k.repeat(self.counts, axis=1), self.keys, out=below)
+        pos = (below @ self.member).astype(np.intp)
+        pos += self.cum_start
+        return self.cum.take(pos).sum(axis=1) + (self.const + self.base)
 
     # Rows per step of ``_walk``: its (rows, trees) work arrays then stay in the L2 cache
     # (a page's thousands of rows at once ran ~15% slower).
@@ -117,7 +125,9 @@ class TreeEnsemble:
     def _walk(self, X: np.ndarray) -> np.ndarray:
         """All trees for all rows, one level per step (see ``_build_levels``), in blocks
         of rows with the work arrays allocated once (``take(out=, mode="wrap")``: the
-        indexes are in range by construction, and "raise" would buffer the output)."""
+        indexes are in range by construction, and "raise" would buffer the output). The
+        numpy calls are array methods: on a page's few hundred rows the per-call cost
+        counts, and ``np.take`` & co. add a Python-level wrapper to each."""
         X = np.ascontiguousarray(X, dtype=np.float32)
         m, nf = X.shape
         xflat = X.ravel()
@@ -139,20 +149,29 @@ class TreeEnsemble:
             np.add(right, self._ar2, out=idx)
             rownf = np.arange(s * nf, e * nf, nf, dtype=np.intp)[:, None]
             for feat, thr in self._levels:
-                np.take(feat, idx, out=at, mode="wrap")
+                feat.take(idx, out=at, mode="wrap")
                 at += rownf
-                np.take(xflat, at, out=xv, mode="wrap")
-                np.take(thr, idx, out=tv, mode="wrap")
+                xflat.take(at, out=xv, mode="wrap")
+                thr.take(idx, out=tv, mode="wrap")
                 np.greater(xv, tv, out=right)
                 idx += idx
                 idx += right
-            np.take(self.leaves, idx, out=lv, mode="wrap")
+            self.leaves.take(idx, out=lv, mode="wrap")
             np.add(lv.sum(axis=1), self.base, out=out[s:e])
         return out
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        r = self.raw(X)
-        return 1.0 / (1.0 + np.exp(-np.clip(r, -50, 50)))
+        return sigmoid(self.raw(X))
+
+
+def sigmoid(r: np.ndarray) -> np.ndarray:
+    """Probability from a raw score (clipped, so exp never overflows)."""
+    r = np.maximum(r, -50.0)  # == np.clip(r, -50, 50), without its Python-level wrapper
+    np.minimum(r, 50.0, out=r)
+    np.negative(r, out=r)
+    np.exp(r, out=r)
+    r += 1.0
+    return np.divide(1.0, r, out=r)
 
 
 def from_lightgbm(dump: dict[str, Any], depth: int, feature_names: list[str]) -> dict[str, Any]:
