@@ -127,18 +127,26 @@ def _compact_classes() -> tuple[np.ndarray, np.ndarray]:
     """The character-class table as small class numbers (``_CLASS``: code point -> 0..K-1)
     and the count flags of each class (``_CLASS_FLAGS``: K x 7, for digit, upper, alpha,
     punct, sent, comma, sep), so one ``bincount`` of (line, class) pairs counts them all.
-    A space, a digit or an upper-case letter is each a single class (``_C_SPACE``, ...)."""
+    A space or an upper-case letter is a single class (``_C_SPACE``, ``_C_UPPER``); the
+    digits are the last classes (from ``_C_DIGIT``), "0", "1", "2" and "9" one each, so
+    the years' "19" and "20" are pairs of classes."""
     values = np.unique(_TABLE)
     bits = np.array([_DIGIT, _UPPER, _ALPHA, _PUNCT, _SENT, _COMMA, _SEP], dtype=np.uint8)
     for bit in (_SPACE, _DIGIT, _UPPER):
         assert values[(values & bit) != 0].tolist() in ([bit], [bit | _ALPHA])
-    return (np.searchsorted(values, _TABLE).astype(np.uint8),
-            ((values[:, None] & bits) != 0).astype(np.float64))
+    values = np.concatenate((values[values != _DIGIT], [_DIGIT] * 5))  # digits last
+    cls = np.searchsorted(values[:-5], _TABLE).astype(np.uint8)
+    cls[_TABLE == _DIGIT] = len(values) - 5  # any other digit
+    for k, c in enumerate("0129"):
+        cls[ord(c)] = len(values) - 4 + k
+    assert len(values) <= 16  # two classes fit in a byte (the year pairs)
+    return cls, ((values[:, None] & bits) != 0).astype(np.float64)
 
 
 _CLASS, _CLASS_FLAGS = _compact_classes()
 _K = _CLASS_FLAGS.shape[0]
-_C_SPACE, _C_DIGIT, _C_UPPER = (int(_CLASS[ord(c)]) for c in " 0A")
+_C_SPACE, _C_DIGIT, _C_UPPER = (int(_CLASS[ord(c)]) for c in " 5A")
+_C_19, _C_20 = ((int(_CLASS[ord(a)]) << 4) | int(_CLASS[ord(b)]) for a, b in ("19", "20"))
 
 
 _STOP_CASED = frozenset(
@@ -331,8 +339,8 @@ def extract(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     s2 = np.minimum(starts + 2, N - 1)
     m1 = _MARK.take(cpi[s1], mode="clip") & _M_NUMEND
     m2 = _MARK.take(cpi[s2], mode="clip") & _M_NUMEND
-    numbered = ((cc[starts] == _C_DIGIT) & (((n_chars > 1) & (m1 != 0))
-                | ((n_chars > 2) & (cc[s1] == _C_DIGIT) & (m2 != 0)))).astype(np.float64)
+    numbered = ((cc[starts] >= _C_DIGIT) & (((n_chars > 1) & (m1 != 0))
+                | ((n_chars > 2) & (cc[s1] >= _C_DIGIT) & (m2 != 0)))).astype(np.float64)
     dots3 = (n_chars >= 3) & (cps[last] == 46) & (cps[np.maximum(last - 1, 0)] == 46) \
         & (cps[np.maximum(last - 2, 0)] == 46)
     ellipsis = ((cps[last] == 0x2026) | dots3).astype(np.float64)
@@ -352,12 +360,14 @@ def extract(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
         kw = np.array([sum(w in ls for w in _BOILER_WORDS) for ls in map(str.lower, stripped)],
                       dtype=np.float64)
     # years 19xx / 20xx: four digits, not part of a longer number
-    dig = cc == _C_DIGIT
+    dig = cc >= _C_DIGIT
     has_year = np.zeros(m)
     if N >= 4:
-        c0 = cps[:-3]
-        c1 = cps[1:-2]
-        cand = (((c0 == 49) & (c1 == 57)) | ((c0 == 50) & (c1 == 48))) & dig[2:-1] & dig[3:]
+        pair = cc[:-3] << 4  # the classes of characters p and p + 1
+        pair |= cc[1:-2]
+        cand = (pair == _C_19) | (pair == _C_20)
+        cand &= dig[2:-1]
+        cand &= dig[3:]
         cand[1:] &= ~dig[:-4]
         cand[:-1] &= ~dig[4:]
         hits = cand.nonzero()[0]

@@ -74,30 +74,30 @@ class TreeEnsemble:
     def _build_additive(self) -> None:
         """Depth-1 trees (stumps) are a sum of per-feature step functions: for feature j,
         ``cum`` holds the running sums of its stumps' increments in threshold order, and a
-        line's value is the entry after the thresholds below its x. The thresholds are
-        kept as order-preserving uint32 keys (``_sortable``), so "below" is exact for
-        every float (as a search of the sorted keys would say)."""
+        line's value is the entry after the thresholds below its x. All features' sorted
+        thresholds go in one array of order-preserving uint64 keys (feature index in the
+        high 32 bits, the float32's sortable bits in the low ones), so one searchsorted
+        call counts the thresholds below every (line, feature) pair exactly."""
         f = self.feat
         left, right = self.leaves[0::2], self.leaves[1::2]
         self.const = float(left.sum())
         used = np.unique(f)
-        keys, counts, cums = [], [], []
-        for feat in used:
+        keys, cums, cum_base = [], [], []
+        n_keys = n_cum = 0
+        for j, feat in enumerate(used):
             sel = f == feat
             order = np.argsort(self.thr32[sel], kind="stable")
-            keys.append(_sortable(self.thr32[sel][order]))
-            counts.append(keys[-1].shape[0])
+            keys.append(_sortable(self.thr32[sel][order]).astype(np.uint64)
+                        | (np.uint64(j) << np.uint64(32)))
             cums.append(np.concatenate(([0.0], np.cumsum((right[sel] - left[sel])[order]))))
+            cum_base.append(n_cum - n_keys)  # searchsorted position -> index in cum
+            n_keys += keys[-1].shape[0]
+            n_cum += keys[-1].shape[0] + 1
         self.used = used.astype(np.intp)
-        self.keys = np.concatenate(keys)  # every stump's threshold, by feature, then value
-        self.counts = np.array(counts, dtype=np.intp)  # stumps per used feature
+        self.keys = np.concatenate(keys)
+        self.key_hi = (np.arange(used.shape[0], dtype=np.uint64) << np.uint64(32))[None, :]
+        self.cum_base = np.array(cum_base, dtype=np.intp)[None, :]
         self.cum = np.concatenate(cums)
-        # where feature j's running sums start in ``cum``
-        self.cum_start = np.concatenate(([0], np.cumsum(self.counts + 1)[:-1])).astype(np.intp)
-        # stump -> its feature, as a 0/1 matrix: a matrix product counts each feature's
-        # thresholds below x (exact small integers)
-        self.member = np.zeros((self.keys.shape[0], used.shape[0]), dtype=np.float32)
-        self.member[np.arange(self.keys.shape[0]), np.repeat(np.arange(used.shape[0]), counts)] = 1
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         m = X.shape[0]
@@ -111,11 +111,10 @@ class TreeEnsemble:
     def raw_used(self, U: np.ndarray) -> np.ndarray:
         """Raw scores of an additive ensemble from ``U``, the columns ``self.used`` of the
         input (so a caller can build only those)."""
-        k = _sortable(U)
-        below = np.empty((k.shape[0], self.keys.shape[0]), dtype=np.float32)
-        np.greater(k.repeat(self.counts, axis=1), self.keys, out=below)
-        pos = (below @ self.member).astype(np.intp)
-        pos += self.cum_start
+        k = _sortable(U).astype(np.uint64)
+        k |= self.key_hi
+        pos = self.keys.searchsorted(k.ravel()).reshape(k.shape)
+        pos += self.cum_base
         return self.cum.take(pos).sum(axis=1) + (self.const + self.base)
 
     # Rows per step of ``_walk``: its (rows, trees) work arrays then stay in the L2 cache
