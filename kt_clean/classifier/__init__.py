@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from itertools import repeat
+from pathlib import Path
 from typing import Any, NamedTuple
 
 __all__ = ["MODEL_PATH", "Decision", "classify", "load_model"]
@@ -119,12 +119,18 @@ def classify_with(lines: Sequence[str], model: Model) -> list[Decision]:
 
     from .features import BASE_NAMES
 
-    if type(lines) is not list or not _STR_ONLY.issuperset(map(type, lines)):
-        lines = [x if type(x) is str else _as_str(x) for x in lines]
+    if type(lines) is not list:
+        lines = list(lines)
     n = len(lines)
     if n == 0:
         return []
-    rows, p1, p2, X = probabilities(lines, model)
+    try:
+        rows, p1, p2, X = probabilities(lines, model)
+    except TypeError:
+        # a line that is not a str (bytes, None, ...), which str.strip refuses: convert
+        # and retry (rather than check every line's type on every page)
+        lines = [x if type(x) is str else _as_str(x) for x in lines]
+        rows, p1, p2, X = probabilities(lines, model)
     m = rows.shape[0]
     if m == 0:
         return [_BLANK_OUT] * n
@@ -175,7 +181,6 @@ _RULES = ("classifier.model", "classifier.context", "classifier.repeat")
 _LABELS_A = _RULES_A = None  # object arrays, made on first use (numpy is imported lazily)
 _BLANK_OUT = Decision(False, "blank", "classifier.blank", 0.0)
 _BLANK_KEPT = Decision(True, "blank", "classifier.blank", 0.0)
-_STR_ONLY = frozenset([str])
 
 
 def classify(lines: Sequence[str]) -> list[Decision]:

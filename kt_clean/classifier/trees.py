@@ -181,29 +181,33 @@ def from_lightgbm(dump: dict[str, Any], depth: int, feature_names: list[str]) ->
         f = [0] * n_int
         t = [math.inf] * n_int
         lv = [0.0] * (n_int + 1)
-
-        def fill(node: dict[str, Any], pos: int, level: int) -> None:
-            if "leaf_value" in node or "split_feature" not in node:
-                value = float(node.get("leaf_value", 0.0))
-                # pad: every leaf under pos gets the value; internal pads stay (0, +inf)
-                lo, hi = pos, pos
-                while lo < n_int:
-                    lo, hi = 2 * lo + 1, 2 * hi + 2
-                for k in range(lo, hi + 1):
-                    lv[k - n_int] = value
-                return
-            if level >= depth:
-                raise ValueError("tree deeper than the export depth")
-            if node.get("decision_type", "<=") != "<=":
-                raise ValueError("only numerical <= splits are supported")
-            f[pos] = int(node["split_feature"])
-            t[pos] = float(node["threshold"])
-            fill(node["left_child"], 2 * pos + 1, level + 1)
-            fill(node["right_child"], 2 * pos + 2, level + 1)
-
-        fill(tree["tree_structure"], 0, 0)
+        _fill(tree["tree_structure"], 0, 0, depth, f, t, lv)
         feats.append(f)
         thrs.append([x if math.isfinite(x) else 1e300 for x in t])
         leaves.append(lv)
     return {"depth": depth, "n_features": len(feature_names), "feature_names": feature_names,
             "features": feats, "thresholds": thrs, "leaves": leaves, "base": 0.0}
+
+
+def _fill(node: dict[str, Any], pos: int, level: int, depth: int,
+          f: list[int], t: list[float], lv: list[float]) -> None:
+    """Write LightGBM node ``node`` at position ``pos`` of a complete tree of ``depth``
+    (features ``f``, thresholds ``t``, leaves ``lv``)."""
+    n_int = len(f)
+    if "leaf_value" in node or "split_feature" not in node:
+        value = float(node.get("leaf_value", 0.0))
+        # pad: every leaf under pos gets the value; internal pads stay (0, +inf)
+        lo, hi = pos, pos
+        while lo < n_int:
+            lo, hi = 2 * lo + 1, 2 * hi + 2
+        for k in range(lo, hi + 1):
+            lv[k - n_int] = value
+        return
+    if level >= depth:
+        raise ValueError("tree deeper than the export depth")
+    if node.get("decision_type", "<=") != "<=":
+        raise ValueError("only numerical <= splits are supported")
+    f[pos] = int(node["split_feature"])
+    t[pos] = float(node["threshold"])
+    _fill(node["left_child"], 2 * pos + 1, level + 1, depth, f, t, lv)
+    _fill(node["right_child"], 2 * pos + 2, level + 1, depth, f, t, lv)
