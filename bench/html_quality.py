@@ -67,7 +67,7 @@ def _init_worker():
     from readability import Document  # noqa: F401
 
     import kt_clean.html._extract
-    import kt_clean.html._render  # noqa: F401
+    import kt_clean.html._render
     import kt_clean.htmlpage  # noqa: F401
 
 

@@ -55,7 +55,7 @@ def justext_blocks(lines: list[str]) -> str:
     import justext
 
     blocks, cur = [], []
-    for line in lines + [""]:
+    for line in [*lines, ""]:
         s = line.strip()
         if s:
             cur.append(s)

@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from .errors import InputError
-from .reading import check_text
 from .model import Document, Label
+from .reading import check_text
 
 #: Per-page time limit for parsing and extracting one HTML page, in seconds.
 HTML_TIMEOUT = 30.0
