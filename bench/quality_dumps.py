@@ -227,10 +227,10 @@ time (less sensitive to other load, though not immune on shared cores), {pps_io:
 splitting the files.
 Model file: `kt_clean/classifier/model.json`, {model_bytes / 1e6:.2f} MB.
 
-{targets} Speed varies by about +-10% between runs on this shared machine (about 260-285
-pages/s were seen for the same code); the cost per page is about 2 ms of feature extraction,
-0.6 ms of stage-1 trees, 0.7 ms of stage 2 (context features + additive model) and 0.3 ms
-of building the Decisions.
+{targets} Speed drifts by up to 2x between hours on this shared machine; the cost per page
+is about 1.2 ms of feature extraction, 0.6 ms of stage-1 trees, 0.4 ms of stage 2 (context
+features + additive model) and 0.2 ms of building the Decisions (measured 2026-11-23), about
+a fifth of it numpy's per-call cost.
 
 ## Algorithm
 
@@ -248,9 +248,10 @@ of building the Decisions.
    and the previous/next line; the *prose region* (lines of >= {tc.__dict__.get('PROSE', 120)} characters with
    stopwords): distance to the nearest prose line above/below, before/after the first/last one,
    share of prose text before/after; distance to the likely title (the last short non-bullet
-   line above the first prose line). Character classes are counted for the whole page at once
-   with numpy (one code-point array, packed counters, `reduceat`), so the Python work per line is
-   a few C-level string calls.
+   line above the first prose line). The page is read once as an array of code points: words,
+   stripped line ranges, character classes (one `bincount` of (line, class) pairs), stopwords,
+   keywords and years all come from it with whole-page numpy calls, so the Python work per line
+   is a few C-level string calls (strip, a dict of the lines for repetitions).
 2. **Stage 1**: gradient-boosted trees (LightGBM at training time; {tc.TREES1} trees of depth
    {tc.DEPTH1}, learning rate {tc.LR1}) on those features.
 3. **Stage 2 (context)**: as jusText revises short lines by their neighbours, a second model

@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from itertools import repeat
+from pathlib import Path
 from typing import Any, NamedTuple
 
 __all__ = ["MODEL_PATH", "Decision", "classify", "load_model"]
@@ -52,12 +52,21 @@ class Model:
     """The two tree ensembles and the decision threshold."""
 
     def __init__(self, d: dict[str, Any]):
+        from .features import BASE_NAMES, CONTEXT_NAMES
         from .trees import TreeEnsemble
 
         self.stage1 = TreeEnsemble(d["stage1"])
         self.stage2 = TreeEnsemble(d["stage2"]) if d.get("stage2") else None
         self.threshold = float(d.get("threshold", 0.5))
         self.meta = d.get("meta", {})
+        # An additive second pass reads only the columns it uses: the base features
+        # among them are taken from X, and only the context features among them are made.
+        self.stage2_base = self.stage2_context = None
+        if self.stage2 is not None and self.stage2.additive:
+            used = self.stage2.used  # sorted: base features first, then context features
+            nb = len(BASE_NAMES)
+            self.stage2_base = used[used < nb]
+            self.stage2_context = tuple(CONTEXT_NAMES[j - nb] for j in used[used >= nb])
 
 
 _MODEL: Model | None = None
@@ -86,18 +95,22 @@ def probabilities(lines: Sequence[str], model: Model):
     import numpy as np
 
     from .features import context_features, extract
+    from .trees import sigmoid
 
-    X, rows, stripped = extract(lines)
+    X, rows, _ = extract(lines)
     if X.shape[0] == 0:
         e = np.zeros(0)
-        return rows, e, e, X, stripped
+        return rows, e, e, X
     p1 = model.stage1.predict(X)
-    if model.stage2 is not None:
-        C = context_features(p1, X)
-        p2 = model.stage2.predict(np.hstack([X, C]))
+    if model.stage2_context is not None:
+        U = np.concatenate((X[:, model.stage2_base],
+                            context_features(p1, X, model.stage2_context)), axis=1)
+        p2 = sigmoid(model.stage2.raw_used(U))
+    elif model.stage2 is not None:
+        p2 = model.stage2.predict(np.hstack([X, context_features(p1, X)]))
     else:
         p2 = p1
-    return rows, p1, p2, X, stripped
+    return rows, p1, p2, X
 
 
 def classify_with(lines: Sequence[str], model: Model) -> list[Decision]:
@@ -106,12 +119,18 @@ def classify_with(lines: Sequence[str], model: Model) -> list[Decision]:
 
     from .features import BASE_NAMES
 
-    if type(lines) is not list or not _STR_ONLY.issuperset(map(type, lines)):
-        lines = [x if type(x) is str else _as_str(x) for x in lines]
+    if type(lines) is not list:
+        lines = list(lines)
     n = len(lines)
     if n == 0:
         return []
-    rows, p1, p2, X, _ = probabilities(lines, model)
+    try:
+        rows, p1, p2, X = probabilities(lines, model)
+    except TypeError:
+        # a line that is not a str (bytes, None, ...), which str.strip refuses: convert
+        # and retry (rather than check every line's type on every page)
+        lines = [x if type(x) is str else _as_str(x) for x in lines]
+        rows, p1, p2, X = probabilities(lines, model)
     m = rows.shape[0]
     if m == 0:
         return [_BLANK_OUT] * n
@@ -127,7 +146,7 @@ def classify_with(lines: Sequence[str], model: Model) -> list[Decision]:
     code = np.where(bullet | (X[:, col("pipe_or_arrow")] >= 0.3), 2, code)
     code = np.where(X[:, col("occurrence")] > 0, 3, code)
     kcode = np.where(heading, 5, 4)
-    kidx = np.flatnonzero(keep)
+    kidx = keep.nonzero()[0]
     if kidx.size and heading[kidx[0]]:
         kcode[kidx[0]] = 6
     code = np.where(keep, kcode, code)
@@ -150,7 +169,7 @@ def classify_with(lines: Sequence[str], model: Model) -> list[Decision]:
         nonblank[rows] = True
         both = np.zeros(m + 1, dtype=bool)
         np.logical_and(keep[:-1], keep[1:], out=both[1:m])
-        blank_kept = both[np.cumsum(nonblank)]
+        blank_kept = both[nonblank.cumsum()]
         blank_kept &= ~nonblank
         where[blank_kept] = m + 1
     out = list(map(decs.__getitem__, where.tolist()))
@@ -162,7 +181,6 @@ _RULES = ("classifier.model", "classifier.context", "classifier.repeat")
 _LABELS_A = _RULES_A = None  # object arrays, made on first use (numpy is imported lazily)
 _BLANK_OUT = Decision(False, "blank", "classifier.blank", 0.0)
 _BLANK_KEPT = Decision(True, "blank", "classifier.blank", 0.0)
-_STR_ONLY = frozenset([str])
 
 
 def classify(lines: Sequence[str]) -> list[Decision]:

@@ -2,10 +2,11 @@
 
 ``extract(lines)`` turns the lines of one text dump (as printed by ``w3m -dump`` or a
 similar renderer) into a float32 matrix with one row per *non-blank* line and the
-columns named in ``FEATURE_NAMES``. It is written for speed: the per-line Python work is
-a handful of C-level string calls, the character classes are counted for the whole page
-at once with numpy, and every context feature (windows, blocks, distances) is a
-vectorised numpy expression over the page.
+columns named in ``BASE_NAMES``. It is written for speed: the page is read once as an
+array of code points (lines, words, character classes, first and last characters and
+keywords all come from it with whole-page numpy calls), the per-line Python work is a
+few C-level string calls (``str.strip``, a dict of the lines for repetitions), and every
+context feature (windows, blocks, distances) is a vectorised numpy expression.
 
 The stacked second pass (``context_features``) turns the first-pass probabilities into
 neighbourhood features, as jusText revises short lines by the class of their
@@ -19,7 +20,24 @@ from itertools import compress
 import numpy as np
 
 # English stopwords (a compact list in the spirit of jusText's / NLTK's; data, not code).
-STOPWORDS = frozenset(["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "even", "ever", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "let", "like", "made", "make", "many", "may", "me", "might", "more", "most", "much", "must", "my", "myself", "never", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "ought", "our", "ours", "ourselves", "out", "over", "own", "per", "same", "shall", "she", "should", "since", "so", "some", "still", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "though", "through", "thus", "to", "too", "under", "until", "up", "upon", "us", "very", "was", "we", "were", "what", "when", "where", "whether", "which", "while", "who", "whom", "whose", "why", "will", "with", "within", "without", "would", "yet", "you", "your", "yours", "yourself", "yourselves", "it's", "don't", "i'm", "that's", "there's", "can't", "isn't", "doesn't", "didn't", "won't", "we're", "they're", "you're", "i've", "we've"])
+STOPWORDS = frozenset([
+    "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and",
+    "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between",
+    "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during",
+    "each", "even", "ever", "few", "for", "from", "further", "had", "has", "have", "having",
+    "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "however", "i",
+    "if", "in", "into", "is", "it", "its", "itself", "just", "let", "like", "made", "make",
+    "many", "may", "me", "might", "more", "most", "much", "must", "my", "myself", "never",
+    "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "ought",
+    "our", "ours", "ourselves", "out", "over", "own", "per", "same", "shall", "she", "should",
+    "since", "so", "some", "still", "such", "than", "that", "the", "their", "theirs", "them",
+    "themselves", "then", "there", "these", "they", "this", "those", "though", "through",
+    "thus", "to", "too", "under", "until", "up", "upon", "us", "very", "was", "we", "were",
+    "what", "when", "where", "whether", "which", "while", "who", "whom", "whose", "why",
+    "will", "with", "within", "without", "would", "yet", "you", "your", "yours", "yourself",
+    "yourselves", "it's", "don't", "i'm", "that's", "there's", "can't", "isn't", "doesn't",
+    "didn't", "won't", "we're", "they're", "you're", "i've", "we've",
+])
 
 BULLETS = frozenset("•□◦▪■○●·‣⁃◆◇►▶▸➢✓✔★☆-*+–—>")
 
@@ -84,26 +102,55 @@ def _build_marks() -> np.ndarray:
 _MARK = _build_marks()
 
 
-def _build_pack() -> list[np.ndarray]:
-    """Tables code -> int64 with three 21-bit counter fields (code = class | word bits)."""
-    flags = [_DIGIT, _UPPER, _ALPHA, _PUNCT, _SENT, _COMMA, _SEP, 256, 512]
-    tabs = []
-    for k in range(3):
-        t = np.zeros(1024, dtype=np.int64)
-        for code in range(1024):
-            v = 0
-            for j in range(3):
-                if code & flags[3 * k + j]:
-                    v |= 1 << (21 * j)
-            t[code] = v
-        tabs.append(t)
-    return tabs
+def _build_keyword_bytes() -> np.ndarray:
+    """Code point -> the byte of its lower case if that is one of the boilerplate
+    keywords' characters (all Latin-1), else 0; U+0130 (whose lower case is two
+    characters, and which ``extract`` checks for) -> 0xFF. A page written in these
+    bytes holds a keyword exactly where its lower-cased text does."""
+    chars = [ord(c) for c in set("".join(_BOILER_WORDS))]
+    assert max(chars) < 0xFF
+    # every character below the table size, lowered at once (U+0130 set aside first)
+    low = "".join(map(chr, range(_TABLE_SIZE))).replace("\u0130", "\0").lower()
+    low_cp = np.frombuffer(low.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    t = np.zeros(_TABLE_SIZE + 1, dtype=np.uint8)
+    keep = np.isin(low_cp, chars)
+    t[:_TABLE_SIZE][keep] = low_cp[keep]
+    t[0x130] = 0xFF
+    return t
 
 
-_PACK = _build_pack()
+_KW_BYTE = _build_keyword_bytes()
+_BOILER_BYTES = [w.encode("latin-1") for w in _BOILER_WORDS]
+
+
+def _compact_classes() -> tuple[np.ndarray, np.ndarray]:
+    """The character-class table as small class numbers (``_CLASS``: code point -> 0..K-1)
+    and the count flags of each class (``_CLASS_FLAGS``: K x 7, for digit, upper, alpha,
+    punct, sent, comma, sep), so one ``bincount`` of (line, class) pairs counts them all.
+    A space or an upper-case letter is a single class (``_C_SPACE``, ``_C_UPPER``); the
+    digits are the last classes (from ``_C_DIGIT``), "0", "1", "2" and "9" one each, so
+    the years' "19" and "20" are pairs of classes."""
+    values = np.unique(_TABLE)
+    bits = np.array([_DIGIT, _UPPER, _ALPHA, _PUNCT, _SENT, _COMMA, _SEP], dtype=np.uint8)
+    for bit in (_SPACE, _DIGIT, _UPPER):
+        assert values[(values & bit) != 0].tolist() in ([bit], [bit | _ALPHA])
+    values = np.concatenate((values[values != _DIGIT], [_DIGIT] * 5))  # digits last
+    cls = np.searchsorted(values[:-5], _TABLE).astype(np.uint8)
+    cls[_TABLE == _DIGIT] = len(values) - 5  # any other digit
+    for k, c in enumerate("0129"):
+        cls[ord(c)] = len(values) - 4 + k
+    assert len(values) <= 16  # two classes fit in a byte (the year pairs)
+    return cls, ((values[:, None] & bits) != 0).astype(np.float64)
+
+
+_CLASS, _CLASS_FLAGS = _compact_classes()
+_K = _CLASS_FLAGS.shape[0]
+_C_SPACE, _C_DIGIT, _C_UPPER = (int(_CLASS[ord(c)]) for c in " 5A")
+_C_19, _C_20 = ((int(_CLASS[ord(a)]) << 4) | int(_CLASS[ord(b)]) for a, b in ("19", "20"))
+
+
 _STOP_CASED = frozenset(
     v for w in STOPWORDS for v in (w, w.capitalize(), w.upper()))
-_BITS = np.array([_DIGIT, _UPPER, _ALPHA, _SPACE, _PUNCT, _SENT, _COMMA, _SEP], dtype=np.uint8)
 
 
 def _build_stop_keys() -> tuple[np.ndarray, ...]:
@@ -147,21 +194,17 @@ _STOP_CODE, _SK8, _STAIL, _SLEN, _MASK8, _MASK2, _SHASH, _SMULT = _build_stop_ke
 _SSHIFT = np.uint64(64 - _HASH_BITS)
 
 
-def _stop_words(cpc: np.ndarray, space: np.ndarray, wpos: np.ndarray) -> np.ndarray:
-    """Which words (maximal runs of non-space characters starting at ``wpos``) are in
-    ``_STOP_CASED`` (exactly as ``text.split()`` and a set lookup would say)."""
-    N = cpc.shape[0]
-    wend = ~space
-    wend[:-1] &= space[1:]
-    wl = np.flatnonzero(wend)
-    wl += 1
-    wl -= wpos
+def _stop_words(cpi: np.ndarray, wpos: np.ndarray, wlen: np.ndarray) -> np.ndarray:
+    """Which words (the runs of non-space characters starting at ``wpos``, ``wlen`` long,
+    in the code points ``cpi``) are in ``_STOP_CASED``, exactly as ``str.split()`` and a
+    set lookup would say."""
+    N = cpi.shape[0]
     buf = np.zeros(N + 16, dtype=np.uint8)
-    np.take(_STOP_CODE, cpc, out=buf[:N])
+    _STOP_CODE.take(cpi, out=buf[:N], mode="clip")
     # unaligned 8-byte (and 2-byte) windows starting at every character
     w8 = np.ndarray((N,), dtype="<u8", buffer=buf, strides=(1,))
     w2 = np.ndarray((N,), dtype="<u2", buffer=buf, offset=8, strides=(1,))
-    wl10 = np.minimum(wl, 10)
+    wl10 = np.minimum(wlen, 10)
     k8 = w8[wpos]
     k8 &= _MASK8.take(wl10)
     k2 = w2[wpos]
@@ -170,7 +213,7 @@ def _stop_words(cpc: np.ndarray, space: np.ndarray, wpos: np.ndarray) -> np.ndar
     h >>= _SSHIFT
     j = _SHASH.take(h)
     hit = _SK8.take(j) == k8
-    hit &= _SLEN.take(j) == wl
+    hit &= _SLEN.take(j) == wlen
     hit &= _STAIL.take(j) == k2
     return hit
 
@@ -209,33 +252,6 @@ CONTEXT_NAMES = [
 ]
 
 
-def _window_mean(a: np.ndarray, w: int, exclude_self: bool = True) -> np.ndarray:
-    """Mean of ``a`` over the ``w`` neighbours on each side (self excluded)."""
-    n = a.shape[0]
-    c = np.concatenate(([0.0], np.cumsum(a, dtype=np.float64)))
-    idx = np.arange(n)
-    lo = np.maximum(idx - w, 0)
-    hi = np.minimum(idx + w + 1, n)
-    s = c[hi] - c[lo]
-    cnt = (hi - lo).astype(np.float64)
-    if exclude_self:
-        s = s - a
-        cnt = cnt - 1
-    return np.where(cnt > 0, s / np.maximum(cnt, 1), 0.0)
-
-
-def _shift(a: np.ndarray, k: int, fill: float = 0.0) -> np.ndarray:
-    """a[i - k] (k > 0: previous line), filled at the edges."""
-    out = np.full_like(a, fill)
-    if k > 0:
-        out[k:] = a[:-k]
-    elif k < 0:
-        out[:k] = a[-k:]
-    else:
-        out[:] = a
-    return out
-
-
 def _dist_to_flag(flag: np.ndarray, up: bool, cap: float = 50.0) -> np.ndarray:
     """Distance (in lines) to the nearest flagged line above (up) or below, capped."""
     n = flag.shape[0]
@@ -259,326 +275,340 @@ def extract(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
 
     Returns (X, rows, stripped): X float32 (m, len(BASE_NAMES)); rows the indexes into
     ``lines`` of the m non-blank lines; stripped their stripped texts.
+
+    The page is read as one array of code points (the lines joined by "\\n"). Its words
+    are the runs of non-space characters, so a line's stripped text runs from the start
+    of its first word to the end of its last (``str.strip`` and ``str.split`` both use
+    ``str.isspace``, the class table's space), and no line is sliced or split.
     """
-    all_stripped = list(map(str.strip, lines))
-    lens = np.fromiter(map(len, all_stripped), dtype=np.int64, count=len(all_stripped))
-    rows = np.flatnonzero(lens)
-    m = rows.shape[0]
     nf = len(BASE_NAMES)
-    if m == 0:
-        return np.zeros((0, nf), dtype=np.float32), rows, []
+    all_stripped = list(map(str.strip, lines))
     stripped = list(compress(all_stripped, all_stripped))
-    sel = list(compress(lines, all_stripped))
-    indent = np.fromiter(map(len, sel), dtype=np.int64, count=m) \
-        - np.fromiter(map(len, map(str.lstrip, sel)), dtype=np.int64, count=m)
+    m = len(stripped)
+    if m == 0:
+        return np.zeros((0, nf), dtype=np.float32), np.zeros(0, dtype=np.intp), []
+    n = len(lines)
+    text = "\n".join(lines)
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    N = cps.shape[0]
+    cpi = cps.astype(np.intp)  # the tables are taken with mode="clip": beyond = last entry
+    cc = _CLASS.take(cpi, mode="clip")
+    lens = np.fromiter(map(len, lines), dtype=np.int64, count=n)
+    line_start = np.zeros(n, dtype=np.int64)
+    (lens[:-1] + 1).cumsum(out=line_start[1:])
+
+    # words: the changes of the non-space indicator are word starts and (exclusive) ends
+    nonspace = np.zeros(N + 2, dtype=bool)
+    np.not_equal(cc, _C_SPACE, out=nonspace[1:-1])
+    edges = (nonspace[1:] != nonspace[:-1]).nonzero()[0]
+    wpos, wend = edges[0::2], edges[1::2]
+    first_word = wpos.searchsorted(line_start)
+    end_word = wpos.searchsorted(line_start + lens)
+    n_words = end_word - first_word
+    rows = n_words.nonzero()[0]
+    first_word = first_word[rows]
+    n_words = n_words[rows]
+    starts = wpos[first_word]                   # the stripped line's first character
+    last = wend[first_word + n_words - 1] - 1   # and its last
+    n_chars = last - starts + 1
+    indent = starts - line_start[rows]
     blank_before = np.empty(m, dtype=np.int64)
     blank_before[0] = rows[0] + 1
     blank_before[1:] = rows[1:] - rows[:-1] - 1
 
     F = np.empty((nf, m), dtype=np.float64)  # one contiguous row per feature
-    col = _COL
 
-    # --- character classes, counted for the whole page at once
-    text = "\n".join(stripped)
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    N = cps.shape[0]
-    cpc = np.minimum(cps, _TABLE_SIZE).astype(np.intp)
-    cls = _TABLE.take(cpc)
-    n_chars = lens[rows]
-    starts = np.zeros(m, dtype=np.int64)
-    np.cumsum(n_chars[:-1] + 1, out=starts[1:])
-    ends = starts + n_chars
-    # words: a non-space char after a space or at the line start
-    space = (cls & _SPACE) != 0
-    wstart = ~space
-    wstart[1:] &= space[:-1]
-    ws16 = wstart.view(np.uint8).astype(np.uint16)
-    code = cls.astype(np.uint16) | (ws16 << 8) | ((ws16 & (cls >> 1)) << 9)  # _UPPER == 2
-    counts = np.empty((m, 9))
-    for k, tab in enumerate(_PACK):  # three 21-bit counters packed in each int64
-        c = np.add.reduceat(tab[code], starts)
-        counts[:, 3 * k] = c & 0x1FFFFF
-        counts[:, 3 * k + 1] = (c >> 21) & 0x1FFFFF
-        counts[:, 3 * k + 2] = c >> 42
-    digit, upper, alpha = counts[:, 0], counts[:, 1], counts[:, 2]
-    punct, sent, comma = counts[:, 3], counts[:, 4], counts[:, 5]
-    sep, n_words, cap_words = counts[:, 6], counts[:, 7], counts[:, 8]
-
-    # stopwords: the words are the runs of non-space characters (the class table's
-    # space is str.isspace, so these are the words of str.split), looked up numerically
-    wpos = np.flatnonzero(wstart)
-    hit = wpos[_stop_words(cpc, space, wpos)]
-    n_stop = np.bincount(np.searchsorted(starts, hit, side="right") - 1,
-                         minlength=m).astype(np.float64)
+    # --- character classes: one count of (line, class) pairs for the whole page
+    key = np.arange(0, n * _K, _K).repeat(lens + 1)[:N]
+    key += cc
+    counts = _CLASS_FLAGS.T @ np.bincount(key, minlength=n * _K).reshape(n, _K)[rows].T
+    digit, upper, alpha, sep = counts[0], counts[1], counts[2], counts[6]  # counts: (7, m)
+    # per word: capitalised, stopword; summed over each line's (consecutive) words
+    cap_words = np.add.reduceat(cc[wpos] == _C_UPPER, first_word, dtype=np.int64)
+    n_stop = np.add.reduceat(_stop_words(cpi, wpos, wend - wpos), first_word, dtype=np.int64)
 
     # repetition within the page
-    rep, occ = _repeats(stripped)
-    low = text.lower()
-    low_lines = low.split("\n") if len(low) == N else [x.lower() for x in stripped]
-    if len(low_lines) != m:
-        low_lines = [x.lower() for x in stripped]
-    lrep, _ = _repeats(low_lines, need_occ=False)
+    rep, occ, lrep = _repeats(stripped)
 
     # first / last characters
-    mark_first = _MARK[cpc[starts]]
-    last = ends - 1
-    mark_last = _MARK[cpc[last]]
+    mark_first = _MARK.take(cpi[starts], mode="clip")
+    mark_last = _MARK.take(cpi[last], mode="clip")
     bullet = ((mark_first & _M_BULLET) != 0).astype(np.float64)
-    d1 = (cls[np.minimum(starts + 1, N - 1)] & _DIGIT) != 0
-    m1 = _MARK[cpc[np.minimum(starts + 1, N - 1)]] & _M_NUMEND
-    m2 = _MARK[cpc[np.minimum(starts + 2, N - 1)]] & _M_NUMEND
-    numbered = (((cls[starts] & _DIGIT) != 0) & (((n_chars > 1) & (m1 != 0))
-                | ((n_chars > 2) & d1 & (m2 != 0)))).astype(np.float64)
-    ends_sent = ((mark_last & _M_SENTEND) != 0).astype(np.float64)
-    ends_colon = ((mark_last & _M_COLON) != 0).astype(np.float64)
+    # the second and third characters (guarded by the line's length below)
+    s1 = np.minimum(starts + 1, N - 1)
+    s2 = np.minimum(starts + 2, N - 1)
+    m1 = _MARK.take(cpi[s1], mode="clip") & _M_NUMEND
+    m2 = _MARK.take(cpi[s2], mode="clip") & _M_NUMEND
+    numbered = ((cc[starts] >= _C_DIGIT) & (((n_chars > 1) & (m1 != 0))
+                | ((n_chars > 2) & (cc[s1] >= _C_DIGIT) & (m2 != 0)))).astype(np.float64)
     dots3 = (n_chars >= 3) & (cps[last] == 46) & (cps[np.maximum(last - 1, 0)] == 46) \
         & (cps[np.maximum(last - 2, 0)] == 46)
     ellipsis = ((cps[last] == 0x2026) | dots3).astype(np.float64)
-    # a few boilerplate keywords (rare strings: str.find is a fast scan)
-    if len(low) == N:
+    # a few boilerplate keywords (rare strings: bytes.find is a fast scan), found in the
+    # page as one byte per character (see _build_keyword_bytes)
+    kb = _KW_BYTE.take(cpi, mode="clip").tobytes()
+    if 0xFF not in kb:
         pos = []
-        find = low.find
-        for w in _BOILER_WORDS:
-            p = find(w)
+        for w in _BOILER_BYTES:
+            p = kb.find(w)
             while p >= 0:
                 pos.append(p)
-                p = find(w, p + 1)
-        if pos:
-            kw = np.bincount(np.searchsorted(starts, pos, side="right") - 1,
-                             minlength=m).astype(np.float64)
-        else:
-            kw = np.zeros(m)
-    else:
-        kw = np.zeros(m)  # lower() changed the length (rare letters): search line by line
-        for k, s in enumerate(stripped):
-            ls = s.lower()
-            kw[k] = sum(w in ls for w in _BOILER_WORDS)
+                p = kb.find(w, p + 1)
+        kw = np.bincount(starts.searchsorted(pos, side="right") - 1, minlength=m) \
+            .astype(np.float64) if pos else np.zeros(m)
+    else:  # U+0130 lower-cases to two characters: search line by line
+        kw = np.array([sum(w in ls for w in _BOILER_WORDS) for ls in map(str.lower, stripped)],
+                      dtype=np.float64)
     # years 19xx / 20xx: four digits, not part of a longer number
-    dig = (cls & _DIGIT) != 0
+    dig = cc >= _C_DIGIT
     has_year = np.zeros(m)
     if N >= 4:
-        c0 = cps[:-3]
-        c1 = cps[1:-2]
-        cand = (((c0 == 49) & (c1 == 57)) | ((c0 == 50) & (c1 == 48))) & dig[2:-1] & dig[3:]
+        pair = cc[:-3] << 4  # the classes of characters p and p + 1
+        pair |= cc[1:-2]
+        cand = (pair == _C_19) | (pair == _C_20)
+        cand &= dig[2:-1]
+        cand &= dig[3:]
         cand[1:] &= ~dig[:-4]
         cand[:-1] &= ~dig[4:]
-        hits = np.flatnonzero(cand)
+        hits = cand.nonzero()[0]
         if hits.size:
-            has_year[np.searchsorted(starts, hits, side="right") - 1] = 1.0
+            has_year[starts.searchsorted(hits, side="right") - 1] = 1.0
 
-    nc = n_chars.astype(np.float64)
+    # --- the rows of F, mostly written in place (numpy calls on one page's lines are
+    # cheap on data and dear per call, so the rows that go together go in one call)
+    c = _COL
+    nc = F[c["n_chars"]]
+    nc[:] = n_chars
     ncs = np.maximum(nc, 1.0)
+    np.log1p(nc, out=F[c["log_chars"]])
+    F[c["n_words"]] = n_words
     nws = np.maximum(n_words, 1.0)
-    stop_ratio = n_stop / nws
-    loglen = np.log1p(nc)
-    F[col["n_chars"]] = nc
-    F[col["log_chars"]] = loglen
-    F[col["n_words"]] = n_words
-    F[col["mean_word_len"]] = (alpha + digit) / nws
-    F[col["stop_ratio"]] = stop_ratio
-    F[col["n_stop"]] = n_stop
-    F[col["digit_ratio"]] = digit / ncs
-    F[col["upper_ratio"]] = upper / np.maximum(alpha, 1.0)
-    F[col["alpha_ratio"]] = alpha / ncs
-    F[col["punct_ratio"]] = punct / ncs
-    F[col["n_sent_punct"]] = sent
-    F[col["n_comma"]] = comma
-    F[col["n_sep"]] = sep
-    F[col["cap_word_ratio"]] = cap_words / nws
-    F[col["ends_sent"]] = ends_sent
-    F[col["ends_colon"]] = ends_colon
-    F[col["starts_upper"]] = (cls[starts] & _UPPER) != 0
-    F[col["all_caps"]] = (upper == alpha) & (alpha >= 3)
-    ind = np.minimum(indent.astype(np.float64), 40.0)
-    F[col["indent"]] = ind
-    F[col["bullet"]] = bullet
-    F[col["numbered"]] = numbered
-    F[col["ellipsis"]] = ellipsis
-    F[col["boiler_kw"]] = kw
-    F[col["has_year"]] = has_year
-    F[col["pipe_or_arrow"]] = (sep - bullet) / nws
-    F[col["repeat_count"]] = rep
-    F[col["occurrence"]] = occ
-    F[col["lower_repeat"]] = lrep
+    np.add(alpha, digit, out=F[c["mean_word_len"]])
+    F[c["mean_word_len"]] /= nws
+    stop_ratio = np.divide(n_stop, nws, out=F[c["stop_ratio"]])
+    F[c["n_stop"]] = n_stop
+    # digit_ratio, upper_ratio, alpha_ratio, punct_ratio: digit, upper, alpha, punct over
+    # the line's characters (upper: over its letters)
+    den = np.empty((4, m))
+    den[:] = ncs
+    np.maximum(alpha, 1.0, out=den[1])
+    np.divide(counts[:4], den, out=F[c["digit_ratio"]:c["punct_ratio"] + 1])
+    F[c["n_sent_punct"]:c["n_sep"] + 1] = counts[4:7]  # sent, comma, sep
+    np.divide(cap_words, nws, out=F[c["cap_word_ratio"]])
+    np.not_equal(mark_last & _M_SENTEND, 0, out=F[c["ends_sent"]])
+    np.not_equal(mark_last & _M_COLON, 0, out=F[c["ends_colon"]])
+    np.equal(cc[starts], _C_UPPER, out=F[c["starts_upper"]])
+    np.logical_and(upper == alpha, alpha >= 3, out=F[c["all_caps"]])
+    ind = np.minimum(indent, 40.0, out=F[c["indent"]])
+    F[c["bullet"]] = bullet
+    F[c["numbered"]] = numbered
+    F[c["ellipsis"]] = ellipsis
+    F[c["boiler_kw"]] = kw
+    F[c["has_year"]] = has_year
+    np.subtract(sep, bullet, out=F[c["pipe_or_arrow"]])
+    F[c["pipe_or_arrow"]] /= nws
+    F[c["repeat_count"]] = rep
+    F[c["occurrence"]] = occ
+    F[c["lower_repeat"]] = lrep
 
     idx = np.arange(m, dtype=np.float64)
-    F[col["pos_line"]] = idx / max(m - 1, 1)
-    cum = np.cumsum(nc)
+    np.divide(idx, max(m - 1, 1), out=F[c["pos_line"]])
+    cum = nc.cumsum()
     total = float(cum[-1])
-    F[col["pos_char"]] = (cum - nc) / max(total, 1.0)
-    F[col["n_lines_page"]] = np.log1p(m)
-    F[col["log_chars_page"]] = np.log1p(total)
+    np.subtract(cum, nc, out=F[c["pos_char"]])
+    F[c["pos_char"]] /= max(total, 1.0)
 
     # blocks (blank-line delimited)
-    bb = blank_before
-    new_block = bb > 0
+    new_block = blank_before > 0
     new_block[0] = True
-    bid = np.cumsum(new_block) - 1
+    bid = new_block.cumsum()
+    bid -= 1
     nb = int(bid[-1]) + 1
-    is_long = (nc >= LONG).astype(np.float64)
+    is_long = nc >= LONG
     blines = np.bincount(bid, minlength=nb).astype(np.float64)
     bchars = np.bincount(bid, weights=nc, minlength=nb)
     blong = np.bincount(bid, weights=is_long, minlength=nb)
-    bstart = np.flatnonzero(new_block)
+    bstart = new_block.nonzero()[0]
     bmax = np.maximum.reduceat(nc, bstart)
-    F[col["block_lines"]] = blines[bid]
-    F[col["block_chars_log"]] = np.log1p(bchars[bid])
-    F[col["block_pos"]] = idx - bstart[bid]
-    F[col["block_max_len"]] = np.log1p(bmax[bid])
-    F[col["block_long_frac"]] = blong[bid] / blines[bid]
-    F[col["blank_before"]] = np.minimum(bb, 5)
-    ba = np.empty(m)
-    ba[:-1] = bb[1:]
+    F[c["block_lines"]] = blines.take(bid)
+    np.log1p(bchars.take(bid), out=F[c["block_chars_log"]])
+    np.subtract(idx, bstart.take(bid), out=F[c["block_pos"]])
+    np.log1p(bmax.take(bid), out=F[c["block_max_len"]])
+    np.divide(blong.take(bid), F[c["block_lines"]], out=F[c["block_long_frac"]])
+    np.minimum(blank_before, 5, out=F[c["blank_before"]])
+    ba = F[c["blank_after"]]
+    np.minimum(blank_before[1:], 5, out=ba[:-1])
     ba[-1] = 1
-    F[col["blank_after"]] = np.minimum(ba, 5)
 
-    # windows: one cumulative sum for all the series
-    S = np.empty((m, 5))
-    S[:, 0] = is_long
-    S[:, 1] = loglen
-    S[:, 2] = stop_ratio
-    S[:, 3] = bullet
-    S[:, 4] = ind
-    W = _windows(S, (1, 3, 10))
-    F[col["long_w1"]] = W[1][:, 0]
-    F[col["long_w3"]] = W[3][:, 0]
-    F[col["long_w10"]] = W[10][:, 0]
-    F[col["len_w3"]] = W[3][:, 1]
-    F[col["len_w10"]] = W[10][:, 1]
-    F[col["stop_w3"]] = W[3][:, 2]
-    F[col["stop_w10"]] = W[10][:, 2]
-    F[col["bullet_w3"]] = W[3][:, 3]
-    F[col["bullet_w10"]] = W[10][:, 3]
-    prev = np.zeros((m, 5))
-    prev[1:] = S[:-1]
-    nxt = np.zeros((m, 5))
-    nxt[:-1] = S[1:]
-    F[col["chars_prev"]] = prev[:, 1]
-    F[col["chars_next"]] = nxt[:, 1]
-    F[col["stop_prev"]] = prev[:, 2]
-    F[col["stop_next"]] = nxt[:, 2]
-    F[col["bullet_prev"]] = prev[:, 3]
-    F[col["bullet_next"]] = nxt[:, 3]
-    F[col["indent_prev"]] = prev[:, 4]
-    F[col["indent_next"]] = nxt[:, 4]
+    # windows: long lines, log length, stopword ratio, bullets around the line (rows
+    # long_w1, long_w3, long_w10, len_w3, len_w10, ... bullet_w10 of F)
+    S = np.empty((4, m))
+    S[0] = is_long
+    S[1:] = F[[c["log_chars"], c["stop_ratio"], c["bullet"]]]
+    win = F[c["long_w1"]:c["bullet_w10"] + 1]
+    _window_means(S, {1: win[0:1], 3: win[1::2], 10: win[2::2]})
+    # previous / next line's log length, stopword ratio, bullet, indent (rows chars_prev,
+    # chars_next, ..., indent_next: previous and next alternate)
+    prev = F[c["chars_prev"]:c["indent_next"] + 1:2]
+    nxt = F[c["chars_next"]:c["indent_next"] + 1:2]
+    prev[:, 0] = 0.0
+    prev[:3, 1:] = S[1:, :-1]
+    prev[3, 1:] = ind[:-1]
+    nxt[:, -1] = 0.0
+    nxt[:3, :-1] = S[1:, 1:]
+    nxt[3, :-1] = ind[1:]
 
     # prose region
-    prose = (nc >= PROSE) & (stop_ratio >= 0.15) & (occ == 0)
-    n_prose = int(prose.sum())
-    F[col["prose_lines_page"]] = np.log1p(n_prose)
-    F[col["prose_frac_page"]] = n_prose / m
-    F[col["long_frac_page"]] = np.add.reduce(is_long) / m  # == is_long.mean()
-    F[col["dist_prose_up"]] = _dist_to_flag(prose, True)
-    F[col["dist_prose_down"]] = _dist_to_flag(prose, False)
+    prose = nc >= PROSE
+    prose &= stop_ratio >= 0.15
+    prose &= occ == 0
+    n_prose = int(np.count_nonzero(prose))
+    # page-level values
+    F[c["n_lines_page"]], F[c["log_chars_page"]], F[c["prose_lines_page"]] = \
+        np.log1p(np.array([m, total, n_prose], dtype=np.float64))
+    F[c["prose_frac_page"]] = n_prose / m
+    F[c["long_frac_page"]] = np.add.reduce(is_long, dtype=np.float64) / m  # is_long.mean()
+    F[c["dist_prose_up"]] = _dist_to_flag(prose, True)
+    F[c["dist_prose_down"]] = _dist_to_flag(prose, False)
     pw = np.where(prose, nc, 0.0)
-    cpw = np.cumsum(pw)
+    cpw = pw.cumsum()
     tot_pw = max(float(cpw[-1]), 1.0)
-    F[col["cum_prose_before"]] = (cpw - pw) / tot_pw
-    F[col["cum_prose_after"]] = (tot_pw - cpw) / tot_pw
+    np.subtract(cpw, pw, out=F[c["cum_prose_before"]])
+    F[c["cum_prose_before"]] /= tot_pw
+    np.subtract(tot_pw, cpw, out=F[c["cum_prose_after"]])
+    F[c["cum_prose_after"]] /= tot_pw
     if n_prose:
-        pidx = np.flatnonzero(prose)
-        fp, lp = pidx[0], pidx[-1]
-        F[col["after_first_prose"]] = (idx - fp) / m
-        F[col["before_last_prose"]] = (lp - idx) / m
-        F[col["between_prose"]] = (idx >= fp) & (idx <= lp)
+        pidx = prose.nonzero()[0]
+        fp, lp = int(pidx[0]), int(pidx[-1])
+        np.subtract(idx, fp, out=F[c["after_first_prose"]])
+        F[c["after_first_prose"]] /= m
+        np.subtract(lp, idx, out=F[c["before_last_prose"]])
+        F[c["before_last_prose"]] /= m
+        between = F[c["between_prose"]]
+        between[:] = 0.0
+        between[fp:lp + 1] = 1.0
         # likely title: the nearest short, non-bullet line above the first prose line
-        cand = np.flatnonzero((idx < fp) & (nc >= 10) & (nc < PROSE) & (bullet == 0))
-        t = cand[-1] if cand.size else fp
-        F[col["dist_title"]] = np.clip(idx - t, -50, 50)
+        cand = ((nc[:fp] >= 10) & (nc[:fp] < PROSE) & (bullet[:fp] == 0)).nonzero()[0]
+        t = int(cand[-1]) if cand.size else fp
+        dt = np.subtract(idx, t, out=F[c["dist_title"]])
+        np.maximum(dt, -50, out=dt)
+        np.minimum(dt, 50, out=dt)
     else:
-        F[col["after_first_prose"]] = -1.0
-        F[col["before_last_prose"]] = -1.0
-        F[col["between_prose"]] = 0.0
-        F[col["dist_title"]] = 50.0
+        F[c["after_first_prose"]] = -1.0
+        F[c["before_last_prose"]] = -1.0
+        F[c["between_prose"]] = 0.0
+        F[c["dist_title"]] = 50.0
     return np.ascontiguousarray(F.T, dtype=np.float32), rows, stripped  # (m, nf)
 
 
-def _repeats(items: list[str], need_occ: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """(count of each item in the list, index of this occurrence among equal items)."""
+def _repeats(items: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(count of each item in the list, index of this occurrence among equal items, count
+    of the items equal to it once lower-cased). Only the distinct items are lowered."""
     m = len(items)
-    last = dict(zip(items, range(m)))
+    last = dict(zip(items, range(m)))  # distinct item -> its last index
     ids = np.fromiter(map(last.__getitem__, items), dtype=np.int64, count=m)
-    rep = np.bincount(ids, minlength=m)[ids].astype(np.float64)
-    if not need_occ:
-        return rep, rep
+    n_at = np.bincount(ids, minlength=m)  # each distinct item's count, at its last index
+    rep = n_at[ids].astype(np.float64)
     occ = np.zeros(m)
     if rep.max() > 1:
-        order = np.argsort(ids, kind="stable")
+        order = ids.argsort(kind="stable")
         sid = ids[order]
         new = np.empty(m, dtype=bool)
         new[0] = True
         new[1:] = sid[1:] != sid[:-1]
-        gstart = np.flatnonzero(new)
-        glen = np.diff(np.append(gstart, m))
-        occ[order] = np.arange(m) - np.repeat(gstart, glen)
-    return rep, occ
+        gstart = new.nonzero()[0]
+        glen = np.empty_like(gstart)  # group lengths
+        np.subtract(gstart[1:], gstart[:-1], out=glen[:-1])
+        glen[-1] = m - gstart[-1]
+        occ[order] = np.arange(m) - gstart.repeat(glen)
+    lowered = list(map(str.lower, last))
+    low_last = dict(zip(lowered, last.values()))  # lowered text -> last index with it
+    if len(low_last) == len(last):  # no two distinct items differ only by case
+        return rep, occ, rep
+    lids = np.fromiter(map(low_last.__getitem__, lowered), dtype=np.int64, count=len(lowered))
+    lcount = np.bincount(lids, weights=n_at[list(last.values())], minlength=m)
+    lid_at = np.zeros(m, dtype=np.int64)  # last index of the distinct item -> its lower group
+    lid_at[list(last.values())] = lids
+    return rep, occ, lcount[lid_at[ids]]
 
 
-def _windows(S: np.ndarray, widths: tuple[int, ...]) -> dict[int, np.ndarray]:
-    """Mean of each column of S over the w neighbours on each side (self excluded)."""
-    m, k = S.shape
-    W = max(widths)
-    # c[j] = sum of S[:j]; cp[W + j] = c[clip(j, 0, m)], so the window sums are slices
-    cp = np.empty((m + 1 + 2 * W, k))
-    cp[:W + 1] = 0.0
-    np.cumsum(S, axis=0, out=cp[W + 1:W + 1 + m])
-    cp[W + 1 + m:] = cp[W + m]
-    idx = np.arange(m)
-    out = {}
-    for w in widths:
-        lo = np.maximum(idx - w, 0)
-        hi = np.minimum(idx + w + 1, m)
-        cnt = (hi - lo - 1).astype(np.float64)
-        np.maximum(cnt, 1.0, out=cnt)
-        s = cp[W + w + 1:W + w + 1 + m] - cp[W - w:W - w + m]
-        s -= S
-        s /= cnt[:, None]
-        out[w] = s
-    return out
+def _window_means(S: np.ndarray, outs: dict[int, np.ndarray]) -> None:
+    """For each width w in ``outs``: the mean of the first k rows (series) of S (k, m)
+    over the w lines on each side of each line, itself excluded (fewer at the page's
+    edges), written to ``outs[w]`` (k, m). One cumulative sum serves every width."""
+    k, m = S.shape
+    W = max(outs)
+    # cp[:, W + 1 + j] = sum of S[:, :j + 1]; 0 before the page, the total after it
+    cp = np.zeros((k, m + 1 + 2 * W))
+    S.cumsum(axis=1, out=cp[:, W + 1:W + 1 + m])
+    cp[:, W + 1 + m:] = cp[:, W + m:W + m + 1]
+    i = np.arange(m)
+    widths = np.array(list(outs))[:, None]
+    cnt = np.minimum(i + widths, m - 1)  # the neighbours in the window
+    cnt -= np.maximum(i - widths, 0)
+    np.maximum(cnt, 1, out=cnt)
+    for j, (w, out) in enumerate(outs.items()):
+        kw = out.shape[0]
+        np.subtract(cp[:kw, W + w + 1:W + w + 1 + m], cp[:kw, W - w:W - w + m], out=out)
+        out -= S[:kw]
+        out /= cnt[j]
 
 
-def context_features(p: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """Second-pass features from first-pass probabilities ``p`` of the non-blank lines."""
+def context_features(p: np.ndarray, X: np.ndarray,
+                     names: Sequence[str] = tuple(CONTEXT_NAMES)) -> np.ndarray:
+    """Second-pass features from first-pass probabilities ``p`` of the non-blank lines:
+    float32 (m, len(names)), the columns ``names`` of ``CONTEXT_NAMES`` in that order (all
+    of them by default; the classifier asks only for those its second pass uses)."""
     m = p.shape[0]
-    out = np.empty((m, len(CONTEXT_NAMES)), dtype=np.float64)
+    out = np.empty((len(names), m), dtype=np.float64)  # one row per feature
     if m == 0:
-        return out.astype(np.float32)
+        return np.zeros((0, len(names)), dtype=np.float32)
+    want = set(names)
+    f = {}  # name -> its (m,) row of values, or a scalar for the whole page
     p = p.astype(np.float64)
     nc = X[:, _COL["n_chars"]].astype(np.float64)
-    w = X[:, _COL["log_chars"]].astype(np.float64)
-    S = np.empty((m, 3))
-    S[:, 0] = p
-    S[:, 1] = p * w
-    S[:, 2] = w
-    W = _windows(S, (3, 10, 30))
-    out[:, 0] = p
-    out[:, 1:5] = 0.5
-    out[1:, 1] = p[:-1]
-    out[:-1, 2] = p[1:]
-    out[2:, 3] = p[:-2]
-    out[:-2, 4] = p[2:]
-    out[:, 5] = W[3][:, 0]
-    out[:, 6] = W[10][:, 0]
-    out[:, 7] = W[30][:, 0]
-    new_block = X[:, _COL["blank_before"]] > 0
-    new_block[0] = True
-    bid = np.cumsum(new_block) - 1
-    bstart = np.flatnonzero(new_block)
-    cnt = np.empty(bstart.shape[0], dtype=np.int64)
-    np.subtract(bstart[1:], bstart[:-1], out=cnt[:-1])
-    cnt[-1] = m - bstart[-1]
-    out[:, 8] = (np.add.reduceat(p, bstart) / cnt)[bid]
-    out[:, 9] = np.maximum.reduceat(p, bstart)[bid]
-    out[:, 10] = W[3][:, 1] / np.maximum(W[3][:, 2], 1e-6)
-    out[:, 11] = W[10][:, 1] / np.maximum(W[10][:, 2], 1e-6)
-    out[:, 12] = np.add.reduce(p) / m  # == p.mean()
-    out[:, 13] = (p * nc).sum() / max(nc.sum(), 1.0)
+    f["p_self"] = p
+    for name, k in (("p_prev1", 1), ("p_next1", -1), ("p_prev2", 2), ("p_next2", -2)):
+        if name in want:  # the neighbour k lines up (k < 0: down), 0.5 past the edges
+            r = np.full(m, 0.5)
+            if k > 0:
+                r[k:] = p[:-k]
+            else:
+                r[:k] = p[-k:]
+            f[name] = r
+    if want & {"p_w3", "p_w10", "p_w30", "pw_w3", "pw_w10"}:
+        S = np.empty((3, m))  # p, p * w, w (w: the log length)
+        S[0] = p
+        S[2] = X[:, _COL["log_chars"]]
+        np.multiply(p, S[2], out=S[1])
+        W = {3: np.empty((3, m)), 10: np.empty((3, m)), 30: np.empty((1, m))}
+        _window_means(S, W)
+        f["p_w3"], f["p_w10"], f["p_w30"] = W[3][0], W[10][0], W[30][0]
+        f["pw_w3"] = W[3][1] / np.maximum(W[3][2], 1e-6)
+        f["pw_w10"] = W[10][1] / np.maximum(W[10][2], 1e-6)
+    if want & {"p_block_mean", "p_block_max"}:
+        new_block = X[:, _COL["blank_before"]] > 0
+        new_block[0] = True
+        bid = new_block.cumsum() - 1
+        bstart = new_block.nonzero()[0]
+        cnt = np.empty(bstart.shape[0], dtype=np.int64)
+        np.subtract(bstart[1:], bstart[:-1], out=cnt[:-1])
+        cnt[-1] = m - bstart[-1]
+        f["p_block_mean"] = (np.add.reduceat(p, bstart) / cnt)[bid]
+        f["p_block_max"] = np.maximum.reduceat(p, bstart)[bid]
+    f["p_page_mean"] = np.add.reduce(p) / m  # == p.mean()
+    f["p_page_wmean"] = (p * nc).sum() / max(nc.sum(), 1.0)
     kept = p >= 0.5
-    kn = np.where(kept, nc, 0.0)
-    ck = np.cumsum(kn)
-    tot = max(float(ck[-1]), 1.0)
-    out[:, 14] = (ck - kn) / tot
-    out[:, 15] = (tot - ck) / tot
-    out[:, 16] = _dist_to_flag(kept, True)
-    out[:, 17] = _dist_to_flag(kept, False)
-    return out.astype(np.float32)
+    if want & {"p_kept_before", "p_kept_after"}:
+        kn = np.where(kept, nc, 0.0)
+        ck = kn.cumsum()
+        tot = max(float(ck[-1]), 1.0)
+        f["p_kept_before"] = (ck - kn) / tot
+        f["p_kept_after"] = (tot - ck) / tot
+    if "p_dist_up" in want:
+        f["p_dist_up"] = _dist_to_flag(kept, True)
+    if "p_dist_down" in want:
+        f["p_dist_down"] = _dist_to_flag(kept, False)
+    for k, name in enumerate(names):
+        out[k] = f[name]
+    return np.ascontiguousarray(out.T, dtype=np.float32)

@@ -12,20 +12,19 @@ File format (JSON): {"depth": D, "n_features": F, "feature_names": [...],
 from __future__ import annotations
 
 import math
-import sys
 from typing import Any
 
 import numpy as np
 
 
 def _sortable(x: np.ndarray) -> np.ndarray:
-    """float32 -> uint64 keys in the same order (IEEE bits, sign-flipped)."""
+    """float32 -> uint32 keys in the same order (IEEE bits, sign-flipped)."""
     u = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
     # negative: all bits flipped; positive: the sign bit set
     flip = (u.view(np.int32) >> 31).view(np.uint32)
     flip |= np.uint32(0x80000000)
     flip ^= u
-    return flip.astype(np.uint64)
+    return flip
 
 
 class TreeEnsemble:
@@ -43,28 +42,23 @@ class TreeEnsemble:
         self.thr = np.asarray(d["thresholds"], dtype=np.float64).reshape(-1)
         self.leaves = np.asarray(d["leaves"], dtype=np.float64).reshape(-1)
         self.base = float(d.get("base", 0.0))
-        self._toff = np.arange(self.n_trees, dtype=np.intp) * n_int
-        self._loff = np.arange(self.n_trees, dtype=np.intp) * (n_int + 1) - n_int
 
         # float32 thresholds rounded down: for float32 x, x > thr64 <=> x > thr32
         thr32 = np.minimum(self.thr, 3e38).astype(np.float32)
         up = thr32.astype(np.float64) > self.thr
         thr32[up] = np.nextafter(thr32[up], np.float32(-np.inf))
         self.thr32 = thr32
-        self.feat32 = self.feat.astype(np.int32)
-        self._toff32 = self._toff.astype(np.int32)
-        self._loff32 = self._loff.astype(np.int32)
         self.additive = self.depth == 1 and self.n_trees > 0
         if self.additive:
             self._build_additive()
         self._build_levels()
 
     def _build_levels(self) -> None:
-        """Per-level node tables for the walk in ``raw``: level L holds the T * 2**L nodes
-        of that depth, node j of tree t at t * 2**L + j, so the child of index i is
+        """Per-level node tables for ``_walk``: level L holds the T * 2**L nodes of that
+        depth, node j of tree t at t * 2**L + j, so the child of index i is
         2i + (x > threshold), and after the last level the index is the leaf's in
-        ``leaves``. Each node is one int64 (feature in the low 32 bits, the float32
-        threshold's bits in the high ones: one gather fetches both)."""
+        ``leaves``. Features (intp) and float32 thresholds are separate tables, so each
+        level is contiguous gathers and a contiguous compare."""
         T, n_int = self.n_trees, self.n_internal
         feat = self.feat.reshape(T, n_int)
         thr = self.thr32.reshape(T, n_int)
@@ -72,41 +66,37 @@ class TreeEnsemble:
         self._t0 = thr[:, 0].copy()
         self._ar2 = np.arange(0, 2 * T, 2, dtype=np.intp)
         self._levels = []
-        if sys.byteorder != "little":  # the packed tables assume little-endian int64
-            return
         for level in range(1, self.depth):
             a, b = 2 ** level - 1, 2 ** (level + 1) - 1
-            pair = np.empty((T, b - a, 2), dtype=np.uint32)
-            pair[:, :, 0] = feat[:, a:b]
-            pair[:, :, 1] = thr[:, a:b].view(np.uint32)
-            self._levels.append(pair.reshape(-1, 2).view(np.int64).ravel())
+            self._levels.append((np.ascontiguousarray(feat[:, a:b], dtype=np.intp).ravel(),
+                                 np.ascontiguousarray(thr[:, a:b]).ravel()))
 
     def _build_additive(self) -> None:
-        """Depth-1 trees (stumps) are a sum of per-feature step functions. All features'
-        sorted thresholds go in one array of order-preserving uint64 keys (feature index in
-        the high 32 bits, the float32's sortable bits in the low ones), so one searchsorted
-        call evaluates every (line, feature) pair exactly."""
+        """Depth-1 trees (stumps) are a sum of per-feature step functions: for feature j,
+        ``cum`` holds the running sums of its stumps' increments in threshold order, and a
+        line's value is the entry after the thresholds below its x. All features' sorted
+        thresholds go in one array of order-preserving uint64 keys (feature index in the
+        high 32 bits, the float32's sortable bits in the low ones), so one searchsorted
+        call counts the thresholds below every (line, feature) pair exactly."""
         f = self.feat
         left, right = self.leaves[0::2], self.leaves[1::2]
         self.const = float(left.sum())
         used = np.unique(f)
-        keys, starts, cums, cumoff = [], [], [], []
+        keys, cums, cum_base = [], [], []
         n_keys = n_cum = 0
         for j, feat in enumerate(used):
             sel = f == feat
             order = np.argsort(self.thr32[sel], kind="stable")
-            t = self.thr32[sel][order]
-            inc = (right[sel] - left[sel])[order]
-            keys.append(_sortable(t) | (np.uint64(j) << np.uint64(32)))
-            starts.append(n_keys)
-            cums.append(np.concatenate(([0.0], np.cumsum(inc))))
-            cumoff.append(n_cum)
-            n_keys += t.shape[0]
-            n_cum += t.shape[0] + 1
+            keys.append(_sortable(self.thr32[sel][order]).astype(np.uint64)
+                        | (np.uint64(j) << np.uint64(32)))
+            cums.append(np.concatenate(([0.0], np.cumsum((right[sel] - left[sel])[order]))))
+            cum_base.append(n_cum - n_keys)  # searchsorted position -> index in cum
+            n_keys += keys[-1].shape[0]
+            n_cum += keys[-1].shape[0] + 1
         self.used = used.astype(np.intp)
         self.keys = np.concatenate(keys)
         self.key_hi = (np.arange(used.shape[0], dtype=np.uint64) << np.uint64(32))[None, :]
-        self.cum_base = (np.array(cumoff, dtype=np.int64) - np.array(starts, dtype=np.int64))[None, :]
+        self.cum_base = np.array(cum_base, dtype=np.intp)[None, :]
         self.cum = np.concatenate(cums)
 
     def raw(self, X: np.ndarray) -> np.ndarray:
@@ -115,49 +105,72 @@ class TreeEnsemble:
             return np.full(m, self.base)
         X = np.asarray(X, dtype=np.float32)
         if self.additive:
-            k = _sortable(X[:, self.used]) | self.key_hi
-            pos = np.searchsorted(self.keys, k.ravel(), side="left").reshape(k.shape)
-            return self.cum[pos + self.cum_base].sum(axis=1) + (self.const + self.base)
-        if self._levels or self.depth == 1:
-            return self._walk(X)
-        xt = np.ascontiguousarray(X.T).ravel()
-        fm = self.feat32 * np.int32(m)
-        rows = np.arange(m, dtype=np.int32)[:, None]
-        toff = self._toff32
-        thr = self.thr32
-        # level 0: every tree at its root
-        loc = (X[:, self.feat32.take(toff)] > thr.take(toff)).astype(np.int32)
-        loc += 1
-        for _ in range(self.depth - 1):
-            g = loc + toff
-            right = xt.take(fm.take(g) + rows) > thr.take(g)
-            loc *= 2
-            loc += 1
-            loc += right
-        return self.leaves.take(loc + self._loff32).sum(axis=1) + self.base
+            return self.raw_used(X[:, self.used])
+        return self._walk(X)
+
+    def raw_used(self, U: np.ndarray) -> np.ndarray:
+        """Raw scores of an additive ensemble from ``U``, the columns ``self.used`` of the
+        input (so a caller can build only those)."""
+        k = _sortable(U).astype(np.uint64)
+        k |= self.key_hi
+        pos = self.keys.searchsorted(k.ravel()).reshape(k.shape)
+        pos += self.cum_base
+        return self.cum.take(pos).sum(axis=1) + (self.const + self.base)
+
+    # Rows per step of ``_walk``: bounds its work arrays (rows x trees) on very long pages.
+    # Smaller blocks measured slower (per-call costs outweigh the cache), larger no faster.
+    _BLOCK = 2048
 
     def _walk(self, X: np.ndarray) -> np.ndarray:
-        """All trees for all rows, one level per step (see ``_build_levels``)."""
+        """All trees for all rows, one level per step (see ``_build_levels``), in blocks
+        of rows, with the work arrays allocated once (``take(out=, mode="wrap")``: the
+        indexes are in range by construction, and "raise" would buffer the output). The
+        numpy calls are array methods: on a page's few hundred rows the per-call cost
+        counts, and ``np.take`` & co. add a Python-level wrapper to each."""
         X = np.ascontiguousarray(X, dtype=np.float32)
         m, nf = X.shape
         xflat = X.ravel()
-        # level 0: every tree at its root; idx is then the node's index in level 1
-        idx = np.add(X[:, self._f0] > self._t0, self._ar2, dtype=np.intp)
-        if self._levels:
-            rownf = np.arange(0, m * nf, nf, dtype=np.intp)[:, None]
-            right = np.empty_like(idx)
-            for nodes in self._levels:
-                g = nodes.take(idx)
-                fi = g & 0xFFFFFFFF
-                fi += rownf
-                np.greater(xflat.take(fi), g.view(np.float32)[:, 1::2], out=right)
+        out = np.empty(m)
+        b = min(m, self._BLOCK)
+        shape = (b, self.n_trees)
+        idx = np.empty(shape, dtype=np.intp)   # node index within the level
+        at = np.empty(shape, dtype=np.intp)    # the node's feature's index in xflat
+        xv = np.empty(shape, dtype=np.float32)
+        tv = np.empty(shape, dtype=np.float32)
+        right = np.empty(shape, dtype=bool)
+        lv = np.empty(shape)
+        for s in range(0, m, b):
+            e = min(s + b, m)
+            if e - s != b:  # the last, shorter block
+                idx, at, xv, tv, right, lv = (a[:e - s] for a in (idx, at, xv, tv, right, lv))
+            # level 0: every tree at its root; idx is then the node's index in level 1
+            np.greater(X[s:e, self._f0], self._t0, out=right)
+            np.add(right, self._ar2, out=idx)
+            rownf = np.arange(s * nf, e * nf, nf, dtype=np.intp)[:, None]
+            for feat, thr in self._levels:
+                feat.take(idx, out=at, mode="wrap")
+                at += rownf
+                xflat.take(at, out=xv, mode="wrap")
+                thr.take(idx, out=tv, mode="wrap")
+                np.greater(xv, tv, out=right)
                 idx += idx
                 idx += right
-        return self.leaves.take(idx).sum(axis=1) + self.base
+            self.leaves.take(idx, out=lv, mode="wrap")
+            np.add(lv.sum(axis=1), self.base, out=out[s:e])
+        return out
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        r = self.raw(X)
-        return 1.0 / (1.0 + np.exp(-np.clip(r, -50, 50)))
+        return sigmoid(self.raw(X))
+
+
+def sigmoid(r: np.ndarray) -> np.ndarray:
+    """Probability from a raw score (clipped, so exp never overflows)."""
+    r = np.maximum(r, -50.0)  # == np.clip(r, -50, 50), without its Python-level wrapper
+    np.minimum(r, 50.0, out=r)
+    np.negative(r, out=r)
+    np.exp(r, out=r)
+    r += 1.0
+    return np.divide(1.0, r, out=r)
 
 
 def from_lightgbm(dump: dict[str, Any], depth: int, feature_names: list[str]) -> dict[str, Any]:
@@ -168,29 +181,33 @@ def from_lightgbm(dump: dict[str, Any], depth: int, feature_names: list[str]) ->
         f = [0] * n_int
         t = [math.inf] * n_int
         lv = [0.0] * (n_int + 1)
-
-        def fill(node: dict[str, Any], pos: int, level: int) -> None:
-            if "leaf_value" in node or "split_feature" not in node:
-                value = float(node.get("leaf_value", 0.0))
-                # pad: every leaf under pos gets the value; internal pads stay (0, +inf)
-                lo, hi = pos, pos
-                while lo < n_int:
-                    lo, hi = 2 * lo + 1, 2 * hi + 2
-                for k in range(lo, hi + 1):
-                    lv[k - n_int] = value
-                return
-            if level >= depth:
-                raise ValueError("tree deeper than the export depth")
-            if node.get("decision_type", "<=") != "<=":
-                raise ValueError("only numerical <= splits are supported")
-            f[pos] = int(node["split_feature"])
-            t[pos] = float(node["threshold"])
-            fill(node["left_child"], 2 * pos + 1, level + 1)
-            fill(node["right_child"], 2 * pos + 2, level + 1)
-
-        fill(tree["tree_structure"], 0, 0)
+        _fill(tree["tree_structure"], 0, 0, depth, f, t, lv)
         feats.append(f)
         thrs.append([x if math.isfinite(x) else 1e300 for x in t])
         leaves.append(lv)
     return {"depth": depth, "n_features": len(feature_names), "feature_names": feature_names,
             "features": feats, "thresholds": thrs, "leaves": leaves, "base": 0.0}
+
+
+def _fill(node: dict[str, Any], pos: int, level: int, depth: int,
+          f: list[int], t: list[float], lv: list[float]) -> None:
+    """Write LightGBM node ``node`` at position ``pos`` of a complete tree of ``depth``
+    (features ``f``, thresholds ``t``, leaves ``lv``)."""
+    n_int = len(f)
+    if "leaf_value" in node or "split_feature" not in node:
+        value = float(node.get("leaf_value", 0.0))
+        # pad: every leaf under pos gets the value; internal pads stay (0, +inf)
+        lo, hi = pos, pos
+        while lo < n_int:
+            lo, hi = 2 * lo + 1, 2 * hi + 2
+        for k in range(lo, hi + 1):
+            lv[k - n_int] = value
+        return
+    if level >= depth:
+        raise ValueError("tree deeper than the export depth")
+    if node.get("decision_type", "<=") != "<=":
+        raise ValueError("only numerical <= splits are supported")
+    f[pos] = int(node["split_feature"])
+    t[pos] = float(node["threshold"])
+    _fill(node["left_child"], 2 * pos + 1, level + 1, depth, f, t, lv)
+    _fill(node["right_child"], 2 * pos + 2, level + 1, depth, f, t, lv)
