@@ -800,19 +800,9 @@ class PageIndex:
     def count(self, sig: Signature) -> int:
         """How many lines ``sig`` matches, counting no further than its ``min_count``."""
         found = _line_texts_of(sig.regex)
-        if found is not None:  # whole-line literal: count the table's entries
-            if self._table_version != _WANTED_VERSION[0]:
-                self._build_table()
-            texts, lead = found
-            table, lines = self._table, self.lines
-            last = len(lines) if sig.within is None else sig.within
-            n = 0
-            for text in texts if len(texts) <= len(table) else texts.intersection(table):
-                for i in table.get(text, ()):
-                    if i < last and (lead is True or not lines[i][:1].isspace()
-                                     or (lead is not False and text in lead)):
-                        n += 1
-            return min(n, sig.min_count)
+        if found is not None:  # whole-line literal: the table's lines, no regex call
+            last = len(self.lines) if sig.within is None else min(sig.within, len(self.lines))
+            return min(len(self._line_hits(found, 0, last)), sig.min_count)
         n = 0
         for _ in self.matches(sig.regex, 0, sig.within):
             n += 1
