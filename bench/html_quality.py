@@ -66,16 +66,16 @@ def _init_worker():
     import trafilatura  # noqa: F401
     from readability import Document  # noqa: F401
 
-    import kt_clean.html._extract
-    import kt_clean.html._render
-    import kt_clean.htmlpage  # noqa: F401
+    import kt_clean.cleaners.html
+    import kt_clean.html.extract
+    import kt_clean.html.render  # noqa: F401
 
 
 def _rd_text(html: str) -> str:
     from readability import Document
 
-    from kt_clean.html._parse import parse_html
-    from kt_clean.html._render import tree_blocks
+    from kt_clean.html.parse import parse_html
+    from kt_clean.html.render import tree_blocks
 
     summary = Document(html).summary(html_partial=True)
     return "\n\n".join(t for _, t in tree_blocks(parse_html(summary))) if summary.strip() else ""

@@ -22,7 +22,7 @@ from kt_corpus import make_pages
 
 import kt_clean
 from kt_clean.layouts import parse_layout
-from kt_clean.learn import learn
+from kt_clean.learning import learn
 
 
 def evaluate(template: str, n_train: int, n_test: int) -> dict:

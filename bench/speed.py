@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import ROOT, machine, update_section
 
 import kt_clean
-from kt_clean.reading import load_bytes
+from kt_clean.inputs import load_bytes
 
 SEED = ROOT / "seeds" / "003_67df4e5bb0c6f5bf.txt"
 

@@ -4,33 +4,87 @@
     >>> art = kt_clean.extract("seeds/003_67df4e5bb0c6f5bf.txt")
     >>> art.title
     'US, North Korea in talks for 2nd Trump-Kim summit'
+    >>> print(kt_clean.render(art, "json"))  # doctest: +ELLIPSIS
+    {"source": "seeds/003_67df4e5bb0c6f5bf.txt", "layout": "full-nav", ...}
+    <BLANKLINE>
+
+The stages, each one call: :func:`read` -> :func:`detect` -> :func:`strip` ->
+:func:`article` -> :func:`render`; :func:`extract` does read to article in one. The package
+map is in ``docs/algorithm.md``.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ._version import __version__
-from .errors import InputError, KtCleanError, LayoutError
+from .errors import (
+    BatchError,
+    HtmlError,
+    InputError,
+    KtCleanError,
+    LayoutError,
+    LearnError,
+    PageTimeout,
+)
+from .inputs import from_text
 from .layouts import Layout, builtin_layouts, load_layouts
-from .model import UNKNOWN, Article, Block, Document, Label, Removed
-from .pipeline import article, detect, emit, extract, from_text, read, strip
+from .limits import Limits
+from .model import Article, Block, Document, Label, Removed
+from .pipeline import article, detect, extract, read, strip
 from .render import render
+from .vocabulary import FORMATS, INPUT_FORMATS, UNKNOWN, Format, InputFormat
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .learning import Learned
+
+
+def learn(pages: Sequence[str | Document], name: str, *, site: str = "",
+          min_share: float = 0.5, timezone: str | None = None) -> Learned:
+    """Learn a layout rule file from many pages of one site and one design (see
+    :func:`kt_clean.learning.learn`); ``.toml`` of the result is the rule file."""
+    from .learning import learn as _learn
+
+    return _learn(pages, name, site=site, min_share=min_share, timezone=timezone)
+
+
+def __getattr__(name: str) -> object:
+    if name == "Learned":  # its module loads only when learning
+        from .learning import Learned
+
+        return Learned
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
+    "FORMATS",
+    "INPUT_FORMATS",
     "UNKNOWN",
     "Article",
+    "BatchError",
     "Block",
     "Document",
+    "Format",
+    "HtmlError",
     "InputError",
+    "InputFormat",
     "KtCleanError",
     "Label",
     "Layout",
     "LayoutError",
+    "LearnError",
+    "Learned",
+    "Limits",
+    "PageTimeout",
     "Removed",
     "__version__",
     "article",
     "builtin_layouts",
     "detect",
-    "emit",
     "extract",
     "from_text",
+    "learn",
     "load_layouts",
     "read",
     "render",

@@ -6,9 +6,10 @@ import re
 from collections.abc import Iterable, Sequence
 
 from .layouts import Layout, builtin_layouts, layout_named
-from .model import UNKNOWN, Article, Block, Document
+from .model import Article, Block, Document
+from .textshape import without_bullet
+from .vocabulary import UNKNOWN
 
-_BULLET = re.compile(r"^\s*(?:[•◦▪■□‣*·])\s*")
 _BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b)\s*")
 # Block kinds of the article from the labels' roles and from the HTML extractor's blocks.
@@ -60,15 +61,6 @@ def _first(fields: dict[str, Sequence[str]], key: str) -> str | None:
     return values[0] if values else None
 
 
-_BULLETS = frozenset("•◦▪■□‣*·")
-
-
-def clean_line(text: str) -> str:
-    """A kept line as it appears in the article: no indentation, no bullet."""
-    line = text.strip()
-    return _BULLET.sub("", line).strip() if line[:1] in _BULLETS else line
-
-
 def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Article:
     """The article of a stripped document (``doc.labels`` must be set)."""
     if doc.labels is None:
@@ -90,7 +82,7 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
         if role == "caption":
             captions.append(text.strip())
         elif role in ("body", "subheading", "item") and not info:
-            line = clean_line(text)
+            line = without_bullet(text)
             if line:
                 blocks.append(Block(_KINDS.get(role, role), line))
     if info:

@@ -1,7 +1,8 @@
 """Batch runs over a folder of pages: parallel, resumable, and no page is ever lost silently.
 
 ``run_batch`` cleans every page of a folder with the same library calls as ``extract``
-(:func:`kt_clean.pipeline.article` then :func:`kt_clean.render.render`) and writes either one
+(:func:`kt_clean.pipeline.article` then :func:`kt_clean.render.render`), finding the pages
+with the one folder walker (:func:`kt_clean.inputs.walk.iter_pages`), and writes either one
 output file per page, mirroring the input tree, or one NDJSON stream. It is the library
 behind ``kt-clean batch`` (see ``docs/cli.md#batch``); it prints nothing itself.
 
@@ -21,56 +22,52 @@ The guarantees, and how they are kept:
   folder, so a symlinked sub-folder there cannot redirect writes elsewhere. Symlinked input
   files are read only when they resolve inside the input folder; symlinked input folders are
   not followed.
-- **Per-page time limit.** Enforced in the process doing the work with ``SIGALRM``
-  (``setitimer``); a page over the limit is a failure with reason ``timeout``.
+- **Per-page time limit.** A page's whole work (reading, parsing, cleaning) runs within
+  :func:`kt_clean.system.time_limit` in the process doing it; a page over the limit is a
+  failure with reason ``timeout``.
 """
 
 from __future__ import annotations
 
-import ctypes
-import fnmatch
 import json
 import os
-import signal
 import stat
 import tempfile
-import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal
 
 from . import pipeline
-from .errors import InputError, KtCleanError
+from .errors import BatchError, InputError, PageTimeout
+from .inputs import read_path
+from .inputs.walk import ERRORS_NAME, Found, iter_pages
 from .layouts import Layout, builtin_layouts
-from .reading import MAX_BYTES_DEFAULT, read_path
-from .render import FORMATS, render
+from .limits import MAX_BYTES_DEFAULT, PAGE_TIMEOUT_DEFAULT, Limits
+from .render import render
+from .system import (
+    TEMP_PREFIX,
+    TEMP_SUFFIX,
+    die_with_parent,
+    make_durable,
+    remove_temp_files,
+    temp_file,
+    time_limit,
+    umask,
+)
+from .vocabulary import FAILURE_REASONS, FORMATS, Format, InputFormat
 
-#: The failures of a run into an output folder, one JSON object per line.
-ERRORS_NAME = "_errors.ndjson"
-#: Temporary files are hidden, so that no reader mistakes one for an output.
-TEMP_PREFIX = ".kt-clean-"
-TEMP_SUFFIX = ".tmp"
+__all__ = ["ERRORS_NAME", "BatchError", "BatchOptions", "BatchSummary", "Failure", "Found",
+           "PageResult", "iter_pages", "remove_temp_files", "run_batch"]
+
 #: The extension of each format's output files.
 EXTENSIONS = {"json": ".json", "markdown": ".md", "text": ".txt"}
-TIMEOUT_DEFAULT = 30.0
+TIMEOUT_DEFAULT = PAGE_TIMEOUT_DEFAULT
 
-#: Page outcomes, the first item of each result tuple.
-CLEANED, SKIPPED, FAILED = "cleaned", "skipped", "failed"
-
-#: Why a page failed (the ``reason`` of an ``_errors.ndjson`` line).
-REASONS = ("empty", "binary", "undecodable", "too-large", "unreadable", "bad-record",
-           "timeout", "outside", "name-collision", "write", "lost", "internal", "input")
-
-
-class BatchError(KtCleanError):
-    """The run cannot start: a missing input folder, an unusable output folder, ..."""
-
-
-class PageTimeout(Exception):
-    """A page took longer than the per-page time limit."""
+#: Why a page failed (the ``reason`` of an ``_errors.ndjson`` line; see ``vocabulary``).
+REASONS = tuple(FAILURE_REASONS)
 
 
 @dataclass(frozen=True)
@@ -84,7 +81,7 @@ class BatchOptions:
     in_dir: str
     out_dir: str | None = None
     ndjson: str | None = None
-    fmt: str = "json"
+    fmt: Format = "json"
     explain: bool = False
     jobs: int | None = None
     pattern: str = "*"
@@ -92,7 +89,7 @@ class BatchOptions:
     force: bool = False
     timeout: float | None = TIMEOUT_DEFAULT
     encoding: str | None = None
-    input_format: str = "auto"
+    input_format: InputFormat = "auto"
     max_bytes: int = MAX_BYTES_DEFAULT
     layouts: tuple[Layout, ...] | None = None
     sync: bool = True
@@ -152,99 +149,7 @@ class Failure:
         return _json_line({"path": self.path, "reason": self.reason, "error": self.error})
 
 
-# -- discovery --------------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class Found:
-    """A page found in the input folder: its path relative to it, where its output goes
-    (relative to the output folder, or ``None``), and a problem found while listing."""
-
-    rel: str
-    out_rel: str | None = None
-    problem: str | None = None
-    reason: str | None = None
-
-
-def iter_pages(in_dir: str | os.PathLike[str], pattern: str = "*", *, recursive: bool = False,
-               ext: str | None = None, exclude: Sequence[str] = ()) -> Iterator[Found]:
-    """The pages of ``in_dir``: in each folder its files by name, then its sub-folders.
-
-    Hidden names (``.*``) and ``_errors.ndjson`` are skipped, and so are the paths in
-    ``exclude`` (an output folder inside the input folder). ``pattern`` matches the file
-    name, or the path relative to ``in_dir`` when it contains ``/``. With ``ext``, each page
-    gets an output name: its name with the last suffix (after ``.gz``) replaced by ``ext``;
-    when two pages of a folder would share one (``a.txt``, ``a.html``), the later keeps its
-    whole name (``a.html.json``).
-    """
-    root = os.fspath(in_dir)
-    root_real = os.path.realpath(root)
-    excluded = frozenset(os.path.realpath(p) for p in exclude)
-    yield from _walk(root, root_real, "", pattern, recursive, ext, excluded)
-
-
-def _walk(root: str, root_real: str, rel_dir: str, pattern: str, recursive: bool,
-          ext: str | None, excluded: frozenset[str]) -> Iterator[Found]:
-    path = os.path.join(root, rel_dir) if rel_dir else root
-    try:
-        with os.scandir(path) as it:
-            entries = sorted(it, key=lambda e: e.name)
-    except OSError as exc:
-        if not rel_dir:
-            raise
-        yield Found(rel_dir, None, f"cannot list the folder: {exc.strerror or exc}",
-                    "unreadable")
-        return
-    by_path = "/" in pattern
-    claimed: set[str] = set()
-    subdirs: list[str] = []
-    for entry in entries:
-        name = entry.name
-        if name.startswith(".") or name == ERRORS_NAME:
-            continue
-        rel = os.path.join(rel_dir, name) if rel_dir else name
-        if os.path.join(root_real, rel) in excluded:
-            continue
-        try:
-            if entry.is_dir(follow_symlinks=False):
-                if recursive:
-                    subdirs.append(rel)
-                continue
-            link = entry.is_symlink()
-        except OSError as exc:
-            yield Found(rel, None, f"cannot read: {exc.strerror or exc}", "unreadable")
-            continue
-        if not fnmatch.fnmatchcase(rel.replace(os.sep, "/") if by_path else name, pattern):
-            continue
-        out_rel = _out_name(rel_dir, name, ext, claimed) if ext else None
-        if link:
-            target = os.path.realpath(os.path.join(root, rel))
-            if not target.startswith(root_real + os.sep):
-                yield Found(rel, None, "symlink pointing outside the input folder; not read",
-                            "outside")
-                continue
-            if os.path.isdir(target):
-                continue  # a symlinked folder: not followed
-        elif not entry.is_file(follow_symlinks=False):
-            yield Found(rel, None, "not a regular file (device, pipe or socket)", "unreadable")
-            continue
-        if ext and out_rel is None:
-            yield Found(rel, None, "its output name is taken by other pages of the folder",
-                        "name-collision")
-            continue
-        yield Found(rel, out_rel)
-    for sub in subdirs:
-        yield from _walk(root, root_real, sub, pattern, recursive, ext, excluded)
-
-
-def _out_name(rel_dir: str, name: str, ext: str, claimed: set[str]) -> str | None:
-    base = name[:-3] if name.endswith(".gz") and len(name) > 3 else name
-    stem = base.rpartition(".")[0] or base
-    for candidate in (stem + ext, base + ext):
-        if candidate not in claimed:
-            claimed.add(candidate)
-            return os.path.join(rel_dir, candidate) if rel_dir else candidate
-    return None
-
+# -- output names ------------------------------------------------------------------------
 
 def output_path(out_real: str, out_rel: str) -> str:
     """The absolute output path of ``out_rel``; refuses anything that is not inside."""
@@ -262,13 +167,12 @@ def output_path(out_real: str, out_rel: str) -> str:
 class _Config:
     in_dir: str
     out_real: str | None
-    fmt: str
+    fmt: Format
     explain: bool
     force: bool
-    timeout: float | None
     encoding: str | None
-    input_format: str
-    max_bytes: int
+    input_format: InputFormat
+    limits: Limits
     layouts: tuple[Layout, ...]
     sync: bool
     stream: bool
@@ -276,46 +180,52 @@ class _Config:
     parent_pid: int
 
 
+Status = Literal["cleaned", "skipped", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class PageResult:
+    """What became of one page: ``cleaned`` (its layouts and characters kept and removed;
+    in stream mode its rendered ``output``), ``skipped`` (its output is up to date) or
+    ``failed`` (a ``reason`` code and a one-line ``error``)."""
+
+    status: Status
+    rel: str
+    layouts: tuple[str, ...] = ()
+    chars_kept: int = 0
+    chars_removed: int = 0
+    output: bytes | None = None
+    reason: str | None = None
+    error: str | None = None
+
+    @classmethod
+    def failed(cls, rel: str, reason: str, error: str) -> PageResult:
+        return cls("failed", rel, reason=reason, error=error)
+
+
 _CONFIG: _Config | None = None
 _READY_DIRS: set[str] = set()
-
-# A result: (status, rel, layouts or reason, chars kept, chars removed, payload).
-# payload: the rendered page (stream mode) or the error message (failed), else None.
-Result = tuple[str, str, Any, int, int, Any]
-
-
-def _on_alarm(signum: int, frame: Any) -> None:
-    raise PageTimeout
 
 
 def _worker_init(config: _Config) -> None:
     global _CONFIG
+    import signal
+
     _CONFIG = config
     _READY_DIRS.clear()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the workers
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGALRM, _on_alarm)
-    _die_with_parent(config.parent_pid)
+    die_with_parent(config.parent_pid)
 
 
-def _die_with_parent(parent_pid: int) -> None:
-    """Linux: a worker is killed when the parent dies (even by SIGKILL): no orphan goes on
-    writing after the run is gone."""
-    with suppress(Exception):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-        if os.getppid() != parent_pid:  # the parent died before prctl
-            os._exit(1)
-
-
-def _run_chunk(chunk: list[tuple[str, str | None]]) -> list[Result]:
+def _run_chunk(chunk: list[tuple[str, str | None]]) -> list[PageResult]:
     assert _CONFIG is not None
     return process_chunk(_CONFIG, chunk)
 
 
-def process_chunk(cfg: _Config, chunk: list[tuple[str, str | None]]) -> list[Result]:
+def process_chunk(cfg: _Config, chunk: list[tuple[str, str | None]]) -> list[PageResult]:
     """Clean the pages of a chunk; outputs are renamed into place after one sync."""
-    results: list[Result] = []
+    results: list[PageResult] = []
     pending: list[tuple[int, str, str]] = []  # (result index, temp file, target)
     try:
         for rel, out_rel in chunk:
@@ -324,14 +234,15 @@ def process_chunk(cfg: _Config, chunk: list[tuple[str, str | None]]) -> list[Res
                 pending.append((len(results), *staged))
             results.append(result)
         if pending:
-            _make_durable(cfg, [tmp for _, tmp, _ in pending])
+            if cfg.sync:
+                make_durable([tmp for _, tmp, _ in pending])
             for index, tmp, target in pending:
                 try:
                     os.replace(tmp, target)
                 except OSError as exc:
-                    rel = results[index][1]
-                    results[index] = (FAILED, rel, "write", 0, 0,
-                                      f"cannot write {target}: {exc.strerror or exc}")
+                    results[index] = PageResult.failed(
+                        results[index].rel, "write",
+                        f"cannot write {target}: {exc.strerror or exc}")
                     with suppress(OSError):
                         os.unlink(tmp)
             pending.clear()
@@ -343,7 +254,7 @@ def process_chunk(cfg: _Config, chunk: list[tuple[str, str | None]]) -> list[Res
 
 
 def _process_page(cfg: _Config, rel: str, out_rel: str | None
-                  ) -> tuple[Result, tuple[str, str] | None]:
+                  ) -> tuple[PageResult, tuple[str, str] | None]:
     source = os.path.join(cfg.in_dir, rel)
     target = None
     if not cfg.stream:
@@ -351,45 +262,44 @@ def _process_page(cfg: _Config, rel: str, out_rel: str | None
         try:
             target = output_path(cfg.out_real, out_rel)
         except ValueError as exc:
-            return (FAILED, rel, "outside", 0, 0, str(exc)), None
+            return PageResult.failed(rel, "outside", str(exc)), None
         if not cfg.force:
             try:
                 if os.stat(target).st_mtime_ns >= os.stat(source).st_mtime_ns:
-                    return (SKIPPED, rel, None, 0, 0, None), None
+                    return PageResult("skipped", rel), None
             except OSError:
                 pass
     try:
         text, layouts, kept, removed = _clean(cfg, source)
-    except PageTimeout:
-        return (FAILED, rel, "timeout", 0, 0,
-                f"{source}: took longer than the time limit ({cfg.timeout:g} s)"), None
+    except PageTimeout as exc:
+        return PageResult.failed(rel, "timeout", f"{source}: {exc}"), None
     except InputError as exc:
-        return (FAILED, rel, _reason(exc.problem), 0, 0, str(exc)), None
+        return PageResult.failed(rel, exc.reason, str(exc)), None
     except Exception as exc:  # a bug must not stop the run nor hide the page
-        return (FAILED, rel, "internal", 0, 0,
-                f"{source}: internal error: {type(exc).__name__}: {exc}"), None
+        return PageResult.failed(
+            rel, "internal", f"{source}: internal error: {type(exc).__name__}: {exc}"), None
     data = text.encode("utf-8", "surrogateescape")
     if cfg.stream:
-        return (CLEANED, rel, layouts, kept, removed, data), None
+        return PageResult("cleaned", rel, layouts, kept, removed, output=data), None
     assert target is not None
     try:
         tmp = _write_temp(cfg, target, data)
     except (OSError, ValueError) as exc:
         problem = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return (FAILED, rel, "write", 0, 0, f"{source}: cannot write its output: {problem}"), None
-    return (CLEANED, rel, layouts, kept, removed, None), (tmp, target)
+        return PageResult.failed(rel, "write",
+                                 f"{source}: cannot write its output: {problem}"), None
+    return PageResult("cleaned", rel, layouts, kept, removed), (tmp, target)
 
 
 def _clean(cfg: _Config, source: str) -> tuple[str, tuple[str, ...], int, int]:
-    timed = bool(cfg.timeout) and threading.current_thread() is threading.main_thread()
-    if timed:
-        signal.setitimer(signal.ITIMER_REAL, cfg.timeout)  # type: ignore[arg-type]
-    try:
+    """The page's rendered output, its layouts, and the characters kept and removed; the
+    page's whole work (reading, parsing, cleaning) runs within its time limit."""
+    with time_limit(cfg.limits.page_timeout):
         docs = read_path(source, encoding=cfg.encoding, input_format=cfg.input_format,
-                         max_bytes=cfg.max_bytes)
+                         limits=cfg.limits)
         parts, layouts, kept, removed = [], [], 0, 0
         for doc in docs:
-            art = pipeline.article(doc, cfg.layouts)
+            art = pipeline.article(doc, cfg.layouts, limits=cfg.limits)
             parts.append(render(art, cfg.fmt, cfg.explain))
             layouts.append(art.layout)
             labelled = art.document
@@ -399,27 +309,7 @@ def _clean(cfg: _Config, source: str) -> tuple[str, tuple[str, ...], int, int]:
                         kept += len(line)
                     else:
                         removed += len(line)
-    finally:
-        if timed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
     return "".join(parts), tuple(layouts), kept, removed
-
-
-def _reason(problem: str) -> str:
-    p = problem.lower()
-    if "empty" in p or "without any text" in p:
-        return "empty"
-    if "binary" in p or "nul " in p:
-        return "binary"
-    if "too large" in p:
-        return "too-large"
-    if "no such file" in p or "cannot read" in p or "is a directory" in p:
-        return "unreadable"
-    if "record" in p:
-        return "bad-record"
-    if "utf" in p or "decode" in p or "encoding" in p or "gzip" in p:
-        return "undecodable"
-    return "input"
 
 
 def _write_temp(cfg: _Config, target: str, data: bytes) -> str:
@@ -431,48 +321,7 @@ def _write_temp(cfg: _Config, target: str, data: bytes) -> str:
         if real != cfg.out_real and not real.startswith(cfg.out_real + os.sep):
             raise ValueError(f"{folder} leads outside the output folder (a symlink?)")
         _READY_DIRS.add(folder)
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
-    try:
-        os.fchmod(fd, 0o666 & ~cfg.umask)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-    except BaseException:
-        os.close(fd)
-        with suppress(OSError):
-            os.unlink(tmp)
-        raise
-    os.close(fd)
-    return tmp
-
-
-_syncfs: Any = None
-
-
-def _make_durable(cfg: _Config, temps: list[str]) -> None:
-    """The temporary files' contents reach the disk before any is renamed into place:
-    one ``syncfs`` for the chunk on Linux, else an ``fsync`` per file."""
-    global _syncfs
-    if not cfg.sync or not temps:
-        return
-    if _syncfs is None:
-        try:
-            _syncfs = ctypes.CDLL(None, use_errno=True).syncfs
-        except (OSError, AttributeError):
-            _syncfs = False
-    if _syncfs:
-        fd = os.open(os.path.dirname(temps[0]), os.O_RDONLY)
-        try:
-            if _syncfs(fd) == 0:
-                return
-        finally:
-            os.close(fd)
-    for tmp in temps:
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    return temp_file(folder, data, mode=0o666 & ~cfg.umask)
 
 
 # -- the run ----------------------------------------------------------------------------------
@@ -552,31 +401,32 @@ def run_batch(
         summary.found = sum(1 for _ in listing())
         config = _Config(
             in_dir=opts.in_dir, out_real=out_real, fmt=opts.fmt, explain=opts.explain,
-            force=opts.force, timeout=opts.timeout or None, encoding=opts.encoding,
-            input_format=opts.input_format, max_bytes=opts.max_bytes,
+            force=opts.force, encoding=opts.encoding, input_format=opts.input_format,
+            limits=Limits(max_bytes=opts.max_bytes, page_timeout=opts.timeout or None),
             layouts=tuple(opts.layouts) if opts.layouts is not None else builtin_layouts(),
-            sync=opts.sync, stream=stream_mode, umask=_umask(), parent_pid=os.getpid())
+            sync=opts.sync, stream=stream_mode, umask=umask(), parent_pid=os.getpid())
         # Why 256: each chunk ends with one sync of the disk (~20 ms here) before its renames;
         # bigger chunks amortise it, and at most 4 per worker are in flight.
         size = opts.chunk_size or max(1, min(256, summary.found // (jobs * 8) or 1))
         chunks = _chunks(listing(), size)
 
-        def handle(found: list[Found], results: list[Result]) -> None:
+        def handle(found: list[Found], results: list[PageResult]) -> None:
             failures = [Failure(os.path.join(opts.in_dir, f.rel), f.reason or "input",
                                 f"{os.path.join(opts.in_dir, f.rel)}: {f.problem}")
                         for f in found]
-            for status, rel, info, kept, removed, payload in results:
-                if status == CLEANED:
+            for result in results:
+                if result.status == "cleaned":
                     summary.cleaned += 1
-                    summary.layouts.update(info)
-                    summary.chars_kept += kept
-                    summary.chars_removed += removed
-                    if stream_mode and out_stream is not None:
-                        out_stream.write(payload)
-                elif status == SKIPPED:
+                    summary.layouts.update(result.layouts)
+                    summary.chars_kept += result.chars_kept
+                    summary.chars_removed += result.chars_removed
+                    if stream_mode and out_stream is not None and result.output is not None:
+                        out_stream.write(result.output)
+                elif result.status == "skipped":
                     summary.skipped += 1
                 else:
-                    failures.append(Failure(os.path.join(opts.in_dir, rel), info, payload))
+                    failures.append(Failure(os.path.join(opts.in_dir, result.rel),
+                                            result.reason or "internal", result.error or ""))
             for failure in failures:
                 summary.failed += 1
                 summary.reasons[failure.reason] += 1
@@ -634,30 +484,23 @@ def _chunks(found: Iterator[Found], size: int) -> Iterator[Chunk]:
 
 def _run_here(config: _Config, chunks: Iterator[Chunk],
               on_start: Callable[[BatchSummary], None] | None, summary: BatchSummary,
-              handle: Callable[[list[Found], list[Result]], None]) -> None:
-    main = threading.current_thread() is threading.main_thread()
-    old = signal.signal(signal.SIGALRM, _on_alarm) if main else None
-    try:
-        if on_start is not None:
-            on_start(summary)
-        for found, work in chunks:
-            handle(found, process_chunk(config, work) if work else [])
-    finally:
-        if main:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, old)
+              handle: Callable[[list[Found], list[PageResult]], None]) -> None:
+    if on_start is not None:
+        on_start(summary)
+    for found, work in chunks:
+        handle(found, process_chunk(config, work) if work else [])
 
 
 def _run_pool(config: _Config, chunks: Iterator[Chunk], jobs: int,
               on_start: Callable[[BatchSummary], None] | None, summary: BatchSummary,
-              handle: Callable[[list[Found], list[Result]], None]) -> None:
+              handle: Callable[[list[Found], list[PageResult]], None]) -> None:
     import multiprocessing
 
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
     # The workers start before on_start: a progress display's thread must not be forked.
     pool = ctx.Pool(jobs, initializer=_worker_init, initargs=(config,))
-    per_page = (config.timeout or 600.0) + 5.0
+    per_page = (config.limits.page_timeout or 600.0) + 5.0
     try:
         if on_start is not None:
             on_start(summary)
@@ -684,19 +527,19 @@ def _run_pool(config: _Config, chunks: Iterator[Chunk], jobs: int,
                         continue
                     # The worker died (killed, out of memory): say so for each page.
                     window.popleft()
-                    handle(found, [(FAILED, rel, "lost", 0, 0,
-                                    f"{os.path.join(config.in_dir, rel)}: the worker process "
-                                    "cleaning it stopped answering") for rel, _ in work])
+                    handle(found, [PageResult.failed(
+                        rel, "lost", f"{os.path.join(config.in_dir, rel)}: the worker process "
+                        "cleaning it stopped answering") for rel, _ in work])
                     continue
             window.popleft()
-            results: list[Result] = []
+            results: list[PageResult] = []
             if pending is not None:
                 try:
                     results = pending.get()
                 except Exception as exc:  # pickling problems and the like
-                    results = [(FAILED, rel, "internal", 0, 0,
-                                f"{os.path.join(config.in_dir, rel)}: internal error: "
-                                f"{type(exc).__name__}: {exc}") for rel, _ in work]
+                    results = [PageResult.failed(
+                        rel, "internal", f"{os.path.join(config.in_dir, rel)}: internal "
+                        f"error: {type(exc).__name__}: {exc}") for rel, _ in work]
             handle(found, results)
         pool.close()
         pool.join()
@@ -767,7 +610,7 @@ def _open_stream_file(path: str) -> tuple[str, BinaryIO]:
         fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
     except OSError as exc:
         raise BatchError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    os.fchmod(fd, 0o666 & ~_umask())
+    os.fchmod(fd, 0o666 & ~umask())
     return tmp, os.fdopen(fd, "wb")
 
 
@@ -777,32 +620,6 @@ def _close_stream_file(out: BinaryIO, tmp: str, path: str, sync: bool) -> None:
         os.fsync(out.fileno())
     out.close()
     os.replace(tmp, path)
-
-
-def remove_temp_files(out_dir: str) -> int:
-    """Remove the temporary files an interrupted run left in ``out_dir``; how many."""
-    removed = 0
-    stack = [out_dir]
-    while stack:
-        folder = stack.pop()
-        try:
-            with os.scandir(folder) as it:
-                for entry in it:
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(entry.path)
-                    elif entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(TEMP_SUFFIX):
-                        with suppress(OSError):
-                            os.unlink(entry.path)
-                            removed += 1
-        except OSError:
-            continue
-    return removed
-
-
-def _umask() -> int:
-    mask = os.umask(0o22)
-    os.umask(mask)
-    return mask
 
 
 def _json_line(obj: dict[str, Any]) -> bytes:

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .model import Document, Label
+from .vocabulary import REASONS as VOCABULARY_REASONS
 
 #: Runs of at least this many consecutive removed lines collapse into one line by default.
 COLLAPSE_DEFAULT = 4
@@ -29,23 +30,8 @@ COLLAPSE_DEFAULT = 4
 #: Side-by-side needs at least this many columns; narrower output falls back to stacked.
 SIDE_BY_SIDE_MIN_WIDTH = 100
 
-#: A short description of each built-in reason code (docs/formats.md, "Reason codes").
-REASONS: dict[str, str] = {
-    "nav": "site map, section menus",
-    "settings": "font-size widget, settings",
-    "share": "share buttons",
-    "crawl-date": "date the page was saved",
-    "related": "related articles, top stories",
-    "headlines": "other headlines",
-    "photo-news": "photo-news list",
-    "footer": "corporate footer",
-    "widget": "page controls",
-    "duplicate-caption": "caption printed twice",
-    "duplicate": "repeated line",
-    "short": "short line outside the text",
-    "boilerplate": "page chrome",
-    "blank": "empty line outside the article",
-}
+#: A short description of each reason code (``kt_clean.vocabulary.REASONS``).
+REASONS = VOCABULARY_REASONS
 
 
 @dataclass(frozen=True, slots=True)

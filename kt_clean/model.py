@@ -9,17 +9,19 @@ Kept lines plus removed lines are therefore the input, line for line, in order.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
+
+from .vocabulary import UNKNOWN
 
 #: Version of the NDJSON record passed between stages (``"kt_clean"`` key of each record).
 RECORD_VERSION = 1
 
-#: Layout name of pages that no layout rule file claims.
-UNKNOWN = "unknown"
+__all__ = ["DERIVED", "RECORD_VERSION", "UNKNOWN", "Article", "Block", "Document", "Label",
+           "Removed", "split_lines"]
 
 
 class Label(NamedTuple):
@@ -62,8 +64,12 @@ def split_lines(text: str) -> tuple[str, ...]:
     return tuple(lines)
 
 
-#: Values derived from a document's text and cached on it (see ``Document.replace``).
-_DERIVED = ("lines", "_page_index", "_html_root")
+#: The values a document may cache about itself, each made once from the page and shared by
+#: the document's later copies (``Document.replace`` drops them when the text changes):
+#: ``page_index``, the layouts' line index; ``html_root``, the parsed HTML tree.
+DERIVED = frozenset({"page_index", "html_root"})
+
+T = TypeVar("T")
 
 
 def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -93,7 +99,18 @@ class Document:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.__dict__["_derived"] = {}
         self._normalise(("fields", "meta", "evidence", "labels"))
+
+    def derived(self, name: str, make: Callable[[Document], T]) -> T:
+        """The value ``name`` (one of :data:`DERIVED`) cached on this page: made by
+        ``make(self)`` the first time, then shared by this document's copies."""
+        if name not in DERIVED:
+            raise KeyError(f"{name!r} is not a derived value of a document")
+        cache: dict[str, Any] = self.__dict__["_derived"]
+        if name not in cache:
+            cache[name] = make(self)
+        return cache[name]  # type: ignore[no-any-return]
 
     def _normalise(self, changed: Iterable[str]) -> None:
         """Freeze the mappings and tuples among ``changed`` fields; check the labels."""
@@ -114,14 +131,6 @@ class Document:
         """The page's lines (derived from ``text``, computed once)."""
         return split_lines(self.text)
 
-    @property
-    def detected(self) -> bool:
-        return self.layout is not None
-
-    @property
-    def stripped(self) -> bool:
-        return self.labels is not None
-
     def replace(self, **changes: Any) -> Document:
         """A copy with ``changes`` applied (the document itself never changes).
 
@@ -136,8 +145,8 @@ class Document:
         d = new.__dict__
         d.update(self.__dict__)
         if "text" in changes:
-            for key in _DERIVED:
-                d.pop(key, None)
+            d.pop("lines", None)
+            d["_derived"] = {}
         d.update(changes)
         new._normalise(changes)
         return new

@@ -1,7 +1,10 @@
-"""The pipeline as library calls: read -> detect -> strip -> emit, and ``extract`` for all.
+"""The pipeline as library calls: read -> detect -> strip -> article -> render.
 
 Each CLI command is one of these calls; each stage takes and returns an immutable
 :class:`~kt_clean.model.Document`, so stages chain in Python as they do in a shell pipe.
+:func:`strip` is the one place that picks how a page is cleaned: by its layout's rules, or,
+for a page no layout claims (or whose layout's rules do not fit it), by the HTML cleaner
+(HTML input) or the generic cleaner (text dumps).
 """
 
 from __future__ import annotations
@@ -10,23 +13,24 @@ import os
 from collections.abc import Sequence
 
 from .article import build_article
-from .layouts import Layout, builtin_layouts
+from .errors import InputError
+from .inputs import from_text, load_bytes, read_path, sniff
+from .inputs.records import parse_records
+from .layouts import Layout, apply_layout, builtin_layouts, layout_named, page_index
 from .layouts import detect as _detect
+from .limits import DEFAULT_LIMITS, Limits
 from .model import Article, Document
-from .reading import load_bytes, read_path
 from .render import render
-from .stripping import strip as _strip
+from .system import time_limit
+from .vocabulary import UNKNOWN, InputFormat
+
+__all__ = ["article", "detect", "extract", "from_text", "read", "render", "strip"]
 
 
 def read(path: str | os.PathLike[str], *, encoding: str | None = None,
-         input_format: str = "auto") -> list[Document]:
+         input_format: InputFormat = "auto", limits: Limits = DEFAULT_LIMITS) -> list[Document]:
     """The documents in a file: one for a page, one per record for an NDJSON file."""
-    return read_path(path, encoding=encoding, input_format=input_format)
-
-
-def from_text(text: str, source: str = "<string>") -> Document:
-    """A document from a page's text (a text dump)."""
-    return Document(source=source, text=text.replace("\r\n", "\n").replace("\r", "\n"))
+    return read_path(path, encoding=encoding, input_format=input_format, limits=limits)
 
 
 def detect(doc: Document, layouts: Sequence[Layout] | None = None) -> Document:
@@ -34,38 +38,80 @@ def detect(doc: Document, layouts: Sequence[Layout] | None = None) -> Document:
     return _detect(doc, layouts)
 
 
-def strip(doc: Document, layouts: Sequence[Layout] | None = None) -> Document:
-    """Every line labelled kept (role) or removed (reason, rule); detects first if needed."""
-    return _strip(doc, layouts)
+def strip(doc: Document, layouts: Sequence[Layout] | None = None, *,
+          limits: Limits = DEFAULT_LIMITS) -> Document:
+    """Every line labelled kept (role) or removed (reason, rule); detects first if needed.
+
+    Idempotent: a document that already has labels is returned as it is.
+    """
+    if doc.labels is not None:
+        return doc
+    layouts = builtin_layouts() if layouts is None else layouts
+    if doc.layout is None:
+        doc = _detect(doc, layouts)
+    layout = layout_named(doc.layout, layouts) if doc.layout != UNKNOWN else None
+    if layout is not None:
+        applied = apply_layout(layout, doc.lines, page_index(doc))
+        if applied is not None:
+            labels, fields = applied
+            return doc.replace(labels=tuple(labels),
+                               fields={k: tuple(v) for k, v in fields.items()})
+        doc = doc.replace(evidence=(*doc.evidence, "rules-did-not-fit"))
+    if doc.input_format == "html":
+        from .cleaners import html
+
+        return html.clean(doc, limits)
+    from .cleaners import generic  # its patterns compile only when a page needs it
+
+    return generic.clean(doc, limits)
 
 
-def article(doc: Document, layouts: Sequence[Layout] | None = None) -> Article:
+def article(doc: Document, layouts: Sequence[Layout] | None = None, *,
+            limits: Limits = DEFAULT_LIMITS) -> Article:
     """The clean article of a page; detects and strips first if needed."""
     layouts = builtin_layouts() if layouts is None else layouts
-    return build_article(_strip(doc, layouts), layouts)
+    return build_article(strip(doc, layouts, limits=limits), layouts)
 
 
-def emit(doc: Document, fmt: str = "text", *, explain: bool = False,
-         layouts: Sequence[Layout] | None = None) -> str:
-    """The article rendered as ``text``, ``json`` (one line) or ``markdown``."""
-    return render(article(doc, layouts), fmt, explain)
+def extract(page: str | bytes | os.PathLike[str] | Document, *, source: str | None = None,
+            encoding: str | None = None, input_format: InputFormat = "auto",
+            layouts: Sequence[Layout] | None = None,
+            limits: Limits = DEFAULT_LIMITS) -> Article:
+    """The clean article of one page: read (if needed), detect, strip, build.
 
-
-def extract(page: str | bytes | os.PathLike[str] | Document, fmt: str | None = None, *,
-            source: str | None = None, encoding: str | None = None, explain: bool = False,
-            layouts: Sequence[Layout] | None = None) -> Article | str:
-    """Detect + strip + build the article of one page.
-
-    ``page`` is a :class:`Document`, a path, the page's ``bytes`` or its ``str`` text.
-    Returns the :class:`Article`, or its rendering when ``fmt`` is given.
+    ``page`` is a :class:`Document`, a path, the page's ``bytes``, or, with ``source=``
+    naming it, the page's ``str`` (a text dump or HTML, told apart as for a file). A ``str``
+    without ``source`` is a path. The first document of an NDJSON input is taken. With
+    ``limits.page_timeout`` set, a page over it raises :class:`~kt_clean.errors.PageTimeout`.
+    Render the result with :func:`render`.
     """
-    if isinstance(page, Document):
-        doc = page
-    elif isinstance(page, bytes):
-        doc = load_bytes(page, source or "<bytes>", encoding=encoding)[0]
-    elif isinstance(page, str) and source is not None:
-        doc = from_text(page, source)
-    else:
-        doc = read(page, encoding=encoding)[0]  # type: ignore[arg-type]
-    result = article(doc, layouts)
-    return result if fmt is None else render(result, fmt, explain)
+    with time_limit(limits.page_timeout):
+        if isinstance(page, Document):
+            doc = page
+        elif isinstance(page, bytes):
+            doc = _first(load_bytes(page, source or "<bytes>", encoding=encoding,
+                                    input_format=input_format, limits=limits), source)
+        elif isinstance(page, str) and source is not None:
+            doc = _first(_from_str(page, source, input_format, limits), source)
+        else:
+            doc = _first(read_path(page, encoding=encoding, input_format=input_format,
+                                   limits=limits), os.fspath(page))
+        return article(doc, layouts, limits=limits)
+
+
+def _from_str(text: str, source: str, input_format: InputFormat,
+              limits: Limits) -> list[Document]:
+    kind = sniff(text) if input_format == "auto" else input_format
+    if kind == "html":
+        return load_bytes(text.encode("utf-8", "surrogatepass"), source, encoding="utf-8",
+                          input_format="html", limits=limits)
+    if kind == "ndjson":
+        return list(parse_records(text, source))
+    return [from_text(text, source)]
+
+
+def _first(docs: list[Document], source: str | None) -> Document:
+    if not docs:
+        raise InputError(source or "<bytes>", "no page in this input (an empty NDJSON stream)",
+                         "empty")
+    return docs[0]

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 from .model import Article
-
-FORMATS = ("text", "json", "markdown")
+from .vocabulary import FORMATS, Format
 
 
 def to_json(article: Article, explain: bool = False) -> str:
@@ -56,8 +55,11 @@ def to_markdown(article: Article) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def render(article: Article, fmt: str = "text", explain: bool = False) -> str:
-    """The article in ``fmt`` (``text``, ``json`` or ``markdown``), ending with a newline."""
+def render(article: Article, fmt: Format = "text", explain: bool = False) -> str:
+    """The article in ``fmt`` (``text``, ``json`` or ``markdown``), ending with a newline.
+
+    ``explain`` (JSON only) adds ``removed``: every removed line with its reason and rule.
+    """
     if fmt == "json":
         return to_json(article, explain) + "\n"
     if fmt == "markdown":

@@ -16,3 +16,10 @@ SEED_FILES = (PRINT_SEED, FULLNAV_SEED)
 @pytest.fixture(params=SEED_FILES, ids=lambda p: p.stem)
 def seed(request: pytest.FixtureRequest) -> Path:
     return request.param
+
+
+def render_page(page, fmt="text", *, explain=False, **kwargs):
+    """A page's article rendered, as `kt-clean extract --format FMT` prints it."""
+    import kt_clean
+
+    return kt_clean.render(kt_clean.extract(page, **kwargs), fmt, explain)

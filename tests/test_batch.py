@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 import kt_clean
-from conftest import FULLNAV_SEED, PAGES, PRINT_SEED, ROOT
+from conftest import FULLNAV_SEED, PAGES, PRINT_SEED, ROOT, render_page
 from kt_clean import batch as kb
 from kt_clean.cli import app
 
@@ -79,7 +79,7 @@ def test_good_pages_come_out_as_extract_gives_them_and_bad_ones_are_listed(small
     assert set(files) == set(GOOD.values()) | {"_errors.ndjson"}
     for page, output in GOOD.items():
         source = os.path.join(str(small_tree), page)
-        assert files[output].decode() == kt_clean.extract(source, "json")
+        assert files[output].decode() == render_page(source, "json")
     errors = [json.loads(line) for line in files["_errors.ndjson"].decode().splitlines()]
     reasons = {os.path.basename(e["path"]): e["reason"] for e in errors}
     assert reasons == {"empty.txt": "empty", "image.png": "binary", "bad.txt": "undecodable"}
@@ -101,7 +101,7 @@ def test_formats_give_their_extensions_and_the_tree_is_mirrored(small_tree, tmp_
         run("batch", small_tree, "-o", out, "-r", "--format", fmt, "-q")
         for page, output in GOOD.items():
             got = (out / (output[:-5] + ext)).read_text(encoding="utf-8")
-            assert got == kt_clean.extract(os.path.join(str(small_tree), page), fmt)
+            assert got == render_page(os.path.join(str(small_tree), page), fmt)
 
 
 def test_without_recursive_and_with_glob(small_tree, tmp_path):
@@ -157,7 +157,7 @@ def test_all_good_exits_0(tmp_path):
 def test_ndjson_stream_in_input_order(small_tree, tmp_path):
     result = run("batch", small_tree, "--ndjson", "-", "-r", "-q")
     assert result.exit_code == 1
-    expected = "".join(kt_clean.extract(os.path.join(str(small_tree), p), "json")
+    expected = "".join(render_page(os.path.join(str(small_tree), p), "json")
                        for p in ("print.txt", "sub/coauthors.txt", "sub/fullnav.txt"))
     assert result.stdout == expected
     assert result.stderr.count("kt-clean: error: ") == 3
@@ -245,10 +245,10 @@ def test_odd_names_symlinks_and_collisions(tmp_path):
 
 
 def slow_article(real):
-    def article(doc, layouts=None):
+    def article(doc, layouts=None, **kwargs):
         if "SLOW PAGE" in doc.text:
             time.sleep(5)
-        return real(doc, layouts)
+        return real(doc, layouts, **kwargs)
     return article
 
 

@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from kt_clean.classifier import MODEL_PATH, Decision, classify, load_model
+import kt_clean
+from kt_clean.classifier import MODEL_PATH, Decision, Model, classify, classify_with, load_model
 from kt_clean.classifier.features import BASE_NAMES, CONTEXT_NAMES, context_features, extract
 from kt_clean.classifier.trees import TreeEnsemble, from_lightgbm
 
@@ -73,6 +78,26 @@ def test_model_file_loads_and_is_small():
     assert 0.0 < m.threshold < 1.0
     d = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
     assert d["stage1"]["feature_names"] == BASE_NAMES
+    assert d["stage2"]["feature_names"] == BASE_NAMES + CONTEXT_NAMES
+
+
+@pytest.mark.parametrize(("stage", "edit", "message"), [
+    ("stage1", lambda names: names[:-1], "names 66 features, features.py makes 67"),
+    ("stage1", lambda names: [names[1], names[0], *names[2:]],
+     "has 'log_chars' as feature 0, features.py makes 'n_chars'"),
+    ("stage2", lambda names: [*names[:-1], "p_other"],
+     "has 'p_other' as feature 84, features.py makes 'p_dist_down'"),
+    ("stage2", lambda names: [], "names 0 features"),
+])
+def test_model_with_other_features_is_refused(stage, edit, message):
+    d = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    d[stage]["feature_names"] = edit(d[stage]["feature_names"])
+    with pytest.raises(ValueError, match=f"{stage}: it {message}"):
+        Model(d)
+    d = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    d[stage]["n_features"] += 1
+    with pytest.raises(ValueError, match=f"{stage}: it says n_features="):
+        Model(d)
 
 
 # --- decisions on a small hand-written dump
@@ -91,14 +116,16 @@ def test_sample_dump_fixed_expectation():
     for p in PROSE:
         (d,) = by_text[p]
         assert d.kept and d.label == "body", d
-    # menu bullets removed
+    # menu bullets removed, as navigation
     for item in ("• Home", "• News", "□ Local", "□ World", "• Sport", "• Contact"):
         (d,) = by_text[item]
-        assert not d.kept and d.label in ("nav", "short", "boilerplate"), (item, d)
-    assert not by_text["Skip to content"][0].kept
+        assert not d.kept and d.label == "nav", (item, d)
+    (d,) = by_text["Skip to content"]
+    assert not d.kept and d.label == "short"
     # the repeated footer is removed (both times; the second is a duplicate)
     first, second = by_text[FOOTER]
     assert not first.kept and not second.kept
+    assert first.label == "boilerplate" and first.rule == "classifier.model"
     assert second.label == "duplicate" and second.rule == "classifier.repeat"
     # blank lines: kept only between kept lines
     for i, (line, d) in enumerate(zip(lines, ds)):
@@ -119,11 +146,34 @@ def test_labels_and_rules_vocabulary():
             assert d.label in {"nav", "boilerplate", "short", "duplicate", "blank"}
         assert d.rule in {"classifier.model", "classifier.context", "classifier.repeat",
                           "classifier.blank"}
+    # and the sample uses most of it (a classifier that removed everything would not)
+    assert {(d.kept, d.label) for d in ds} >= {
+        (True, "title"), (True, "body"), (True, "blank"), (False, "nav"), (False, "short"),
+        (False, "boilerplate"), (False, "duplicate"), (False, "blank")}
+    assert {d.rule for d in ds} >= {"classifier.model", "classifier.repeat", "classifier.blank"}
 
 
 def test_deterministic():
+    """The same decisions, scores to the bit, whatever ran before, with a model loaded
+    afresh, and in another process with another hash seed (so no set or dict order, and
+    no state left by an earlier page, reaches the features or the model)."""
     lines = sample_dump()
-    assert classify(lines) == classify(list(lines))
+    first = classify(lines)
+    assert lines == sample_dump()  # the input is left alone
+    classify(["Another page", "", *PROSE[::-1], "• a menu"])
+    assert classify(lines) == first
+    assert classify_with(lines, load_model(MODEL_PATH)) == first  # not the cached model
+    tests = Path(__file__).resolve().parent
+    hash_seed = "2" if os.environ.get("PYTHONHASHSEED") == "1" else "1"  # not this one's
+    env = dict(os.environ, PYTHONHASHSEED=hash_seed,
+               PYTHONPATH=os.pathsep.join([str(Path(kt_clean.__file__).parents[1]), str(tests)]))
+    code = ("import json, kt_clean; from test_classifier import sample_dump; "
+            "from kt_clean.classifier import classify; print(kt_clean.__file__); "
+            "print(json.dumps(classify(sample_dump())))")
+    where, out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                                text=True, check=True).stdout.splitlines()
+    assert where == kt_clean.__file__  # the same code
+    assert [Decision(*d) for d in json.loads(out)] == first  # json round-trips floats exactly
 
 
 # --- empty and weird input
@@ -148,14 +198,20 @@ def test_empty():
 def test_weird_input_never_raises(lines):
     ds = classify(lines)
     assert len(ds) == len(lines)
-    for d in ds:
+    for line, d in zip(lines, ds):
         assert isinstance(d.kept, bool) and isinstance(d.label, str)
         assert 0.0 <= d.score <= 1.0
+        # decided by the classifier, not by classify's last-resort safety net
+        assert d.rule != "classifier.error"
+        assert (d.label == "blank") == (not line.strip()), (line, d)
 
 
-def test_non_str_items_do_not_raise():
-    ds = classify([b"bytes line", None, 42, "text"])  # type: ignore[list-item]
-    assert len(ds) == 4
+def test_non_str_items_are_read_as_text():
+    items = [b"bytes line", None, 42, "text", bytearray("café".encode()), b"\xff bad"]
+    ds = classify(items)  # type: ignore[arg-type]
+    assert ds == classify(["bytes line", "", "42", "text", "café", "\ufffd bad"])
+    assert all(d.rule != "classifier.error" for d in ds)
+    assert ds[1] == Decision(False, "blank", "classifier.blank", 0.0)  # None: a blank line
 
 
 def test_tuple_input():

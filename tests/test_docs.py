@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 import kt_clean
-from conftest import FULLNAV_SEED, ROOT
+from conftest import FULLNAV_SEED, ROOT, render_page
 from kt_clean.cli import app
 from kt_clean.layouts import builtin_layouts
 
@@ -74,7 +74,7 @@ def test_every_option_is_documented():
 
 def test_every_json_key_is_documented():
     text = (DOCS / "formats.md").read_text(encoding="utf-8")
-    art = json.loads(kt_clean.extract(str(FULLNAV_SEED), "json", explain=True))
+    art = json.loads(render_page(str(FULLNAV_SEED), "json", explain=True))
     record = kt_clean.detect(kt_clean.read(str(FULLNAV_SEED))[0]).to_record()
     for key in [*art, *art["removed"][0], *record]:
         assert f"| `{key}` |" in text or f'"{key}"' in text, f"docs/formats.md misses {key}"

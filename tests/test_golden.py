@@ -5,18 +5,18 @@ import json
 import pytest
 
 import kt_clean
-from conftest import FULLNAV_SEED, GOLDEN, PRINT_SEED, ROOT
+from conftest import FULLNAV_SEED, GOLDEN, PRINT_SEED, ROOT, render_page
 
 
 @pytest.mark.parametrize("fmt,ext", [("json", "json"), ("markdown", "md"), ("text", "txt")])
 def test_seed_output_equals_golden_file(seed, fmt, ext, monkeypatch):
     expected = (GOLDEN / f"{seed.stem}.{ext}").read_text(encoding="utf-8")
     monkeypatch.chdir(ROOT)  # the JSON names its source as given: seeds/...
-    assert kt_clean.extract(f"seeds/{seed.name}", fmt) == expected
+    assert render_page(f"seeds/{seed.name}", fmt) == expected
 
 
 def test_full_nav_seed_fields():
-    art = json.loads(kt_clean.extract(str(FULLNAV_SEED), "json"))
+    art = json.loads(render_page(str(FULLNAV_SEED), "json"))
     assert art["layout"] == "full-nav"
     assert art["title"] == "US, North Korea in talks for 2nd Trump-Kim summit"
     assert art["section"] == "Politics"
@@ -32,7 +32,7 @@ def test_full_nav_seed_fields():
 
 
 def test_print_seed_fields():
-    art = json.loads(kt_clean.extract(str(PRINT_SEED), "json"))
+    art = json.loads(render_page(str(PRINT_SEED), "json"))
     assert art["layout"] == "print"
     assert art["title"] == "2nd Trump-Kim summit to take place in late February"
     assert art["subtitle"] == "'A lot of progress' with North: Trump"
@@ -48,20 +48,20 @@ def test_print_seed_fields():
 
 
 def test_body_has_no_indentation_and_single_blank_lines(seed):
-    body = json.loads(kt_clean.extract(str(seed), "json"))["body"]
+    body = json.loads(render_page(str(seed), "json"))["body"]
     for para in body.split("\n\n"):
         assert para and para == para.strip() and "\n" not in para
 
 
 def test_markdown_shows_subheading_and_caption():
-    md = kt_clean.extract(str(PRINT_SEED), "markdown")
+    md = render_page(str(PRINT_SEED), "markdown")
     assert md.startswith("# 2nd Trump-Kim summit to take place in late February\n\n")
     assert "\n## Working-level dialogue\n" in md
     assert md.count("> Kim Yong-chol, vice chairman") == 1
 
 
 def test_explain_lists_every_removed_line_with_reason_and_rule(seed):
-    art = json.loads(kt_clean.extract(str(seed), "json", explain=True))
+    art = json.loads(render_page(str(seed), "json", explain=True))
     doc = kt_clean.strip(kt_clean.read(str(seed))[0])
     removed = doc.removed_lines()
     assert [r["line"] for r in art["removed"]] == [i + 1 for i, _, _ in removed]

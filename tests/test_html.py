@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from kt_clean.html import (
-    HtmlArticle,
-    align_blocks,
-    decode_html,
-    extract_html,
-    looks_like_html,
-    render_html,
-)
+from kt_clean.errors import InputError
+from kt_clean.html import align_blocks, extract_html, looks_like_html, render_html
+from kt_clean.html.result import HtmlArticle
+from kt_clean.inputs.decode import decode
+
+
+def decode_html(data, forced=None):
+    """How an HTML page's bytes are decoded (kt-clean's one decoder, HTML policy)."""
+    return decode(data, "page.html", forced, markup=True)
 
 FIX = Path(__file__).parent / "fixtures" / "html"
 
@@ -199,7 +200,7 @@ def test_decode_bom_forced_and_utf8():
     assert decode_html(page.encode("utf-16"))[0] == page
     assert decode_html(page.encode("utf-8")) == (page, "utf-8")
     assert decode_html(page.encode("cp1252"), forced="latin-1") == (page, "windows-1252")
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError, match="unknown encoding"):
         decode_html(b"<p>x</p>", forced="no-such-codec")
 
 
@@ -249,7 +250,7 @@ def test_empty_input_raises_value_error(bad):
 def test_non_str_raises_value_error():
     with pytest.raises(ValueError):
         extract_html(b"<html></html>")  # type: ignore[arg-type]
-    with pytest.raises(ValueError):
+    with pytest.raises(TypeError):
         decode_html("not bytes")  # type: ignore[arg-type]
 
 

@@ -12,7 +12,7 @@ import kt_clean
 from conftest import GOLDEN, ROOT
 from kt_clean.cli import app
 from kt_clean.errors import InputError
-from kt_clean.reading import load_bytes
+from kt_clean.inputs import load_bytes
 
 KT = ROOT / "tests" / "fixtures" / "kt"
 GENERIC = ROOT / "tests" / "fixtures" / "html" / "article.html"
@@ -175,4 +175,4 @@ def test_binary_file_forced_as_html_is_refused(tmp_path):
     png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     result = run("extract", png, "--input-format", "html", "--json")
     assert result.exit_code == 1 and result.stdout == ""
-    assert "image.png: binary data" in result.stderr
+    assert "image.png: binary" in result.stderr

@@ -94,16 +94,16 @@ def test_rules_that_do_not_fit_fall_back_to_the_generic_cleaner():
 
 
 def test_builtin_cache_is_current():
-    """kt_clean/layouts/builtin.json must be made from the rule files beside it; after editing
-    one, run `python -m kt_clean._build_layouts`."""
+    """kt_clean/layouts/rules/builtin.json must be made from the rule files beside it; after
+    editing one, run `python -m kt_clean.layouts`."""
     from kt_clean.layouts import BUILTIN_CACHE, builtin_cache
 
     with open(BUILTIN_CACHE, encoding="utf-8") as f:
-        assert f.read() == builtin_cache(), "stale: run python -m kt_clean._build_layouts"
+        assert f.read() == builtin_cache(), "stale: run python -m kt_clean.layouts"
 
 
 def test_builtin_layouts_from_cache_equal_those_parsed_from_toml():
-    from kt_clean.layouts import BUILTIN_DIR, _builtin_sources
+    from kt_clean.layouts import BUILTIN_DIR, builtin_sources
 
     def plain(value):  # patterns (compiled, or compiled on first use) as their text
         if hasattr(value, "pattern") and hasattr(value, "search"):
@@ -112,31 +112,25 @@ def test_builtin_layouts_from_cache_equal_those_parsed_from_toml():
             return tuple(plain(v) for v in value)
         return value
 
-    parsed = tuple(parse_layout(text, f"kt_clean/layouts/{name}")
-                   for name, text in _builtin_sources().items())
+    parsed = tuple(parse_layout(text, f"kt_clean/layouts/rules/{name}")
+                   for name, text in builtin_sources().items())
     assert plain(builtin_layouts()) == plain(parsed)
     assert "re" in str(plain(parsed))
     assert sorted(f.name for f in __import__("pathlib").Path(BUILTIN_DIR).glob("*.toml")) == [
         lay.path.rsplit("/", 1)[1] for lay in builtin_layouts()]
 
 
-def test_an_edited_rule_file_wins_over_a_stale_cache(tmp_path, monkeypatch):
+def test_an_edited_rule_file_wins_over_a_stale_cache(tmp_path):
     import shutil
 
-    from kt_clean import layouts
+    from kt_clean.layouts import BUILTIN_DIR, load_rules_folder
 
-    for f in sorted(__import__("pathlib").Path(layouts.BUILTIN_DIR).iterdir()):
+    for f in sorted(__import__("pathlib").Path(BUILTIN_DIR).iterdir()):
         shutil.copy(f, tmp_path / f.name)
+    assert [lay.name for lay in load_rules_folder(str(tmp_path))] == ["full-nav", "print"]
     toml = tmp_path / "koreatimes-print.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace(
         'name = "print"', 'name = "print-edited"'), encoding="utf-8")
-    monkeypatch.setattr(layouts, "BUILTIN_DIR", str(tmp_path))
-    monkeypatch.setattr(layouts, "BUILTIN_CACHE", str(tmp_path / "builtin.json"))
-    layouts.builtin_layouts.cache_clear()
-    try:
-        assert [lay.name for lay in layouts.builtin_layouts()] == ["full-nav", "print-edited"]
-        (tmp_path / "builtin.json").write_text("{not json", encoding="utf-8")
-        layouts.builtin_layouts.cache_clear()
-        assert [lay.name for lay in layouts.builtin_layouts()] == ["full-nav", "print-edited"]
-    finally:
-        layouts.builtin_layouts.cache_clear()
+    assert [lay.name for lay in load_rules_folder(str(tmp_path))] == ["full-nav", "print-edited"]
+    (tmp_path / "builtin.json").write_text("{not json", encoding="utf-8")
+    assert [lay.name for lay in load_rules_folder(str(tmp_path))] == ["full-nav", "print-edited"]

@@ -5,11 +5,11 @@ import json
 import pytest
 
 import kt_clean
-from conftest import FULLNAV_SEED, PAGES, PRINT_SEED
+from conftest import FULLNAV_SEED, PAGES, PRINT_SEED, render_page
 
 
 def extract(name):
-    return json.loads(kt_clean.extract(str(PAGES / name), "json"))
+    return json.loads(render_page(str(PAGES / name), "json"))
 
 
 def layout_of(text):

@@ -8,8 +8,9 @@ from typer.testing import CliRunner
 import kt_clean
 from conftest import PAGES, ROOT
 from kt_clean.cli import app
+from kt_clean.errors import LearnError
 from kt_clean.layouts import load_layouts, parse_layout
-from kt_clean.learn import LearnError, learn, shape
+from kt_clean.learning import learn, shape
 
 sys.path.insert(0, str(ROOT / "bench"))
 from kt_corpus import make_pages

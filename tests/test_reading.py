@@ -6,9 +6,10 @@ import json
 import pytest
 
 import kt_clean
-from conftest import PRINT_SEED
+from conftest import PRINT_SEED, render_page
 from kt_clean.errors import InputError
-from kt_clean.reading import decode, iter_stdin, load_bytes, read_path
+from kt_clean.inputs import iter_stdin, load_bytes, read_path
+from kt_clean.inputs.decode import decode
 
 KOREAN = "서울시는 목요일 초미세먼지 농도가 관측 이래 최고치를 기록했다고 밝혔다. " * 20
 
@@ -36,8 +37,8 @@ def test_cp949_only_characters_decode():
 def test_forced_encoding_wins_and_is_reported_in_json(tmp_path):
     page = tmp_path / "latin.txt"
     page.write_bytes("Café crème, naïve façade and more prose here for the reader.".encode("cp1252"))
-    art = json.loads(kt_clean.extract(str(page), "json", encoding="cp1252"))
-    assert art["encoding"] == "cp1252"
+    art = json.loads(render_page(str(page), "json", encoding="cp1252"))
+    assert art["encoding"] == "windows-1252"  # the name HTML pages report too
     assert "Café crème" in art["body"]
 
 

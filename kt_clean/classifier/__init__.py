@@ -34,7 +34,13 @@ import json
 from collections.abc import Sequence
 from itertools import repeat
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:  # numpy is imported on first use, not with the package
+    import numpy as np
+    import numpy.typing as npt
+
+    from .trees import TreeEnsemble
 
 __all__ = ["MODEL_PATH", "Decision", "classify", "load_model"]
 
@@ -58,15 +64,37 @@ class Model:
         self.stage1 = TreeEnsemble(d["stage1"])
         self.stage2 = TreeEnsemble(d["stage2"]) if d.get("stage2") else None
         self.threshold = float(d.get("threshold", 0.5))
-        self.meta = d.get("meta", {})
+        # Why: the ensembles address features by column number, so a model trained on
+        # other (or reordered) features would run without error and decide nonsense.
+        _check_names("stage1", self.stage1, BASE_NAMES)
+        if self.stage2 is not None:
+            _check_names("stage2", self.stage2, BASE_NAMES + CONTEXT_NAMES)
         # An additive second pass reads only the columns it uses: the base features
         # among them are taken from X, and only the context features among them are made.
-        self.stage2_base = self.stage2_context = None
+        self.stage2_base: npt.NDArray[np.intp] | None = None
+        self.stage2_context: tuple[str, ...] | None = None
         if self.stage2 is not None and self.stage2.additive:
             used = self.stage2.used  # sorted: base features first, then context features
             nb = len(BASE_NAMES)
             self.stage2_base = used[used < nb]
             self.stage2_context = tuple(CONTEXT_NAMES[j - nb] for j in used[used >= nb])
+
+
+def _check_names(stage: str, ensemble: TreeEnsemble, names: list[str]) -> None:
+    """Raise ValueError unless ``ensemble`` was trained on the features ``names``, in order."""
+    got = ensemble.feature_names
+    if got != names:
+        if len(got) != len(names):
+            why = f"names {len(got)} features, features.py makes {len(names)}"
+        else:
+            k = next(k for k, (a, b) in enumerate(zip(got, names)) if a != b)
+            why = f"has {got[k]!r} as feature {k}, features.py makes {names[k]!r}"
+    elif ensemble.n_features != len(names):
+        why = f"says n_features={ensemble.n_features} for {len(names)} feature names"
+    else:
+        return
+    raise ValueError(f"classifier model, {stage}: it {why} (retrain with "
+                     "bench/train_classifier.py)")
 
 
 _MODEL: Model | None = None
@@ -90,7 +118,9 @@ def _as_str(x: Any) -> str:
     return "" if x is None else str(x)
 
 
-def probabilities(lines: Sequence[str], model: Model):
+def probabilities(lines: Sequence[str], model: Model) -> tuple[
+        npt.NDArray[np.intp], npt.NDArray[np.float64], npt.NDArray[np.float64],
+        npt.NDArray[np.float32]]:
     """(rows, p1, p2, X) for the non-blank lines: first- and second-pass probabilities."""
     import numpy as np
 
@@ -102,14 +132,15 @@ def probabilities(lines: Sequence[str], model: Model):
         e = np.zeros(0)
         return rows, e, e, X
     p1 = model.stage1.predict(X)
-    if model.stage2_context is not None:
+    stage2 = model.stage2
+    if stage2 is None:
+        p2 = p1
+    elif model.stage2_context is not None and model.stage2_base is not None:
         U = np.concatenate((X[:, model.stage2_base],
                             context_features(p1, X, model.stage2_context)), axis=1)
-        p2 = sigmoid(model.stage2.raw_used(U))
-    elif model.stage2 is not None:
-        p2 = model.stage2.predict(np.hstack([X, context_features(p1, X)]))
+        p2 = sigmoid(stage2.raw_used(U))
     else:
-        p2 = p1
+        p2 = stage2.predict(np.hstack([X, context_features(p1, X)]))
     return rows, p1, p2, X
 
 
@@ -153,7 +184,7 @@ def classify_with(lines: Sequence[str], model: Model) -> list[Decision]:
     rule = np.where(changed, 1, 0)
     rule = np.where(~keep & (code == 3), 2, rule)
     global _LABELS_A, _RULES_A
-    if _LABELS_A is None:
+    if _LABELS_A is None or _RULES_A is None:
         _LABELS_A = np.array(_LABELS, dtype=object)
         _RULES_A = np.array(_RULES, dtype=object)
     decs = list(map(tuple.__new__, repeat(Decision), zip(
@@ -178,7 +209,9 @@ def classify_with(lines: Sequence[str], model: Model) -> list[Decision]:
 
 _LABELS = ("boilerplate", "short", "nav", "duplicate", "body", "subheading", "title")
 _RULES = ("classifier.model", "classifier.context", "classifier.repeat")
-_LABELS_A = _RULES_A = None  # object arrays, made on first use (numpy is imported lazily)
+# object arrays of _LABELS and _RULES, made on first use (numpy is imported lazily)
+_LABELS_A: npt.NDArray[np.object_] | None = None
+_RULES_A: npt.NDArray[np.object_] | None = None
 _BLANK_OUT = Decision(False, "blank", "classifier.blank", 0.0)
 _BLANK_KEPT = Decision(True, "blank", "classifier.blank", 0.0)
 

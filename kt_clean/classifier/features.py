@@ -16,36 +16,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import compress
+from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 
-# English stopwords (a compact list in the spirit of jusText's / NLTK's; data, not code).
-STOPWORDS = frozenset([
-    "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and",
-    "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between",
-    "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during",
-    "each", "even", "ever", "few", "for", "from", "further", "had", "has", "have", "having",
-    "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "however", "i",
-    "if", "in", "into", "is", "it", "its", "itself", "just", "let", "like", "made", "make",
-    "many", "may", "me", "might", "more", "most", "much", "must", "my", "myself", "never",
-    "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "ought",
-    "our", "ours", "ourselves", "out", "over", "own", "per", "same", "shall", "she", "should",
-    "since", "so", "some", "still", "such", "than", "that", "the", "their", "theirs", "them",
-    "themselves", "then", "there", "these", "they", "this", "those", "though", "through",
-    "thus", "to", "too", "under", "until", "up", "upon", "us", "very", "was", "we", "were",
-    "what", "when", "where", "whether", "which", "while", "who", "whom", "whose", "why",
-    "will", "with", "within", "without", "would", "yet", "you", "your", "yours", "yourself",
-    "yourselves", "it's", "don't", "i'm", "that's", "there's", "can't", "isn't", "doesn't",
-    "didn't", "won't", "we're", "they're", "you're", "i've", "we've",
-])
 
+def _word_list(name: str) -> list[str]:
+    """The entries of the UTF-8 data file ``name`` beside this module: one per line, the
+    line stripped, blank lines skipped (so an entry can hold inner spaces, "log in")."""
+    text = Path(__file__).with_name(name).read_text(encoding="utf-8")
+    return [e for e in map(str.strip, text.splitlines()) if e]
+
+
+# English stopwords: a compact list in the spirit of jusText's / NLTK's, kept as a data file
+# beside the code as jusText keeps its stoplists.
+STOPWORDS = frozenset(_word_list("stopwords.txt"))
+
+# Why a constant, not a data file like the word lists: these are single punctuation
+# characters, several of them look alike (- – —), so a file with one per line is harder
+# to read and review than this string; they are not per-language data, and they sit with
+# the other character sets of the features (sentence ends, separators) below.
 BULLETS = frozenset("•□◦▪■○●·‣⁃◆◇►▶▸➢✓✔★☆-*+–—>")
 
-# A small keyword list (the issue found keyword lists add little; these few are cheap).
-_BOILER_WORDS = (
-    "cookie", "copyright", "©", "rights reserved", "privacy", "log in", "sign in",
-    "sign up", "subscribe", "newsletter", "follow us", "skip to",
-)
+# Boilerplate keywords, matched as substrings of the lower-cased line.
+_BOILER_WORDS = tuple(_word_list("boilerplate-words.txt"))
 
 LONG = 80          # a "long" line, in characters
 PROSE = 120        # a "prose" line: this long and with stopwords
@@ -55,7 +51,7 @@ _DIGIT, _UPPER, _ALPHA, _SPACE, _PUNCT, _SENT, _COMMA, _SEP = 1, 2, 4, 8, 16, 32
 _TABLE_SIZE = 0x3001  # U+3000 (ideographic space) is the last whitespace below
 
 
-def _build_table() -> np.ndarray:
+def _build_table() -> npt.NDArray[np.uint8]:
     t = np.zeros(_TABLE_SIZE + 1, dtype=np.uint8)
     for cp in range(_TABLE_SIZE):
         c = chr(cp)
@@ -87,7 +83,7 @@ _TABLE = _build_table()
 _M_BULLET, _M_SENTEND, _M_COLON, _M_NUMEND = 1, 2, 4, 8
 
 
-def _build_marks() -> np.ndarray:
+def _build_marks() -> npt.NDArray[np.uint8]:
     t = np.zeros(_TABLE_SIZE + 1, dtype=np.uint8)
     for c in BULLETS:
         t[ord(c)] |= _M_BULLET
@@ -102,7 +98,7 @@ def _build_marks() -> np.ndarray:
 _MARK = _build_marks()
 
 
-def _build_keyword_bytes() -> np.ndarray:
+def _build_keyword_bytes() -> npt.NDArray[np.uint8]:
     """Code point -> the byte of its lower case if that is one of the boilerplate
     keywords' characters (all Latin-1), else 0; U+0130 (whose lower case is two
     characters, and which ``extract`` checks for) -> 0xFF. A page written in these
@@ -123,7 +119,7 @@ _KW_BYTE = _build_keyword_bytes()
 _BOILER_BYTES = [w.encode("latin-1") for w in _BOILER_WORDS]
 
 
-def _compact_classes() -> tuple[np.ndarray, np.ndarray]:
+def _compact_classes() -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float64]]:
     """The character-class table as small class numbers (``_CLASS``: code point -> 0..K-1)
     and the count flags of each class (``_CLASS_FLAGS``: K x 7, for digit, upper, alpha,
     punct, sent, comma, sep), so one ``bincount`` of (line, class) pairs counts them all.
@@ -153,7 +149,10 @@ _STOP_CASED = frozenset(
     v for w in STOPWORDS for v in (w, w.capitalize(), w.upper()))
 
 
-def _build_stop_keys() -> tuple[np.ndarray, ...]:
+def _build_stop_keys() -> tuple[
+        npt.NDArray[np.uint8], npt.NDArray[np.uint64], npt.NDArray[np.uint16],
+        npt.NDArray[np.int64], npt.NDArray[np.uint64], npt.NDArray[np.uint16],
+        npt.NDArray[np.intp], np.uint64]:
     """Exact numeric keys of the (cased) stopwords, for a vectorised lookup.
 
     Every character of a stopword gets a code 1..63 (``_STOP_CODE``, 0 for any other
@@ -194,7 +193,8 @@ _STOP_CODE, _SK8, _STAIL, _SLEN, _MASK8, _MASK2, _SHASH, _SMULT = _build_stop_ke
 _SSHIFT = np.uint64(64 - _HASH_BITS)
 
 
-def _stop_words(cpi: np.ndarray, wpos: np.ndarray, wlen: np.ndarray) -> np.ndarray:
+def _stop_words(cpi: npt.NDArray[np.intp], wpos: npt.NDArray[np.intp],
+                wlen: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
     """Which words (the runs of non-space characters starting at ``wpos``, ``wlen`` long,
     in the code points ``cpi``) are in ``_STOP_CASED``, exactly as ``str.split()`` and a
     set lookup would say."""
@@ -212,7 +212,7 @@ def _stop_words(cpi: np.ndarray, wpos: np.ndarray, wlen: np.ndarray) -> np.ndarr
     h = k8 * _SMULT
     h >>= _SSHIFT
     j = _SHASH.take(h)
-    hit = _SK8.take(j) == k8
+    hit: npt.NDArray[np.bool_] = _SK8.take(j) == k8
     hit &= _SLEN.take(j) == wlen
     hit &= _STAIL.take(j) == k2
     return hit
@@ -252,7 +252,8 @@ CONTEXT_NAMES = [
 ]
 
 
-def _dist_to_flag(flag: np.ndarray, up: bool, cap: float = 50.0) -> np.ndarray:
+def _dist_to_flag(flag: npt.NDArray[np.bool_], up: bool,
+                  cap: float = 50.0) -> npt.NDArray[np.float64]:
     """Distance (in lines) to the nearest flagged line above (up) or below, capped."""
     n = flag.shape[0]
     idx = np.arange(n)
@@ -270,7 +271,8 @@ def _dist_to_flag(flag: np.ndarray, up: bool, cap: float = 50.0) -> np.ndarray:
     return np.minimum(d, cap, out=d)
 
 
-def extract(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def extract(lines: Sequence[str]) -> tuple[
+        npt.NDArray[np.float32], npt.NDArray[np.intp], list[str]]:
     """Features of the non-blank lines of one page.
 
     Returns (X, rows, stripped): X float32 (m, len(BASE_NAMES)); rows the indexes into
@@ -501,7 +503,8 @@ def extract(lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     return np.ascontiguousarray(F.T, dtype=np.float32), rows, stripped  # (m, nf)
 
 
-def _repeats(items: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _repeats(items: list[str]) -> tuple[
+        npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """(count of each item in the list, index of this occurrence among equal items, count
     of the items equal to it once lower-cased). Only the distinct items are lowered."""
     m = len(items)
@@ -526,13 +529,15 @@ def _repeats(items: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if len(low_last) == len(last):  # no two distinct items differ only by case
         return rep, occ, rep
     lids = np.fromiter(map(low_last.__getitem__, lowered), dtype=np.int64, count=len(lowered))
-    lcount = np.bincount(lids, weights=n_at[list(last.values())], minlength=m)
+    # with weights, bincount counts in float64 (numpy's stubs say intp either way)
+    lcount = cast(npt.NDArray[np.float64],
+                  np.bincount(lids, weights=n_at[list(last.values())], minlength=m))
     lid_at = np.zeros(m, dtype=np.int64)  # last index of the distinct item -> its lower group
     lid_at[list(last.values())] = lids
     return rep, occ, lcount[lid_at[ids]]
 
 
-def _window_means(S: np.ndarray, outs: dict[int, np.ndarray]) -> None:
+def _window_means(S: npt.NDArray[np.float64], outs: dict[int, npt.NDArray[np.float64]]) -> None:
     """For each width w in ``outs``: the mean of the first k rows (series) of S (k, m)
     over the w lines on each side of each line, itself excluded (fewer at the page's
     edges), written to ``outs[w]`` (k, m). One cumulative sum serves every width."""
@@ -554,8 +559,8 @@ def _window_means(S: np.ndarray, outs: dict[int, np.ndarray]) -> None:
         out /= cnt[j]
 
 
-def context_features(p: np.ndarray, X: np.ndarray,
-                     names: Sequence[str] = tuple(CONTEXT_NAMES)) -> np.ndarray:
+def context_features(p: npt.NDArray[np.floating[Any]], X: npt.NDArray[np.float32],
+                     names: Sequence[str] = tuple(CONTEXT_NAMES)) -> npt.NDArray[np.float32]:
     """Second-pass features from first-pass probabilities ``p`` of the non-blank lines:
     float32 (m, len(names)), the columns ``names`` of ``CONTEXT_NAMES`` in that order (all
     of them by default; the classifier asks only for those its second pass uses)."""

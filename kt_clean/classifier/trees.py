@@ -15,9 +15,10 @@ import math
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 
-def _sortable(x: np.ndarray) -> np.ndarray:
+def _sortable(x: npt.NDArray[np.float32]) -> npt.NDArray[np.uint32]:
     """float32 -> uint32 keys in the same order (IEEE bits, sign-flipped)."""
     u = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
     # negative: all bits flipped; positive: the sign bit set
@@ -99,7 +100,7 @@ class TreeEnsemble:
         self.cum_base = np.array(cum_base, dtype=np.intp)[None, :]
         self.cum = np.concatenate(cums)
 
-    def raw(self, X: np.ndarray) -> np.ndarray:
+    def raw(self, X: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
         m = X.shape[0]
         if m == 0 or self.n_trees == 0:
             return np.full(m, self.base)
@@ -108,20 +109,21 @@ class TreeEnsemble:
             return self.raw_used(X[:, self.used])
         return self._walk(X)
 
-    def raw_used(self, U: np.ndarray) -> np.ndarray:
+    def raw_used(self, U: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
         """Raw scores of an additive ensemble from ``U``, the columns ``self.used`` of the
         input (so a caller can build only those)."""
         k = _sortable(U).astype(np.uint64)
         k |= self.key_hi
         pos = self.keys.searchsorted(k.ravel()).reshape(k.shape)
         pos += self.cum_base
-        return self.cum.take(pos).sum(axis=1) + (self.const + self.base)
+        raw: npt.NDArray[np.float64] = self.cum.take(pos).sum(axis=1) + (self.const + self.base)
+        return raw
 
     # Rows per step of ``_walk``: bounds its work arrays (rows x trees) on very long pages.
     # Smaller blocks measured slower (per-call costs outweigh the cache), larger no faster.
     _BLOCK = 2048
 
-    def _walk(self, X: np.ndarray) -> np.ndarray:
+    def _walk(self, X: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
         """All trees for all rows, one level per step (see ``_build_levels``), in blocks
         of rows, with the work arrays allocated once (``take(out=, mode="wrap")``: the
         indexes are in range by construction, and "raise" would buffer the output). The
@@ -159,11 +161,11 @@ class TreeEnsemble:
             np.add(lv.sum(axis=1), self.base, out=out[s:e])
         return out
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
+    def predict(self, X: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
         return sigmoid(self.raw(X))
 
 
-def sigmoid(r: np.ndarray) -> np.ndarray:
+def sigmoid(r: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Probability from a raw score (clipped, so exp never overflows)."""
     r = np.maximum(r, -50.0)  # == np.clip(r, -50, 50), without its Python-level wrapper
     np.minimum(r, 50.0, out=r)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 from typing import Annotated, Any
 
 import typer
 
-from ..reading import MAX_BYTES_DEFAULT
+from ..limits import MAX_BYTES_DEFAULT
 from .common import (
     EXIT_INPUT,
     EXIT_OK,
@@ -23,6 +22,7 @@ from .common import (
     MaxBytesOpt,
     Run,
     app,
+    quiet_html_libraries,
     usage_error,
 )
 
@@ -76,13 +76,15 @@ def batch(
     fine, 1 some page failed (see _errors.ndjson), 2 usage error or unusable folder
     (nothing done), 130 interrupted.
     """
-    from ..batch import BatchError, BatchOptions, run_batch
+    from ..batch import BatchOptions, run_batch
+    from ..errors import BatchError
 
     if (output is None) == (ndjson is None):
         usage_error("give -o OUT_DIR or --ndjson FILE (one of them)")
     if ndjson is not None and fmt is not Format.json:
         usage_error("--ndjson writes JSON articles; --format does not apply")
     r = Run(encoding, input_format, layouts)  # checks --layouts before any work
+    quiet_html_libraries()  # in this process and the workers it forks
     options = BatchOptions(
         in_dir=in_dir, out_dir=output, ndjson=ndjson, fmt=fmt.value, explain=explain,
         jobs=jobs, pattern=glob, recursive=recursive, force=force, timeout=timeout or None,
@@ -113,15 +115,11 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 def _write_report(path: str, data: dict[str, Any]) -> None:
     import json
-    import tempfile
 
-    folder = os.path.dirname(os.path.abspath(path))
+    from ..system import atomic_write
+
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".kt-clean-", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, indent=2)
-            f.write("\n")
-        os.replace(tmp, path)
+        atomic_write(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     except OSError as exc:
         sys.stderr.write(f"kt-clean: error: {path}: cannot write the report: "
                          f"{exc.strerror or exc}\n")

@@ -12,10 +12,14 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from ..errors import InputError, KtCleanError
+from ..errors import InputError, KtCleanError, PageTimeout
+from ..inputs import iter_stdin, read_path
 from ..layouts import Layout, load_layouts
+from ..limits import MAX_BYTES_DEFAULT, PAGE_TIMEOUT_DEFAULT, Limits
 from ..model import Document
-from ..reading import MAX_BYTES_DEFAULT, iter_stdin, read_path
+from ..system import time_limit
+from ..vocabulary import Format as FormatName
+from ..vocabulary import InputFormat as InputFormatName
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -63,13 +67,17 @@ ExplainOpt = Annotated[bool, typer.Option(
 
 
 class Run:
-    """Inputs in, one outcome per input; counts failures for the exit code."""
+    """Inputs in, one outcome per input; counts failures for the exit code.
+
+    Each page's work (reading it, then the command's work on it) runs within the command
+    line's per-page time limit.
+    """
 
     def __init__(self, encoding: str | None, input_format: InputFormat,
                  layouts: list[str] | None, max_bytes: int = MAX_BYTES_DEFAULT) -> None:
         self.encoding = encoding
-        self.input_format = input_format.value
-        self.max_bytes = max_bytes
+        self.input_format: InputFormatName = input_format.value  # type: ignore[assignment]
+        self.limits = Limits(max_bytes=max_bytes, page_timeout=PAGE_TIMEOUT_DEFAULT)
         self.failed = 0
         try:
             self.layouts: tuple[Layout, ...] = load_layouts(layouts or ())
@@ -78,36 +86,59 @@ class Run:
 
     def documents(self, pages: list[str]) -> Iterator[Document]:
         for page in pages:
+            if page == "-":
+                yield from self.stdin()
+            elif os.path.isdir(page):
+                yield from self.folder(page)
+            else:
+                yield from self.read(page)
+
+    def read(self, path: str) -> list[Document]:
+        """The documents of one file; a failure is reported and gives none."""
+        try:
+            with time_limit(self.limits.page_timeout):
+                return read_path(path, encoding=self.encoding, input_format=self.input_format,
+                                 limits=self.limits)
+        except InputError as exc:
+            self.fail(str(exc))
+        except PageTimeout as exc:
+            self.fail(f"{path}: {exc}")
+        return []
+
+    def stdin(self) -> Iterator[Document]:
+        """The documents on standard input, each read within the time limit."""
+        docs = iter_stdin(encoding=self.encoding, input_format=self.input_format,
+                          limits=self.limits)
+        while True:
             try:
-                if page == "-":
-                    yield from iter_stdin(encoding=self.encoding,
-                                          input_format=self.input_format,
-                                          max_bytes=self.max_bytes)
-                elif os.path.isdir(page):
-                    yield from self.folder(page)
-                else:
-                    yield from read_path(page, encoding=self.encoding,
-                                         input_format=self.input_format,
-                                         max_bytes=self.max_bytes)
+                with time_limit(self.limits.page_timeout):
+                    doc = next(docs, None)
             except InputError as exc:
                 self.fail(str(exc))
+                return
+            except PageTimeout as exc:
+                self.fail(f"-: {exc}")
+                return
+            if doc is None:
+                return
+            yield doc
 
     def folder(self, folder: str) -> Iterator[Document]:
         """The pages of a folder and its sub-folders, as ``kt-clean batch -r`` finds them."""
-        from ..batch import iter_pages
+        from ..inputs.walk import iter_pages
 
         found = False
-        for entry in iter_pages(folder, recursive=True):
-            found = True
-            path = os.path.join(folder, entry.rel)
-            if entry.problem is not None:
-                self.fail(f"{path}: {entry.problem}")
-                continue
-            try:
-                yield from read_path(path, encoding=self.encoding,
-                                     input_format=self.input_format, max_bytes=self.max_bytes)
-            except InputError as exc:
-                self.fail(str(exc))
+        try:
+            for entry in iter_pages(folder, recursive=True):
+                found = True
+                path = os.path.join(folder, entry.rel)
+                if entry.problem is not None:
+                    self.fail(f"{path}: {entry.problem}")
+                    continue
+                yield from self.read(path)
+        except OSError as exc:
+            self.fail(f"{folder}: cannot list the folder: {exc.strerror or exc}")
+            return
         if not found:
             self.fail(f"{folder}: is a directory with no pages in it")
 
@@ -115,8 +146,14 @@ class Run:
         """Run ``work`` on every document and write what it returns to stdout."""
         out = sys.stdout
         for doc in self.documents(pages):
+            if doc.input_format == "html":
+                quiet_html_libraries()
             try:
-                text = work(doc)
+                with time_limit(self.limits.page_timeout):
+                    text = work(doc)
+            except InputError as exc:
+                self.fail(str(exc))
+                continue
             except KtCleanError as exc:
                 self.fail(f"{doc.source}: {exc}")
                 continue
@@ -135,15 +172,30 @@ class Run:
         raise typer.Exit(EXIT_INPUT if self.failed else EXIT_OK)
 
 
+#: The libraries the HTML cleaner uses, which log warnings about the pages they read.
+HTML_LIBRARIES = ("trafilatura", "readability", "htmldate", "courlan", "justext")
+
+
+def quiet_html_libraries() -> None:
+    """The command line's logging set-up: the HTML libraries' warnings about a page would
+    break the one-line-per-failure contract of stderr, so only their critical records show.
+    (The library itself leaves its host's logging alone; this is the application's choice.)
+    """
+    import logging
+
+    for name in HTML_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
 def usage_error(message: str) -> None:
     sys.stderr.write(f"kt-clean: error: {message}\n")
     raise typer.Exit(EXIT_USAGE)
 
 
-def pick_format(fmt: Format, as_json: bool, as_markdown: bool) -> str:
+def pick_format(fmt: Format, as_json: bool, as_markdown: bool) -> FormatName:
     if as_json and as_markdown:
         usage_error("--json and --markdown cannot be used together")
-    return "json" if as_json else "markdown" if as_markdown else fmt.value
+    return "json" if as_json else "markdown" if as_markdown else fmt.value  # type: ignore[return-value]
 
 
 def record_line(doc: Document) -> str:

@@ -14,8 +14,8 @@ from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
+from ..limits import MAX_BYTES_DEFAULT
 from ..model import Document
-from ..reading import MAX_BYTES_DEFAULT
 from .common import (
     EncodingOpt,
     InputFormat,
@@ -214,7 +214,7 @@ def diff(
 
     def work(doc: Document) -> str:
         nonlocal written
-        doc = run(doc, r.layouts)
+        doc = run(doc, r.layouts, limits=r.limits)
         if fmt is DiffFormat.unified:
             return unified(doc)
         text = render(doc, sys.stdout, full=full, collapse_at=collapse_at,

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..errors import InputError
-from ..reading import read_path
+from ..inputs import read_path
+from ..inputs.walk import iter_pages
+from ..model import Document
+from ..vocabulary import layout_name_from
 from .common import EXIT_INPUT, EXIT_OK, EncodingOpt, app, usage_error
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @app.command("learn", epilog="Example: kt-clean learn saved/mysite/ -o mysite.toml && "
@@ -52,19 +42,24 @@ def learn_command(
 
     Writes the same TOML format as the built-in layouts; use it with --layouts.
     """
-    from ..learn import LearnError, learn
+    from ..errors import LearnError
+    from ..learning import learn
+    from ..system import atomic_write
 
     if not folder.is_dir():
         usage_error(f"{folder}: not a folder")
     if name is None:
-        stem = Path(output).stem if output != "-" else folder.resolve().name
-        name = re.sub(r"[^a-z0-9._-]+", "-", stem.lower()).strip("-._") or "learned"
-    files = sorted(p for p in (folder.rglob(glob) if recursive else folder.glob(glob))
-                   if p.is_file() and not p.name.startswith("."))
-    pages, failed = [], 0
-    for path in files:
+        name = layout_name_from(Path(output).stem if output != "-" else folder.resolve().name)
+    pages: list[Document] = []
+    failed = 0
+    for entry in iter_pages(folder, glob, recursive=recursive):  # as batch finds pages
+        path = os.path.join(folder, entry.rel)
+        if entry.problem is not None:
+            failed += 1
+            sys.stderr.write(f"kt-clean: error: {path}: {entry.problem}\n")
+            continue
         try:
-            pages.extend(doc.text for doc in read_path(path, encoding=encoding))
+            pages.extend(read_path(path, encoding=encoding))
         except InputError as exc:
             failed += 1
             sys.stderr.write(f"kt-clean: error: {exc}\n")
@@ -76,7 +71,11 @@ def learn_command(
     if output == "-":
         sys.stdout.write(learned.toml)
     else:
-        _write_atomically(Path(output), learned.toml)
+        try:
+            atomic_write(output, learned.toml)
+        except OSError as exc:
+            sys.stderr.write(f"kt-clean: error: {output}: cannot write: {exc.strerror or exc}\n")
+            raise typer.Exit(EXIT_INPUT) from None
     chrome = sum(1 for r in learned.recurring if r.pages)
     sys.stderr.write(
         f"kt-clean: learned layout '{name}' from {learned.pages} pages: {chrome} recurring "

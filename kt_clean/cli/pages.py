@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
+from ..limits import MAX_BYTES_DEFAULT
 from ..model import Document
-from ..reading import MAX_BYTES_DEFAULT
 from .common import (
     EncodingOpt,
     ExplainOpt,
@@ -82,7 +82,7 @@ def strip(
     r = Run(encoding, input_format, layouts, max_bytes)
 
     def work(doc: Document) -> str:
-        doc = run(doc, r.layouts)
+        doc = run(doc, r.layouts, limits=r.limits)
         if show_diff:
             from .diff import show_on_stderr
 
@@ -99,7 +99,6 @@ def _emit_command(pages: list[str], fmt: Format, as_json: bool, as_markdown: boo
                   explain: bool, encoding: str | None, input_format: InputFormat,
                   layouts: list[str] | None, max_bytes: int, show_diff: bool = False) -> None:
     from ..pipeline import article
-    from ..pipeline import emit as run
     from ..render import render
 
     chosen = pick_format(fmt, as_json, as_markdown)
@@ -108,10 +107,8 @@ def _emit_command(pages: list[str], fmt: Format, as_json: bool, as_markdown: boo
     r = Run(encoding, input_format, layouts, max_bytes)
 
     def work(doc: Document) -> str:
-        if not show_diff:
-            return run(doc, chosen, explain=explain, layouts=r.layouts)
-        art = article(doc, r.layouts)  # what `run` does, keeping the labelled page
-        if art.document is not None:
+        art = article(doc, r.layouts, limits=r.limits)
+        if show_diff and art.document is not None:
             from .diff import show_on_stderr
 
             show_on_stderr(art.document)

@@ -15,23 +15,18 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from .model import Label
+from ..limits import Limits
+from ..model import Document, Label
+from ..textshape import NOT_A_HEADLINE_END, is_list_item, is_prose, is_subheading_text
 
 RULE = "generic"
-
-#: A line with at least this many words and a sentence shape is prose.
-PROSE_MIN_WORDS = 8
-#: ... or at least this many characters.
-PROSE_MIN_CHARS = 80
 #: A short line with prose within this many lines on both sides is kept (subheading, short
 #: paragraph).
 CONTEXT_WINDOW = 2
 #: When no line is prose, keep lines at least this share of the longest line's length.
 FALLBACK_SHARE = 0.5
 
-_BULLET = re.compile(r"^\s*(?:[•◦▪■□‣*·]|\d{1,3}[.)]\s)\s*")
 _WORD = re.compile(r"\w+")
-_SENTENCE_END = re.compile(r"[.!?…:;\"”’)]\s*$")
 _BYLINE = re.compile(r"^\s*(?:(?:Written|Posted|Words)\s+)?(?:By|by|BY)\s+"
                      r"[A-Z][\w.'-]+(?:[ ,]+(?:and\s+)?[A-Z][\w.'-]+){0,6}\s*$")
 _DATE = re.compile(
@@ -39,18 +34,17 @@ _DATE = re.compile(
     r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2},? \d{4})\b")
 
 
-def _is_prose(text: str, words: int) -> bool:
-    if _BULLET.match(text) and words < PROSE_MIN_WORDS * 2:
-        return False
-    return (words >= PROSE_MIN_WORDS and bool(_SENTENCE_END.search(text))) or (
-        len(text) >= PROSE_MIN_CHARS and words >= PROSE_MIN_WORDS)
+def clean(doc: Document, limits: Limits) -> Document:
+    """The document with every line labelled, and the title and byline found."""
+    labels, fields = label_lines(doc.lines)
+    return doc.replace(labels=tuple(labels), fields={k: tuple(v) for k, v in fields.items()})
 
 
-def clean(lines: Sequence[str]) -> tuple[list[Label], dict[str, list[str]]]:
+def label_lines(lines: Sequence[str]) -> tuple[list[Label], dict[str, list[str]]]:
     """One label per line, and the fields found (title, byline)."""
     if not any(line.strip() for line in lines):
         return heuristic(lines)
-    from .classifier import classify  # numpy and the model load on the first generic page
+    from ..classifier import classify  # numpy and the model load on the first generic page
 
     labels = [Label(d.kept, d.label, "generic:" + d.rule.rpartition(".")[2])
               for d in classify(lines)]
@@ -72,11 +66,11 @@ def heuristic(lines: Sequence[str]) -> tuple[list[Label], dict[str, list[str]]]:
     stripped = [line.strip() for line in lines]
     counts = Counter(t for t in stripped if t)
     words = [len(_WORD.findall(t)) for t in stripped]
-    prose = [bool(t) and counts[t] == 1 and _is_prose(t, w) for t, w in zip(stripped, words)]
+    prose = [bool(t) and counts[t] == 1 and is_prose(t, w) for t, w in zip(stripped, words)]
 
     if not any(prose):
         longest = max((len(t) for t in stripped), default=0)
-        prose = [bool(t) and len(t) >= FALLBACK_SHARE * longest and not _BULLET.match(lines[i])
+        prose = [bool(t) and len(t) >= FALLBACK_SHARE * longest and not is_list_item(lines[i])
                  for i, t in enumerate(stripped)]
         if not any(prose):  # only bullets: keep them all rather than nothing
             prose = [bool(t) for t in stripped]
@@ -89,7 +83,7 @@ def heuristic(lines: Sequence[str]) -> tuple[list[Label], dict[str, list[str]]]:
             labels.append(Label(True, "body", f"{RULE}:prose"))
         elif counts[t] > 1:
             labels.append(Label(False, "duplicate", f"{RULE}:repeated-line"))
-        elif _BULLET.match(lines[i]):
+        elif is_list_item(lines[i]):
             labels.append(Label(False, "nav", f"{RULE}:bullet"))
         else:
             labels.append(Label(False, "short", f"{RULE}:short-line"))
@@ -104,8 +98,6 @@ def heuristic(lines: Sequence[str]) -> tuple[list[Label], dict[str, list[str]]]:
         before = any(labels[j].kept for j in range(max(0, i - CONTEXT_WINDOW - 1), i))
         after = any(labels[j].kept for j in range(i + 1, min(n, i + CONTEXT_WINDOW + 2)))
         if before and after:
-            from .stripping import is_subheading_text
-
             role = "subheading" if is_subheading_text(stripped[i]) else "body"
             labels[i] = Label(True, role, f"{RULE}:between-prose")
 
@@ -136,7 +128,7 @@ _DATELINE = re.compile(r"^(?:Published|Updated|Posted|Last updated|Modified)\b",
 
 def _title_like(text: str) -> bool:
     words = len(text.split())
-    return (TITLE_MIN_WORDS <= words <= TITLE_MAX_WORDS and not text.endswith((".", ",", ":", ";"))
+    return (TITLE_MIN_WORDS <= words <= TITLE_MAX_WORDS and not text.endswith(NOT_A_HEADLINE_END)
             and not _DATE.search(text) and not _DATELINE.match(text) and "|" not in text
             and not _LINK_ROW.search(text))
 
@@ -154,14 +146,14 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
     if "title" not in fields:
         nxt = next((j for j in range(first + 1, len(lines)) if labels[j].kept and stripped[j]),
                    None)
-        if (_title_like(stripped[first]) and not _BULLET.match(lines[first]) and nxt is not None
+        if (_title_like(stripped[first]) and not is_list_item(lines[first]) and nxt is not None
                 and len(stripped[nxt]) > len(stripped[first])):
             labels[first] = Label(True, "title", f"{RULE}:title")
             fields["title"] = [stripped[first]]
     best: tuple[float, int] | None = None
     for j in range(first - 1, max(-1, first - HEADER_WINDOW), -1):
         t = stripped[j]
-        if not t or _BULLET.match(lines[j]) or labels[j].kept:
+        if not t or is_list_item(lines[j]) or labels[j].kept:
             continue
         if _BYLINE.match(t):
             if "byline" not in fields:
@@ -175,7 +167,7 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
     if best is not None:
         at = best[1]
         above = next((j for j in range(at - 1, max(-1, at - 3), -1) if stripped[j]), None)
-        if above is not None and _title_like(stripped[above]) and not _BULLET.match(lines[above]):
+        if above is not None and _title_like(stripped[above]) and not is_list_item(lines[above]):
             # a headline over its deck: the upper line is the title
             labels[at] = Label(True, "subtitle", f"{RULE}:subtitle")
             fields["subtitle"] = [stripped[at]]

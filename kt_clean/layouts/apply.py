@@ -1,8 +1,10 @@
-"""The ``strip`` stage: label every line of a page kept (with a role) or removed (with a reason).
+"""Applying a layout's rules to a page: one label per line, and the fields captured.
 
-For a page of a known layout the layout's rule file decides (see ``docs/layouts.md`` and
-``docs/algorithm.md``); for ``unknown`` pages, or when a layout's rules do not fit the page,
-the generic cleaner does. Either way the result is one label per input line.
+The steps, in order (``docs/algorithm.md``): the article region from its start anchor to the
+first end pattern; line rules, each in its region, the first to claim a line winning; zones
+after the article; what is left before and after the article; the header slots from the
+article's start; and the body, where a line printed twice is a caption and a short standalone
+line followed by a paragraph is a subheading.
 """
 
 from __future__ import annotations
@@ -10,15 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .layouts import Layout, PageIndex, Slot, builtin_layouts, detect, layout_named, page_index
-from .model import UNKNOWN, Document, Label
+from ..model import Label
+from ..textshape import SUBHEADING_MAX_CHARS, ends_like_sentence, is_subheading_text
+from .matching import PageIndex
+from .schema import Layout, Slot
 
-#: A subheading is a standalone line of at most this many characters ...
-SUBHEADING_MAX_CHARS = 80
-#: ... and words, with no closing punctuation, followed by a paragraph.
-SUBHEADING_MAX_WORDS = 10
-#: Closing characters that make a short line a sentence, not a subheading.
-SENTENCE_END = tuple('.!?:;,"\'”’)…')
 #: A line repeated within this many lines is a photo caption printed twice.
 CAPTION_REPEAT_WINDOW = 2
 
@@ -34,34 +32,6 @@ def label(kept: bool, tag: str, rule: str) -> Label:
     if found is None:
         found = _LABELS[key] = Label(kept, tag, rule)
     return found
-
-
-def strip(doc: Document, layouts: Sequence[Layout] | None = None) -> Document:
-    """The document with every line labelled. Detects the layout first if needed.
-
-    Idempotent: a document that already has labels is returned as it is.
-    """
-    if doc.labels is not None:
-        return doc
-    layouts = builtin_layouts() if layouts is None else layouts
-    if doc.layout is None:
-        doc = detect(doc, layouts)
-    layout = layout_named(doc.layout, layouts) if doc.layout != UNKNOWN else None
-    if layout is not None:
-        applied = apply_layout(layout, doc.lines, page_index(doc))
-        if applied is not None:
-            labels, fields = applied
-            return doc.replace(labels=tuple(labels),
-                               fields={k: tuple(v) for k, v in fields.items()})
-        doc = doc.replace(evidence=(*doc.evidence, "rules-did-not-fit"))
-    if doc.input_format == "html":
-        from .htmlpage import strip_html
-
-        return strip_html(doc)
-    from . import generic  # its patterns compile only when a page needs it
-
-    labels, fields = generic.clean(doc.lines)
-    return doc.replace(labels=tuple(labels), fields={k: tuple(v) for k, v in fields.items()})
 
 
 def _step(lines: Sequence[str], index: int, offset: int) -> int:
@@ -221,14 +191,6 @@ def _next_fills(lines: Sequence[str], labels: list[Label | None], pos: int, end:
     return any(s.role == role and s.regex.search(lines[j]) for s in later)
 
 
-def is_subheading_text(text: str) -> bool:
-    """A short line with no closing punctuation that starts like a title."""
-    return (len(text) <= SUBHEADING_MAX_CHARS
-            and len(text.split()) <= SUBHEADING_MAX_WORDS
-            and not text.endswith(SENTENCE_END)
-            and (text[0].isupper() or text[0].isdigit()))
-
-
 def label_body(lines: Sequence[str], labels: list[Label | None], lo: int, hi: int,
                layout: str, subheadings: bool = True) -> None:
     """Label the unlabelled lines of an article body in [lo, hi).
@@ -265,5 +227,5 @@ def _standalone(lines: Sequence[str], i: int, lo: int, hi: int) -> bool:
     for j in range(i + 2, hi):
         nxt = lines[j].strip()
         if nxt:
-            return len(nxt) > SUBHEADING_MAX_CHARS or nxt.endswith(SENTENCE_END)
+            return len(nxt) > SUBHEADING_MAX_CHARS or ends_like_sentence(nxt)
     return False

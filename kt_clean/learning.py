@@ -17,7 +17,11 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .errors import LearnError
 from .layouts import parse_layout
+from .model import Document
+from .textshape import PROSE_MIN_CHARS, PROSE_MIN_WORDS, ends_like_sentence
+from .vocabulary import LAYOUT_NAME_RULE, is_layout_name
 
 #: A line is chrome when it appears on at least this share of the pages.
 MIN_SHARE_DEFAULT = 0.5
@@ -29,9 +33,9 @@ SIGNATURE_QUORUM = 0.6
 #: A run of this many recurring lines separates the article from what comes before it;
 #: shorter runs (share buttons between headline and photo) are crossed.
 BARRIER_LINES = 8
-#: A line of at least this many words, or characters, is prose.
-PROSE_WORDS = 8
-PROSE_CHARS = 80
+#: Here a line is prose with ``PROSE_MIN_WORDS`` words, or ``PROSE_MIN_CHARS`` characters
+#: and half as many words: a page's chrome is short, so a looser test than the cleaners'
+#: (which also want a sentence end) finds where its text is.
 MIN_PAGES = 5
 
 _DYNAMIC = re.compile(
@@ -49,10 +53,6 @@ _CLASS = {
 }
 _DATE_SHAPE = re.compile(r"\d+[-./]\d+[-./]\d+|[A-Z][a-z]+\.? \d{1,2}, \d{4}")
 _WORD = re.compile(r"\w+")
-
-
-class LearnError(ValueError):
-    """The pages do not allow learning a layout (too few, or no common structure)."""
 
 
 def normalise(line: str) -> str:
@@ -164,8 +164,9 @@ def _classify(pages: Sequence[Sequence[str]], min_share: float
                 kinds.append("shape:" + s)
                 continue
             words = len(_WORD.findall(t))
-            kinds.append("prose" if words >= PROSE_WORDS or (len(t) >= PROSE_CHARS and words >= 4)
-                         else "content")
+            prose = words >= PROSE_MIN_WORDS or (len(t) >= PROSE_MIN_CHARS
+                                                  and words >= PROSE_MIN_WORDS // 2)
+            kinds.append("prose" if prose else "content")
         out.append(_Page(list(lines), kinds))
     return out, rec
 
@@ -239,14 +240,16 @@ def _toml_str(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def learn(pages: Sequence[str], name: str, *, site: str = "", min_share: float = MIN_SHARE_DEFAULT,
-          timezone: str | None = None) -> Learned:
-    """Learn a layout rule file from ``pages`` (texts of one site's pages of one design)."""
-    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", name) or name == "unknown":
-        raise LearnError(f"layout name {name!r} must be lowercase letters, digits, '.', '_', '-'")
+def learn(pages: Sequence[str | Document], name: str, *, site: str = "",
+          min_share: float = MIN_SHARE_DEFAULT, timezone: str | None = None) -> Learned:
+    """Learn a layout rule file from ``pages`` of one site and one design: their documents
+    (as :func:`kt_clean.read` gives them) or their texts."""
+    if not is_layout_name(name):
+        raise LearnError(f"layout name {name!r} must be {LAYOUT_NAME_RULE}")
     if len(pages) < MIN_PAGES:
         raise LearnError(f"need at least {MIN_PAGES} pages of the site, got {len(pages)}")
-    split = [p.replace("\r\n", "\n").split("\n") for p in pages]
+    texts = [p.text if isinstance(p, Document) else p for p in pages]
+    split = [p.replace("\r\n", "\n").split("\n") for p in texts]
     classified, rec = _classify(split, min_share)
     if not rec:
         raise LearnError("no line recurs across the pages: are they from one site and design?")
@@ -364,12 +367,12 @@ def learn(pages: Sequence[str], name: str, *, site: str = "", min_share: float =
         pattern = r"^\s*(?:" + alternation + r")\s*$"
         lines += [f"pattern = {_toml_str(pattern)}",
                   f'reason = "{reason}"', f'where = "{region}"']
-    if True:  # a closing "Name email" line is the reporter, on any news site
-        lines += ["", "[[rule]]", "id = 'contact'",
-                  "# a reporter's name and address closing the article",
-                  r"pattern = '^\s*(?P<contact_name>[^@\n]{2,60}?)[ ,]+"
-                  r"(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)\s*$'",
-                  'role = "contact"', 'where = "article"']
+    # a closing "Name email" line is the reporter, on any news site
+    lines += ["", "[[rule]]", "id = 'contact'",
+              "# a reporter's name and address closing the article",
+              r"pattern = '^\s*(?P<contact_name>[^@\n]{2,60}?)[ ,]+"
+              r"(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)\s*$'",
+              'role = "contact"', 'where = "article"']
     toml = "\n".join(lines) + "\n"
     parse_layout(toml, f"{name}.toml")  # what we write must load
     return Learned(name, len(pages), sorted(rec.values(), key=lambda r: -r.pages), start_key,
@@ -388,5 +391,5 @@ def _short_label_first(page: _Page) -> bool:
     if i is None or i + 1 >= len(page.lines):
         return False
     text = normalise(page.lines[i])
-    return (len(text.split()) <= 4 and not text.endswith((".", "!", "?"))
+    return (len(text.split()) <= 4 and not ends_like_sentence(text)
             and bool(page.lines[i + 1].strip()))

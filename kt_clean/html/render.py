@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from ..errors import HtmlError
+
 _WS_RE = re.compile(r"\s+")
 CELL_SEP = "\ufdd0"  # a noncharacter; _parse.prepare removes it from the input
 _CELL_RE = re.compile(r"[\s\ufdd0]*\ufdd0[\s\ufdd0]*")
@@ -345,10 +347,6 @@ def _walk(root, reveal: bool = False) -> _Writer:
     return w
 
 
-def _text_of(el) -> str:
-    return _WS_RE.sub(" ", " ".join(el.itertext())).strip()
-
-
 def render_tree(root, reveal: bool = False) -> str:
     w = _walk(root, reveal)
     lines = w.lines
@@ -381,8 +379,7 @@ def tree_blocks(root) -> list[tuple[str, str]]:
 
 def render_html(html, reveal: bool = False) -> str:
     """Render HTML text, or a tree from :func:`parse_html` (not modified)."""
-    from . import HtmlError
-    from ._parse import parse_html
+    from .parse import parse_html
 
     root = parse_html(html) if isinstance(html, str) else html
     try:

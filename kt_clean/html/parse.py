@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from . import MAX_HTML_CHARS, HtmlError
-
-#: elements deeper than this are flattened (their text is kept, their tags dropped)
-MAX_DEPTH = 180
+from ..errors import HtmlError
+from ..limits import DEFAULT_LIMITS, Limits
 
 _parser = None
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
@@ -34,12 +33,12 @@ def html_parser():
     return _parser
 
 
-def prepare(html: str) -> str:
+def prepare(html: str, limits: Limits = DEFAULT_LIMITS) -> str:
     """Type-check, truncate and clean an HTML string before parsing."""
     if not isinstance(html, str):
-        raise HtmlError("HTML input must be str (decode bytes with decode_html first)")
-    if len(html) > MAX_HTML_CHARS:
-        html = html[:MAX_HTML_CHARS]
+        raise HtmlError("HTML input must be str (decode bytes first)")
+    if len(html) > limits.max_html_chars:
+        html = html[:limits.max_html_chars]
     html = _XML_DECL_RE.sub("", html, count=1)
     if html.lstrip()[:9].upper() == "<!DOCTYPE" and "[" in html[:300]:
         # an internal DTD subset: HTML has none; drop it (never resolved anyway)
@@ -50,16 +49,16 @@ def prepare(html: str) -> str:
     return html
 
 
-def parse_html(html: str):
+def parse_html(html: str, limits: Limits = DEFAULT_LIMITS) -> Any:
     """Parse (already prepared or not) HTML into an lxml ``HtmlElement`` root.
 
     Raises :class:`HtmlError` on empty/unparseable input. Deep nesting is flattened
-    below :data:`MAX_DEPTH` so no later tree walk can recurse out of control.
+    below ``limits.max_html_depth`` so no later tree walk can recurse out of control.
     """
     from lxml import etree
     from lxml import html as lhtml
 
-    html = prepare(html)
+    html = prepare(html, limits)
     try:
         root = lhtml.document_fromstring(
             html.encode("utf-8", "surrogatepass"), parser=html_parser()
@@ -72,11 +71,11 @@ def parse_html(html: str):
         root = lhtml.document_fromstring(html.encode("utf-8", "replace"), parser=html_parser())
     if root is None:
         raise HtmlError("unparseable HTML")
-    flatten_deep(root, MAX_DEPTH)
+    flatten_deep(root, limits.max_html_depth)
     return root
 
 
-def flatten_deep(root, limit: int = MAX_DEPTH) -> int:
+def flatten_deep(root: Any, limit: int) -> int:
     """Flatten every element nested deeper than ``limit`` into plain text of its
     ancestor at depth ``limit`` (iterative). Returns the number of flattened subtrees."""
 

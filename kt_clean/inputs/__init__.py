@@ -1,0 +1,205 @@
+"""Reading pages: files, ``-`` for stdin, bytes; gzip; telling a page from a record.
+
+Every problem with an input becomes an :class:`~kt_clean.errors.InputError` naming the input
+and its failure reason, so that a caller can report it in one line and go on with the next
+input. Nothing is read without a bound: a file, a stream and a gzip member's decompressed
+size are each capped at ``limits.max_bytes``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import stat
+import sys
+import zlib
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from ..errors import InputError
+from ..limits import DEFAULT_LIMITS, Limits
+from ..model import Document
+from ..vocabulary import INPUT_FORMATS, InputFormat
+from .decode import decode
+from .records import looks_like_record, parse_record, parse_records
+
+__all__ = ["from_text", "iter_stdin", "load_bytes", "read_path", "sniff"]
+
+#: Bytes read from a file or a stream at a time.
+_BLOCK = 1 << 20
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def from_text(text: str, source: str = "<string>") -> Document:
+    """A document from a page's text (a text dump); newlines normalised to ``\\n``."""
+    return Document(source=source, text=text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def sniff(text: str) -> str:
+    """``"ndjson"`` for kt-clean records, ``"html"`` for markup, else ``"text"``."""
+    head = text.lstrip()[:2048]
+    if looks_like_record(head):
+        return "ndjson"
+    from ..html import looks_like_html  # the package imports nothing heavy until used
+
+    return "html" if looks_like_html(head) else "text"
+
+
+def load_bytes(data: bytes, source: str, *, encoding: str | None = None,
+               input_format: InputFormat = "auto",
+               limits: Limits = DEFAULT_LIMITS) -> list[Document]:
+    """Documents from one input's bytes: one for a raw page, one per line for NDJSON.
+
+    Gzipped data (a ``.gz`` name or the gzip magic bytes) is decompressed first, up to
+    ``limits.max_bytes``.
+    """
+    if source.endswith(".gz") or data[:2] == _GZIP_MAGIC:
+        data = gunzip(iter((data,)), source, limits.max_bytes)
+    return _documents(data, source, encoding, input_format, limits)
+
+
+def _documents(data: bytes, source: str, encoding: str | None, input_format: InputFormat,
+               limits: Limits) -> list[Document]:
+    """Documents from one input's (decompressed) bytes."""
+    if input_format not in INPUT_FORMATS:
+        raise ValueError(f"input_format must be one of {INPUT_FORMATS}, not {input_format!r}")
+    if input_format == "html":
+        return [_html(data, source, encoding, limits)]
+    if input_format == "auto" and data.lstrip()[:1] == b"<":
+        # Markup declares its own charset: let the HTML reader decide the encoding.
+        from ..html import looks_like_html
+
+        if looks_like_html(data[:4096].decode("latin-1")):
+            return [_html(data, source, encoding, limits)]
+    text, used = decode(data, source, encoding)
+    kind = sniff(text) if input_format == "auto" else input_format
+    if kind == "ndjson":
+        return list(parse_records(text, source))
+    if kind == "html":
+        return [_html(data, source, encoding, limits)]
+    return [Document(source=source, text=text, encoding=used, input_format="text")]
+
+
+def _html(data: bytes, source: str, encoding: str | None, limits: Limits) -> Document:
+    from .html import html_document
+
+    return html_document(data, source, encoding, limits)
+
+
+def gunzip(blocks: Iterator[bytes], source: str, max_bytes: int) -> bytes:
+    """The decompressed bytes of gzip data given in blocks (every member of a multi-member
+    file), refused as soon as they pass ``max_bytes``: a gzip bomb is never held whole."""
+    out: list[bytes] = []
+    size = 0
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    started = False
+    try:
+        for block in blocks:
+            pending = block
+            while pending:
+                started = True
+                piece = inflater.decompress(pending, max_bytes + 1 - size)
+                size += len(piece)
+                out.append(piece)
+                if size > max_bytes:
+                    raise InputError(source, f"gzip data expands to over {_mb(max_bytes)} "
+                                             "(see --max-bytes)", "too-large")
+                if inflater.eof:  # a member ends; another may follow
+                    pending = inflater.unused_data
+                    inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+                    started = bool(pending)
+                else:
+                    pending = inflater.unconsumed_tail
+        if started and not inflater.eof:
+            raise InputError(source, "bad gzip data: Compressed file ended before the "
+                                     "end-of-stream marker was reached", "undecodable")
+    except zlib.error as exc:
+        problem = str(exc) if size or out else "not gzip data"
+        raise InputError(source, f"bad gzip data: {problem}", "undecodable") from None
+    return b"".join(out)
+
+
+def read_path(path: str | os.PathLike[str], *, encoding: str | None = None,
+              input_format: InputFormat = "auto",
+              limits: Limits = DEFAULT_LIMITS) -> list[Document]:
+    """Documents from a file path; raises :class:`InputError` naming the path on failure."""
+    source = os.fspath(path)
+    max_bytes = limits.max_bytes
+    try:
+        st = os.stat(source)
+    except FileNotFoundError:
+        raise InputError(source, "no such file", "unreadable") from None
+    except OSError as exc:
+        raise InputError(source, f"cannot read: {exc.strerror or exc}", "unreadable") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(source, "is a directory (use 'kt-clean batch DIR' for directories)",
+                         "unreadable")
+    if st.st_size > max_bytes:
+        raise InputError(source, f"file too large ({_mb(st.st_size)}; the limit is "
+                                 f"{_mb(max_bytes)}, see --max-bytes)", "too-large")
+    try:
+        with open(source, "rb") as f:
+            head = f.read(2)
+            if source.endswith(".gz") or head == _GZIP_MAGIC:
+                data = gunzip(_blocks(f, head, max_bytes, source), source, max_bytes)
+            else:
+                # Bounded even where the size is unknown (a pipe or device says 0).
+                data = head + f.read(max_bytes + 1 - len(head))
+                if len(data) > max_bytes:
+                    raise InputError(source, f"input too large (over {_mb(max_bytes)}, see "
+                                             "--max-bytes)", "too-large")
+    except OSError as exc:
+        raise InputError(source, f"cannot read: {exc.strerror or exc}", "unreadable") from None
+    return _documents(data, source, encoding, input_format, limits)
+
+
+def _blocks(f: BinaryIO, head: bytes, max_bytes: int, source: str) -> Iterator[bytes]:
+    """A file's compressed bytes in blocks, ``head`` first, at most ``max_bytes`` of them."""
+    read = len(head)
+    yield head
+    while True:
+        block = f.read(_BLOCK)
+        if not block:
+            return
+        read += len(block)
+        if read > max_bytes:
+            raise InputError(source, f"input too large (over {_mb(max_bytes)}, see "
+                                     "--max-bytes)", "too-large")
+        yield block
+
+
+def iter_stdin(stream: BinaryIO | None = None, *, encoding: str | None = None,
+               input_format: InputFormat = "auto",
+               limits: Limits = DEFAULT_LIMITS) -> Iterator[Document]:
+    """Documents from standard input: NDJSON records are streamed one line at a time."""
+    stream = stream if stream is not None else sys.stdin.buffer
+    max_bytes = limits.max_bytes
+    source = "-"
+    head = bytearray(stream.readline(max_bytes + 1))
+    while head and not head.strip() and len(head) <= max_bytes:
+        more = stream.readline(max_bytes + 1)
+        if not more:  # only whitespace, then the end
+            break
+        head += more
+    first = bytes(head)
+    is_records = input_format == "ndjson" or (
+        input_format == "auto" and looks_like_record(first.lstrip().decode("utf-8", "replace"))
+    )
+    if is_records:
+        lines = itertools.chain(first.splitlines(keepends=True), stream)
+        for number, raw in enumerate(lines, 1):
+            text = raw.decode("utf-8", "replace")
+            if text.strip():
+                yield parse_record(text, f"{source}:{number}")
+        return
+    rest = stream.read(max_bytes + 1 - len(first)) if len(first) <= max_bytes else b""
+    data = first + rest
+    if len(data) > max_bytes:
+        raise InputError(source, f"input too large (over {_mb(max_bytes)}, see --max-bytes)",
+                         "too-large")
+    yield from load_bytes(data, source, encoding=encoding, input_format=input_format,
+                          limits=limits)
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"

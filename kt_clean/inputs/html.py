@@ -1,0 +1,47 @@
+"""HTML bytes to a document whose text is the page as rendered.
+
+Reading an HTML page decodes it (BOM, declared charset, chardet) and renders it in the style
+of the text dumps, so that detection and layout rules see the same lines as for a dump of the
+same page: a saved Korea Times page in HTML gets the same print / full-nav treatment. The
+HTML and its parsed tree stay with the document, for the HTML cleaner
+(:mod:`kt_clean.cleaners.html`) to extract from.
+"""
+
+from __future__ import annotations
+
+from ..errors import HtmlError, InputError
+from ..limits import DEFAULT_LIMITS, Limits
+from ..model import Document
+from .decode import check_text, decode
+
+#: A rendering shorter than this (characters) is retried with hidden content shown.
+REVEAL_BELOW = 200
+
+
+def html_document(data: bytes, source: str, encoding: str | None = None,
+                  limits: Limits = DEFAULT_LIMITS) -> Document:
+    """A document of an HTML page: its rendered text, with the HTML kept for extraction."""
+    from ..html import parse_html, render_html
+
+    html, used = decode(data, source, encoding, markup=True)
+    check_text(html, source)  # an image or archive forced through --input-format html
+    try:
+        root = parse_html(html, limits)
+        text = render_html(root)
+        if len(text.strip()) < REVEAL_BELOW:
+            # Why: some pages ship their whole text hidden (`<div hidden>` that a script
+            # shows, `<noscript>` for crawlers); w3m shows it, and so must we rather than
+            # find nothing.
+            revealed = render_html(root, reveal=True)
+            if len(revealed.strip()) > len(text.strip()):
+                text = revealed
+    except HtmlError as exc:
+        raise InputError(source, str(exc).split("\n")[0]) from None
+    except RecursionError:
+        raise InputError(source, "rendering: HTML nested too deeply") from None
+    if not text.strip():
+        raise InputError(source, "HTML page without any text", "empty")
+    doc = Document(source=source, text=text, encoding=used, input_format="html",
+                   meta={"html": html})
+    doc.derived("html_root", lambda _: root)  # parsed once: strip extracts from this tree
+    return doc

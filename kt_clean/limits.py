@@ -1,0 +1,45 @@
+"""The bounds on one page's work, passed as one unit through every stage.
+
+A page is read, decoded, parsed and cleaned within these limits; a page beyond one fails
+with a one-line :class:`~kt_clean.errors.InputError` (or :class:`PageTimeout`) naming it,
+and the other pages go on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Inputs larger than this are refused (a saved news page is well under 1 MB); for a
+#: gzipped input the bound holds for the compressed and the decompressed size.
+MAX_BYTES_DEFAULT = 20 * 1024 * 1024
+#: HTML longer than this (characters) is cut before parsing.
+MAX_HTML_CHARS_DEFAULT = 5_000_000
+#: HTML elements nested deeper than this are flattened (their text kept, their tags dropped).
+MAX_HTML_DEPTH_DEFAULT = 180
+#: The command line's per-page time limit, in seconds.
+PAGE_TIMEOUT_DEFAULT = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on one page's work.
+
+    ``page_timeout`` is ``None`` by default in the library: a library does not install
+    signal handlers in its host process unless asked. The command line and batch runs set
+    it (``--timeout``); it needs the main thread on Unix (elsewhere pages run unbounded).
+    """
+
+    max_bytes: int = MAX_BYTES_DEFAULT
+    page_timeout: float | None = None
+    max_html_chars: int = MAX_HTML_CHARS_DEFAULT
+    max_html_depth: int = MAX_HTML_DEPTH_DEFAULT
+
+    def __post_init__(self) -> None:
+        if self.max_bytes < 1:
+            raise ValueError("max_bytes must be at least 1")
+        if self.page_timeout is not None and self.page_timeout < 0:
+            raise ValueError("page_timeout must be positive (or None for no limit)")
+
+
+#: The library's defaults.
+DEFAULT_LIMITS = Limits()

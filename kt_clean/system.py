@@ -1,0 +1,248 @@
+"""The one module that touches signals and the disk's durability.
+
+- :func:`time_limit`: a per-page time limit with ``SIGALRM``. Nestable: an inner limit never
+  extends an outer one, and on leaving it the outer limit's remaining time and handler are
+  restored, so a caller's own ``ITIMER_REAL`` is never lost.
+- :func:`atomic_write`: a file appears whole or not at all (temporary file, flushed to
+  disk, renamed over the target).
+- :func:`make_durable`: the contents of many temporary files reach the disk with one
+  ``syncfs`` (Linux) before they are renamed into place.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any
+
+from .errors import PageTimeout
+
+#: Temporary files are hidden, so that no reader mistakes one for an output.
+TEMP_PREFIX = ".kt-clean-"
+TEMP_SUFFIX = ".tmp"
+
+
+def can_time_limit() -> bool:
+    """Whether :func:`time_limit` can bound work here (Unix, main thread)."""
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+class _Expired(BaseException):
+    """Raised by the alarm handler; a ``BaseException`` so that no ``except Exception`` in
+    a library between the handler and :func:`time_limit` can swallow it."""
+
+    def __init__(self, token: object) -> None:
+        super().__init__()
+        self.token = token
+
+
+class _Limit:
+    __slots__ = ("deadline", "token")
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline, self.token = deadline, object()
+
+
+#: The limits in force, outermost first.
+_ACTIVE: list[_Limit] = []
+#: A timer the caller had set before the outermost limit: (deadline, interval, handler).
+_FOREIGN: list[tuple[float, float, Any]] = []
+
+
+def _arm() -> None:
+    """Set the timer for the earliest deadline: of the limits, or of the caller's timer."""
+    deadlines = [lim.deadline for lim in _ACTIVE] + [f[0] for f in _FOREIGN]
+    signal.setitimer(signal.ITIMER_REAL, max(min(deadlines) - time.monotonic(), 1e-6))
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    now = time.monotonic()
+    if _FOREIGN and _FOREIGN[0][0] <= now and all(_FOREIGN[0][0] <= lim.deadline
+                                                  for lim in _ACTIVE):
+        # The caller's own timer came due first: hand the signal to the caller's handler.
+        deadline, interval, handler = _FOREIGN.pop()
+        if interval:
+            _FOREIGN.append((deadline + interval, interval, handler))
+        if _ACTIVE:
+            _arm()
+        if callable(handler):
+            handler(signum, frame)
+        elif handler == signal.SIG_DFL:  # what the caller's timer would have done
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            signal.raise_signal(signal.SIGALRM)
+        return
+    if _ACTIVE:
+        due = min(_ACTIVE, key=lambda lim: lim.deadline)  # the outermost among equals
+        if due.deadline <= now + 1e-3:
+            raise _Expired(due.token)
+        _arm()  # woken early (a clock's rounding): wait for the rest
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`~kt_clean.errors.PageTimeout` if the block runs longer than ``seconds``.
+
+    ``None`` or ``0``, another thread than the main one, or a platform without
+    ``setitimer``: the block runs unbounded. Inside another ``time_limit`` the earlier
+    deadline holds, and each limit raises only for its own deadline. A timer the caller had
+    set goes on: it fires at its time, with the caller's handler, and keeps what it had left.
+    """
+    if not seconds or not can_time_limit():
+        yield
+        return
+    limit = _Limit(time.monotonic() + seconds)
+    outermost = not _ACTIVE
+    previous: Any = None
+    if outermost:
+        delay, interval = signal.getitimer(signal.ITIMER_REAL)
+        previous = signal.signal(signal.SIGALRM, _on_alarm)
+        _FOREIGN.clear()
+        if delay:
+            _FOREIGN.append((time.monotonic() + delay, interval, previous))
+    _ACTIVE.append(limit)
+    _arm()
+    try:
+        yield
+    except _Expired as exc:
+        if exc.token is not limit.token:
+            raise
+        raise PageTimeout(seconds) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        _ACTIVE.pop()
+        if _ACTIVE:
+            _arm()
+        else:
+            signal.signal(signal.SIGALRM, previous)
+            if _FOREIGN:
+                deadline, interval, _ = _FOREIGN.pop()
+                signal.setitimer(signal.ITIMER_REAL,
+                                 max(deadline - time.monotonic(), 1e-6), interval)
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes | str, *, sync: bool = True,
+                 mode: int | None = None) -> None:
+    """Write ``data`` to ``path`` so that the file appears whole or not at all.
+
+    The data goes to a hidden temporary file in the same folder, is flushed to disk
+    (unless ``sync`` is false), and is renamed over ``path``. The new file gets the
+    permissions a plain ``open`` would give it (``0o666`` less the umask), or ``mode``.
+    """
+    import tempfile
+
+    target = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(target))
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
+    try:
+        os.fchmod(fd, mode if mode is not None else 0o666 & ~umask())
+        write_all(fd, raw)
+        if sync:
+            os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        os.replace(tmp, target)
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to a file descriptor (``os.write`` may write only part)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def temp_file(folder: str, data: bytes, *, mode: int) -> str:
+    """A hidden temporary file in ``folder`` holding ``data``, not yet durable; its path."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
+    try:
+        os.fchmod(fd, mode)
+        write_all(fd, data)
+    except BaseException:
+        os.close(fd)
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+    os.close(fd)
+    return tmp
+
+
+_syncfs: Any = None
+
+
+def make_durable(paths: Sequence[str]) -> None:
+    """The files' contents reach the disk before any is renamed into place: one ``syncfs``
+    of their file system on Linux, else an ``fsync`` per file."""
+    global _syncfs
+    if not paths:
+        return
+    if _syncfs is None:
+        import ctypes
+
+        try:
+            _syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+        except (OSError, AttributeError):
+            _syncfs = False
+    if _syncfs:
+        fd = os.open(os.path.dirname(paths[0]) or ".", os.O_RDONLY)
+        try:
+            if _syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def remove_temp_files(folder: str) -> int:
+    """Remove the temporary files an interrupted run left under ``folder``; how many."""
+    removed = 0
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        try:
+            with os.scandir(current) as it:
+                for entry in it:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                    elif entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(TEMP_SUFFIX):
+                        with suppress(OSError):
+                            os.unlink(entry.path)
+                            removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+def umask() -> int:
+    """The process's umask (read by setting it and setting it back)."""
+    mask = os.umask(0o22)
+    os.umask(mask)
+    return mask
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Linux: this (worker) process is killed when its parent dies, even by SIGKILL, so no
+    orphan goes on writing after the run is gone."""
+    import ctypes
+
+    with suppress(Exception):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+        if os.getppid() != parent_pid:  # the parent died before prctl
+            os._exit(1)
