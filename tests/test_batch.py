@@ -364,3 +364,43 @@ def test_ctrl_c_stops_the_workers_prints_the_summary_and_exits_130(big_corpus, t
     for name, data in tree(out).items():
         if name != "_errors.ndjson":
             assert data == reference[name], name
+
+
+def slow_html_extraction(monkeypatch, seconds):
+    """HTML pages whose extraction (after parsing) takes ``seconds``."""
+    import kt_clean.html.extract as extract_module
+
+    real = extract_module.extract_html
+
+    def slow(*args, **kwargs):
+        time.sleep(seconds)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(extract_module, "extract_html", slow)
+
+
+def test_the_time_limit_bounds_html_pages_and_says_timeout(tmp_path, monkeypatch):
+    # An HTML page of no known layout: parsed when read, then extracted (3 s here).
+    slow_html_extraction(monkeypatch, 3)
+    pages = tmp_path / "in"
+    pages.mkdir()
+    (pages / "slow.html").write_bytes((ROOT / "tests/fixtures/html/article.html").read_bytes())
+    (pages / "fine.txt").write_bytes(PRINT_SEED.read_bytes())
+    t0 = time.monotonic()
+    summary = kb.run_batch(kb.BatchOptions(str(pages), out_dir=str(tmp_path / "out"), jobs=1,
+                                           timeout=0.5))
+    assert time.monotonic() - t0 < 2.5  # the page's limit held through the HTML work
+    assert (summary.cleaned, summary.failed) == (1, 1)
+    assert summary.reasons == {"timeout": 1}  # not "input"
+    [error] = [json.loads(x) for x in (tmp_path / "out" / "_errors.ndjson").read_text()
+               .splitlines()]
+    assert error["path"].endswith("slow.html") and error["reason"] == "timeout"
+    assert "time limit (0.5 s)" in error["error"]
+
+
+def test_every_input_failure_has_a_documented_reason_code():
+    from kt_clean.vocabulary import FAILURE_REASONS
+
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    for reason in FAILURE_REASONS:
+        assert f"`{reason}`" in text, f"docs/cli.md does not list failure reason {reason!r}"

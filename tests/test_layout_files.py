@@ -134,3 +134,31 @@ def test_an_edited_rule_file_wins_over_a_stale_cache(tmp_path):
     assert [lay.name for lay in load_rules_folder(str(tmp_path))] == ["full-nav", "print-edited"]
     (tmp_path / "builtin.json").write_text("{not json", encoding="utf-8")
     assert [lay.name for lay in load_rules_folder(str(tmp_path))] == ["full-nav", "print-edited"]
+
+
+WITH_RULE = MINIMAL + """
+[[rule]]
+id = "menu"
+pattern = '^Menu$'
+reason = "nav"
+"""
+
+
+def test_a_misspelled_reason_code_fails_loudly_with_a_suggestion():
+    for typo, meant in (("relatd", "related"), ("footr", "footer")):
+        text = WITH_RULE.replace('reason = "nav"', f'reason = "{typo}"')
+        with pytest.raises(LayoutError, match=f"{typo!r} is not a reason code; did you mean "
+                                              f"{meant!r}"):
+            parse_layout(text, "mine.toml")
+    with pytest.raises(LayoutError, match="'relatd' is not a reason code"):
+        parse_layout(MINIMAL.replace("[article]", '[article]\nafter_reason = "relatd"'),
+                     "mine.toml")
+
+
+def test_a_rule_file_may_declare_reason_codes_of_its_own():
+    text = WITH_RULE.replace('reason = "nav"', 'reason = "paywall"') + (
+        '\n[reasons]\npaywall = "subscription prompts"\n')
+    layout = parse_layout(text, "mine.toml")
+    assert [r.tag for r in layout.rules] == ["paywall"]
+    with pytest.raises(LayoutError, match="'paywall' is not a reason code"):
+        parse_layout(WITH_RULE.replace('reason = "nav"', 'reason = "paywall"'), "mine.toml")

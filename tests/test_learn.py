@@ -80,10 +80,27 @@ def test_learn_command_writes_a_file_that_detect_and_extract_use(tmp_path):
     assert result.exit_code == 1  # one page failed, and said so
     assert "empty.txt: empty file" in result.stderr and "learned layout 'mysite'" in result.stderr
     assert out.exists() and not list(tmp_path.glob(".mysite*"))
-    [_layout] = [x for x in load_layouts([out]) if x.name == "mysite"]
+    [layout] = [x for x in load_layouts([out]) if x.name == "mysite"]
     page = site / "p00.txt"
     detect = runner.invoke(app, ["detect", str(page), "--layouts", str(out)])
-    assert detect.exit_code == 0
+    assert detect.exit_code == 0 and detect.stdout.split("\t")[1] in ("full-nav", "mysite")
+    # the learned layout alone claims the page and finds the same article as the built-in one
+    doc = kt_clean.read(str(page))[0]
+    assert kt_clean.detect(doc, (layout,)).layout == "mysite"
+    learned_art, built_in = kt_clean.article(doc, (layout,)), kt_clean.article(doc)
+    assert learned_art.layout == "mysite" and built_in.layout == "full-nav"
+    assert learned_art.title == built_in.title and learned_art.body == built_in.body
+    assert len(learned_art.body) > 500
+
+
+def test_learn_takes_the_documents_read_gives(tmp_path):
+    pages = make_pages("print", 12, seed=5)
+    for i, page in enumerate(pages):
+        (tmp_path / f"p{i:02d}.txt").write_text(page, encoding="utf-8")
+    docs = [doc for p in sorted(tmp_path.glob("*.txt")) for doc in kt_clean.read(p)]
+    from_docs = kt_clean.learn(docs, "from-docs")
+    assert from_docs.toml == kt_clean.learn(pages, "from-docs").toml
+    assert isinstance(from_docs, kt_clean.Learned)
 
 
 def test_learn_command_on_a_folder_without_a_common_layout_fails_cleanly(tmp_path):

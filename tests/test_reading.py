@@ -117,3 +117,62 @@ def test_stdin_raw_page():
 def test_text_starting_with_a_brace_is_a_page_not_a_record():
     [doc] = load_bytes(b"{not json} but a page\nwith text\n", "p")
     assert doc.input_format == "text" and doc.lines[0] == "{not json} but a page"
+
+
+def test_a_gzip_bomb_is_refused_at_the_limit_without_being_held_whole(tmp_path):
+    import gzip
+    import tracemalloc
+
+    from kt_clean import Limits
+
+    bomb = tmp_path / "bomb.html.gz"
+    with gzip.open(bomb, "wb", compresslevel=9) as f:
+        for _ in range(64):
+            f.write(b"<p>" + b"a" * (1 << 20) + b"</p>\n")  # 64 MB of markup
+    assert bomb.stat().st_size < 1_000_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputError, match="expands to over 4.2 MB") as caught:
+            read_path(bomb, limits=Limits(max_bytes=4_194_304))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert caught.value.reason == "too-large"
+    assert peak < 3 * 4_194_304  # streamed: never the whole 64 MB
+
+
+def test_a_gzip_page_under_the_limit_reads_and_a_broken_one_is_undecodable(tmp_path):
+    import gzip
+
+    page = tmp_path / "page.txt.gz"
+    page.write_bytes(gzip.compress(PRINT_SEED.read_bytes()))
+    [doc] = read_path(page)
+    assert doc.text == PRINT_SEED.read_text(encoding="utf-8")
+    # two members, as `cat a.gz b.gz` makes
+    page.write_bytes(gzip.compress(b"first half\n") + gzip.compress(b"second half\n"))
+    assert read_path(page)[0].text == "first half\nsecond half\n"
+    page.write_bytes(gzip.compress(PRINT_SEED.read_bytes())[:-20])
+    with pytest.raises(InputError, match="bad gzip data") as caught:
+        read_path(page)
+    assert caught.value.reason == "undecodable"
+
+
+def test_a_latin_1_text_file_is_windows_1252_as_html_would_say(tmp_path):
+    german = ("Die Bundesregierung hat am Mittwoch beschlossen, die Förderung für "
+              "Wärmepumpen zu erhöhen. Grüße aus München, schöne Straße, Äpfel und Öl. ") * 8
+    page = tmp_path / "de.txt"
+    page.write_bytes(german.encode("latin-1"))
+    [doc] = read_path(page)
+    assert doc.encoding == "windows-1252" and "Straße" in doc.text
+    html = tmp_path / "de.html"
+    html.write_bytes(f"<html><body><p>{german}</p></body></html>".encode("latin-1"))
+    assert read_path(html)[0].encoding == "windows-1252"
+
+
+def test_whitespace_only_stdin_ends_with_an_error_instead_of_spinning():
+    import io
+
+    for data in (b"\n", b"   ", b"\n" * 100_000):
+        with pytest.raises(InputError, match="empty") as caught:
+            list(iter_stdin(io.BytesIO(data)))
+        assert caught.value.reason == "empty"
