@@ -177,7 +177,7 @@ def main() -> None:
 
 kt-clean read {what}.{'' if use_html else ' (HTML input for kt-clean is a separate issue in progress; once `kt-clean extract --input-format html` works, this benchmark uses the HTML.)'}
 """
-    body = f"""## Batch runs (issue: batch over a directory)
+    body = f"""## Batch runs
 
 Measured by `python bench/batch_speed.py` on {machine()}; the one-minute load average was
 {load:.1f} when it started (other processes shared the two cores, so these figures are

@@ -2,7 +2,12 @@
 """Speed of the text pipeline: start-up of one `kt-clean extract` process, and pages/s in
 one process on one core. Writes the figures to docs/performance.md.
 
-    python bench/speed.py [--runs 30] [--pages 20000]
+    python bench/speed.py [--runs 30] [--pages 20000] [--against OTHER/bin/kt-clean]
+
+With ``--against``, another install of kt-clean (an older commit, say) is measured in the
+same run, in turn with this one: its start-up alternates with this install's, and its
+throughput runs on the same pages in its own interpreter (the ``python`` beside its
+``kt-clean``), so the two are compared on the machine in the same state.
 
 Seed-sized pages: the two seeds and the hand-written template variants in tests/pages/,
 with their paragraphs shuffled and words swapped so that no two pages are the same text.
@@ -50,12 +55,14 @@ def template_pages(n: int, seed: int = 7) -> list[bytes]:
     return pages
 
 
-def startup(runs: int) -> tuple[float, float, str, float]:
+def startup(runs: int, exe: str | None = None) -> tuple[float, float, str, float]:
     """The command's start-up, median and best of ``runs`` (ms), and, run in turn with it
     so that both see the machine in the same state, the median start of an interpreter that
     only imports the CLI framework (``python -c "import typer"``): the floor under any
     typer command on this machine at this moment."""
-    exe = shutil.which("kt-clean") or str(Path(sys.executable).with_name("kt-clean"))
+    exe = exe or str(Path(sys.executable).with_name("kt-clean"))
+    if not Path(exe).exists():
+        exe = shutil.which("kt-clean") or exe
     cmd = [exe, "extract", str(SEED.relative_to(ROOT)), "--json"]
     floor_cmd = [sys.executable, "-c", "import typer"]
     # As a user runs it: with bytecode caches (pip writes them at install; an editable
@@ -72,6 +79,36 @@ def startup(runs: int) -> tuple[float, float, str, float]:
             out.append(time.perf_counter() - t0)
     return (statistics.median(times) * 1000, min(times) * 1000, " ".join(cmd[1:]),
             statistics.median(floor) * 1000)
+
+
+# The same loop as `throughput`, for another install's interpreter (an older layout of the
+# package kept `load_bytes` in `kt_clean.reading`).
+OTHER_THROUGHPUT = """
+import sys, time, pickle
+import kt_clean
+try:
+    from kt_clean.inputs import load_bytes
+except ImportError:
+    from kt_clean.reading import load_bytes
+pages = pickle.load(sys.stdin.buffer)
+def run(pages):
+    t0 = time.perf_counter()
+    for i, data in enumerate(pages):
+        [doc] = load_bytes(data, f"p{i}.txt")
+        kt_clean.render(kt_clean.article(doc), "json")
+    return len(pages) / (time.perf_counter() - t0)
+run(pages[:200])
+print(run(pages))
+"""
+
+
+def other_throughput(exe: str, pages: list[bytes]) -> float:
+    import pickle
+
+    python = str(Path(exe).with_name("python"))
+    out = subprocess.run([python, "-c", OTHER_THROUGHPUT], input=pickle.dumps(pages),
+                         capture_output=True, check=True, cwd="/")
+    return float(out.stdout.decode().strip().splitlines()[-1])
 
 
 def throughput(pages: list[bytes]) -> tuple[float, dict[str, int]]:
@@ -105,6 +142,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--pages", type=int, default=20000)
     ap.add_argument("--no-write", action="store_true", help="print only, leave docs/ alone")
+    ap.add_argument("--against", metavar="KT_CLEAN", help="another install's kt-clean, measured "
+                    "in the same run (printed, not written)")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -115,8 +154,10 @@ def main() -> None:
     throughput(pages[:200])  # warm-up: regex compile, layout load
     rate, layouts = throughput(pages)
     size = sum(map(len, pages)) / len(pages)
+    if args.against:
+        compare(args, pages, median_ms, rate)
 
-    body = f"""## Text pipeline (issue: kt-clean 0.1)
+    body = f"""## Text pipeline
 
 Measured by `python bench/speed.py` on {machine()}.
 
@@ -160,6 +201,22 @@ article and its JSON: small Python steps, no single hot spot left (profile with
     print(body)
     if not args.no_write:
         print("wrote", update_section("performance.md", "speed", body, "Performance"))
+
+
+def compare(args: argparse.Namespace, pages: list[bytes], median_ms: float, rate: float) -> None:
+    """This install against another, in turn: start-up twice more each, then throughput."""
+    rows = []
+    for _ in range(2):
+        mine = startup(args.runs)[0]
+        other = startup(args.runs, args.against)[0]
+        rows.append((mine, other))
+    other_rate = other_throughput(args.against, pages)
+    mine_rate = throughput(pages)[0]
+    print(f"against {args.against}:")
+    for k, (mine, other) in enumerate([(median_ms, None), *rows]):
+        if other is not None:
+            print(f"  start-up round {k}: this {mine:.0f} ms, other {other:.0f} ms")
+    print(f"  pages/s: this {rate:,.0f} and {mine_rate:,.0f}, other {other_rate:,.0f}")
 
 
 if __name__ == "__main__":

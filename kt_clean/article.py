@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from .layouts import Layout, builtin_layouts, layout_named
 from .model import Article, Block, Document
@@ -56,7 +56,7 @@ def _dedupe(items: Iterable[str]) -> list[str]:
     return list(seen)
 
 
-def _first(fields: dict[str, Sequence[str]], key: str) -> str | None:
+def _first(fields: Mapping[str, Sequence[str]], key: str) -> str | None:
     values = fields.get(key)
     return values[0] if values else None
 

@@ -20,6 +20,7 @@ import difflib
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from .model import Document, Label
 from .vocabulary import REASONS as VOCABULARY_REASONS
@@ -299,15 +300,19 @@ def plain(v: DiffView, *, width: int = 80, side_by_side: bool = False) -> str:
 
 # -- unified diff --------------------------------------------------------------------------
 
-class _Labelled(difflib.SequenceMatcher):  # type: ignore[type-arg]
+_Opcode = tuple[Literal["replace", "delete", "insert", "equal"], int, int, int, int]
+
+
+class _Labelled(difflib.SequenceMatcher[str]):
     """Opcodes from the labels, not from guessing: removed lines are deletions."""
 
     def __init__(self, doc: Document) -> None:
-        super().__init__(None, list(doc.lines), [t for _, t, _ in doc.kept_lines()])
-        ops: list[tuple[str, int, int, int, int]] = []
+        self.page, self.cleaned = list(doc.lines), [t for _, t, _ in doc.kept_lines()]
+        super().__init__(None, self.page, self.cleaned)
+        ops: list[_Opcode] = []
         j = 0
         for i, label in enumerate(doc.labels or ()):
-            tag = "equal" if label.kept else "delete"
+            tag: Literal["equal", "delete"] = "equal" if label.kept else "delete"
             if ops and ops[-1][0] == tag:
                 t, i1, _, j1, _ = ops[-1]
                 ops[-1] = (t, i1, i + 1, j1, j + label.kept)
@@ -324,7 +329,7 @@ class _Labelled(difflib.SequenceMatcher):  # type: ignore[type-arg]
             ops.append(("replace", i2 - 1, i2, j2 - 1, j2))
         self._ops = ops
 
-    def get_opcodes(self) -> list[tuple[str, int, int, int, int]]:
+    def get_opcodes(self) -> list[_Opcode]:
         return list(self._ops) or [("equal", 0, 0, 0, 0)]
 
 
@@ -349,7 +354,7 @@ def unified(doc: Document, *, context: int = 3) -> str:
     if doc.labels is None:
         raise ValueError(f"{doc.source}: document has not been stripped yet")
     matcher = _Labelled(doc)
-    a, b = matcher.a, matcher.b
+    a, b = matcher.page, matcher.cleaned
     out: list[str] = []
     for group in matcher.get_grouped_opcodes(context):
         if not out:

@@ -210,6 +210,12 @@ def _find_article(page: _Page) -> None:
     page.start, page.end = start, end
 
 
+def _span(page: _Page) -> tuple[int, int]:
+    """The article's [start, end) of a page where one was found."""
+    assert page.start is not None and page.end is not None
+    return page.start, page.end
+
+
 def _neighbour(page: _Page, index: int, step: int) -> str | None:
     """The recurring key next to ``index`` (skipping blanks) in direction ``step``."""
     i = index + step
@@ -262,23 +268,24 @@ def learn(pages: Sequence[str | Document], name: str, *, site: str = "",
     # where each recurring line appears relative to the article, and on how many pages
     tail_keys: Counter[str] = Counter()
     for page in with_article:
+        start, end = _span(page)
         seen = set()
         for i, k in enumerate(page.kinds):
             if k in rec:
-                region = "before" if i < page.start else "after" if i >= page.end else "article"
+                region = "before" if i < start else "after" if i >= end else "article"
                 rec[k].where[region] += 1
                 seen.add(k)
         for k in seen:
             rec[k].pages += 1
         # the final run of recurring lines: the footer
         i = len(page.kinds) - 1
-        while i >= page.end and (page.kinds[i] == "blank" or page.kinds[i] in rec):
+        while i >= end and (page.kinds[i] == "blank" or page.kinds[i] in rec):
             if page.kinds[i] != "blank":
                 tail_keys[page.kinds[i]] += 1
             i -= 1
 
-    starts = Counter(_neighbour(p, p.start, -1) for p in with_article)
-    ends = Counter(_neighbour(p, p.end - 1, +1) for p in with_article)
+    starts = Counter(_neighbour(p, _span(p)[0], -1) for p in with_article)
+    ends = Counter(_neighbour(p, _span(p)[1] - 1, +1) for p in with_article)
     start_key, start_votes = max(((k, v) for k, v in starts.items() if k), key=lambda kv: kv[1],
                                  default=(None, 0))
     if start_key is None:
@@ -310,8 +317,8 @@ def learn(pages: Sequence[str | Document], name: str, *, site: str = "",
         raise LearnError("no line appears on nearly every page: cannot recognise the layout")
     threshold = max(1, math.ceil(SIGNATURE_QUORUM * len(sigs)))
     lines.append(f"threshold = {threshold}.0")
-    for k, r in enumerate(sigs):
-        lines += ["", "[[signature]]", f"id = 'sig-{k + 1}'",
+    for number, r in enumerate(sigs, 1):
+        lines += ["", "[[signature]]", f"id = 'sig-{number}'",
                   f"# on {r.pages} of {n} pages: {r.example[:70]}",
                   f"pattern = {_toml_str(_regex_for_exact(r.key))}"]
 

@@ -49,7 +49,7 @@ def strip(doc: Document, layouts: Sequence[Layout] | None = None, *,
     layouts = builtin_layouts() if layouts is None else layouts
     if doc.layout is None:
         doc = _detect(doc, layouts)
-    layout = layout_named(doc.layout, layouts) if doc.layout != UNKNOWN else None
+    layout = layout_named(doc.layout, layouts) if doc.layout not in (None, UNKNOWN) else None
     if layout is not None:
         applied = apply_layout(layout, doc.lines, page_index(doc))
         if applied is not None:

@@ -76,7 +76,7 @@ class Run:
     def __init__(self, encoding: str | None, input_format: InputFormat,
                  layouts: list[str] | None, max_bytes: int = MAX_BYTES_DEFAULT) -> None:
         self.encoding = encoding
-        self.input_format: InputFormatName = input_format.value  # type: ignore[assignment]
+        self.input_format: InputFormatName = input_format.value
         self.limits = Limits(max_bytes=max_bytes, page_timeout=PAGE_TIMEOUT_DEFAULT)
         self.failed = 0
         try:
@@ -195,7 +195,7 @@ def usage_error(message: str) -> None:
 def pick_format(fmt: Format, as_json: bool, as_markdown: bool) -> FormatName:
     if as_json and as_markdown:
         usage_error("--json and --markdown cannot be used together")
-    return "json" if as_json else "markdown" if as_markdown else fmt.value  # type: ignore[return-value]
+    return "json" if as_json else "markdown" if as_markdown else fmt.value
 
 
 def record_line(doc: Document) -> str:

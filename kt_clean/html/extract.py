@@ -20,11 +20,11 @@ def _clean(s: str | None) -> str:
     return _WS_RE.sub(" ", s or "").strip()
 
 
-def _ntok(blocks) -> int:
+def _ntok(blocks: Blocks) -> int:
     return sum(len(_TOKEN_RE.findall(t)) for _, t in blocks)
 
 
-def _shingles(blocks, n=4) -> set:
+def _shingles(blocks: Blocks, n: int = 4) -> set[tuple[str, ...]]:
     toks = _TOKEN_RE.findall(" ".join(t for _, t in blocks))
     return {tuple(toks[i : i + n]) for i in range(max(1, len(toks) - n + 1))} if toks else set()
 
@@ -35,11 +35,11 @@ RD_RATIO = 1.2  # ... and wins when it finds > 1.2x as many tokens
 RD_CONTAINMENT = 0.2  # ... and covers >= 20% of trafilatura's 4-gram shingles
 
 
-def needs_second_opinion(tf: list) -> bool:
+def needs_second_opinion(tf: Blocks) -> bool:
     return _ntok(tf) < RD_GATE_TOKENS
 
 
-def choose(tf: list, rd: list | None) -> tuple[list, str]:
+def choose(tf: Blocks, rd: Blocks | None) -> tuple[Blocks, str]:
     """Decision rule between trafilatura's and readability's blocks.
 
     trafilatura (full mode, with its own fallbacks) is the default. readability-lxml
@@ -51,18 +51,18 @@ def choose(tf: list, rd: list | None) -> tuple[list, str]:
     nr = _ntok(rd) if rd else 0
     if nt == 0 and nr == 0:
         return [], "none"
-    if nt == 0:
+    if nt == 0 and rd:
         return rd, "readability"
     if nr == 0 or nt >= RD_GATE_TOKENS:
         return tf, "trafilatura"
     if nr > RD_RATIO * nt:
         st = _shingles(tf)
-        if st and len(st & _shingles(rd)) >= RD_CONTAINMENT * len(st):
+        if rd and st and len(st & _shingles(rd)) >= RD_CONTAINMENT * len(st):
             return rd, "readability"
     return tf, "trafilatura"
 
 
-def drop_title_block(blocks, title):
+def drop_title_block(blocks: Blocks, title: str | None) -> Blocks:
     """Drop a leading heading/paragraph that just repeats the title (the title is metadata)."""
     if (
         blocks

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 _WS_RE = re.compile(r"\s+")
@@ -13,8 +14,8 @@ def _clean(s: str | None) -> str:
     return _WS_RE.sub(" ", s or "").strip()
 
 
-def _jsonld_objects(root):
-    out = []
+def _jsonld_objects(root: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     for s in root.iter("script"):
         if (s.get("type") or "").strip().lower() != "application/ld+json":
             continue
@@ -25,7 +26,7 @@ def _jsonld_objects(root):
             data = json.loads(raw)
         except ValueError:
             continue
-        todo = [data]
+        todo: list[Any] = [data]
         n = 0
         while todo and n < 500:
             n += 1
@@ -47,8 +48,8 @@ _AUTHOR_XPATH = (
 _ARTICLE_TYPES = re.compile(r"Article|BlogPosting|NewsArticle|Report|Posting|WebPage", re.I)
 
 
-def _names(v) -> list[str]:
-    res = []
+def _names(v: Any) -> list[str]:
+    res: list[str] = []
     items = v if isinstance(v, list) else [v]
     for it in items[:20]:
         if isinstance(it, dict):
@@ -60,7 +61,7 @@ def _names(v) -> list[str]:
     return res
 
 
-def _meta_map(root):
+def _meta_map(root: Any) -> dict[str, list[str]]:
     m: dict[str, list[str]] = {}
     for el in root.iter("meta"):
         key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
@@ -75,8 +76,9 @@ def _split_authors(s: str) -> list[str]:
     return [p for p in (x.strip() for x in parts) if p and len(p) < 100]
 
 
-def _uniq(seq):
-    seen, out = set(), []
+def _uniq(seq: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
     for x in seq:
         k = x.casefold()
         if x and k not in seen:
@@ -103,7 +105,7 @@ def extract_metadata(root: Any) -> dict[str, Any]:
             if strong:
                 break
 
-    def first(*keys):
+    def first(*keys: str) -> str | None:
         for k in keys:
             v = meta.get(k)
             if v:

@@ -14,7 +14,7 @@ _DOCTYPE_SUBSET_RE = re.compile(r"^\s*<!DOCTYPE[^\[>]{0,200}\[.*?\]\s*>", re.IGN
 _CTRL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufdd0-\ufdef]")
 
 
-def html_parser():
+def html_parser() -> Any:
     """The module's lxml HTMLParser: no network, no DTD, no entity expansion."""
     global _parser
     if _parser is None:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from copy import deepcopy
+from typing import Any
 
 from ..errors import HtmlError
 
 _RD_DROP = ("script", "style", "link", "noscript", "template", "iframe", "object", "embed", "svg")
 
 
-def _readability_class():
+def _readability_class() -> Any:
     from readability import Document
 
-    class TreeDocument(Document):
+    class TreeDocument(Document):  # type: ignore[misc]  # readability is untyped
         """readability-lxml on an already parsed tree.
 
         readability re-parses the page string and runs lxml's Cleaner (whose link
@@ -20,17 +21,17 @@ def _readability_class():
         fresh copy of a tree that was cleaned once the cheap way (scripts, styles,
         links, hidden elements dropped) -- the same text-relevant cleaning."""
 
-        def __init__(self, root, url=None):
+        def __init__(self, root: Any, url: str | None = None) -> None:
             super().__init__("", url=url)
             self._pristine = root
 
-        def _parse(self, input):
+        def _parse(self, input: Any) -> Any:
             return deepcopy(self._pristine)
 
     return TreeDocument
 
 
-def _rd_clean(root):
+def _rd_clean(root: Any) -> Any:
     """A cleaned copy of ``root`` for readability."""
     from .render import is_hidden
 
@@ -49,7 +50,7 @@ def _rd_clean(root):
     return doc
 
 
-def run_readability(html_or_root, url=None) -> list[tuple[str, str]]:
+def run_readability(html_or_root: Any, url: str | None = None) -> list[tuple[str, str]]:
     """readability-lxml's main content as (kind, text) blocks ([] when it fails)."""
     from .parse import parse_html
     from .render import tree_blocks

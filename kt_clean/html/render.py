@@ -7,6 +7,7 @@ recurse in Python.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..errors import HtmlError
 
@@ -106,7 +107,7 @@ _LAYOUT_XPATH = (
 )
 
 
-def is_hidden(el) -> bool:
+def is_hidden(el: Any) -> bool:
     a = el.attrib
     if not a:
         return False
@@ -123,7 +124,7 @@ def is_hidden(el) -> bool:
 class _Writer:
     __slots__ = ("buf", "cont", "kind", "kinds", "lines", "pending_blank", "pre", "prefix")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.lines: list[str] = []
         self.kinds: list[str] = []
         self.buf: list[str] = []
@@ -133,7 +134,7 @@ class _Writer:
         self.kind = "p"
         self.pre = 0
 
-    def flush(self):
+    def flush(self) -> None:
         if not self.buf:
             return
         raw = "".join(self.buf)
@@ -165,19 +166,19 @@ class _Writer:
             self.kinds.append(self.kind if i == 0 or self.kind != "li" else "li+")
         self.prefix = self.cont
 
-    def newline(self):
+    def newline(self) -> None:
         self.flush()
 
-    def blank(self):
+    def blank(self) -> None:
         self.flush()
         self.pending_blank = True
 
 
-def _never_hidden(el) -> bool:
+def _never_hidden(el: Any) -> bool:
     return False
 
 
-def _walk(root, reveal: bool = False) -> _Writer:
+def _walk(root: Any, reveal: bool = False) -> _Writer:
     """Walk the tree into lines. ``reveal`` also renders what a script would reveal:
     hidden elements and ``<noscript>`` content, as w3m (which runs no script) shows them."""
     from lxml import etree
@@ -186,7 +187,7 @@ def _walk(root, reveal: bool = False) -> _Writer:
     hidden = _never_hidden if reveal else is_hidden
 
     w = _Writer()
-    lists: list[list] = []  # [tag, counter, width]
+    lists: list[list[Any]] = []  # [tag, counter, width]
     cell_mode: list[bool] = []  # per open <tr>: True = data row (one line)
     kinds_stack: list[str] = []
     walker = etree.iterwalk(root, events=("start", "end"))
@@ -347,7 +348,7 @@ def _walk(root, reveal: bool = False) -> _Writer:
     return w
 
 
-def render_tree(root, reveal: bool = False) -> str:
+def render_tree(root: Any, reveal: bool = False) -> str:
     w = _walk(root, reveal)
     lines = w.lines
     while lines and lines[-1] == "":
@@ -355,7 +356,7 @@ def render_tree(root, reveal: bool = False) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def tree_blocks(root) -> list[tuple[str, str]]:
+def tree_blocks(root: Any) -> list[tuple[str, str]]:
     """(kind, text) blocks of a tree, one per rendered line (list continuation lines
     are merged into their item)."""
     w = _walk(root)
@@ -377,7 +378,7 @@ def tree_blocks(root) -> list[tuple[str, str]]:
     return [(k, t) for k, t in out if t]
 
 
-def render_html(html, reveal: bool = False) -> str:
+def render_html(html: Any, reveal: bool = False) -> str:
     """Render HTML text, or a tree from :func:`parse_html` (not modified)."""
     from .parse import parse_html
 

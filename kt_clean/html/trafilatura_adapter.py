@@ -12,7 +12,7 @@ def _clean(s: str | None) -> str:
     return _WS_RE.sub(" ", s or "").strip()
 
 
-def _tf_text(el) -> str:
+def _tf_text(el: Any) -> str:
     """Text of a trafilatura output element (without its tail); <lb/> become newlines."""
     from lxml import etree
 
@@ -35,7 +35,7 @@ def _tf_text(el) -> str:
 _CONTAINERS = ("div", "main", "body", "doc", "section")
 
 
-def tf_blocks(body) -> list[tuple[str, str]]:
+def tf_blocks(body: Any) -> list[tuple[str, str]]:
     """Convert trafilatura's XML body (p, head, list/item, table/row/cell, quote, code)
     into (kind, text) blocks, in order. Loose text (tails of top-level elements) becomes
     a paragraph."""
@@ -43,14 +43,14 @@ def tf_blocks(body) -> list[tuple[str, str]]:
     if body is None:
         return blocks
 
-    def push_children(el, depth):
+    def push_children(el: Any, depth: int) -> None:
         kids = [c for c in el if isinstance(c.tag, str)]
         for c in reversed(kids):
             if c.tail and c.tail.strip():
                 stack.append(("#text", c.tail, depth))
             stack.append((c, None, depth))
 
-    stack: list = []
+    stack: list[tuple[Any, str | None, int]] = []
     if body.text and body.text.strip():
         blocks.append(("p", _clean(body.text)))
     push_children(body, 0)

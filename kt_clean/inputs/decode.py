@@ -66,15 +66,12 @@ _NAMES = {
     "cp1257": "windows-1257", "cp1258": "windows-1258",
 }
 # The bytes where windows-1254 (Turkish) and windows-1252 differ.
-_TURKISH_ONLY = re.compile(rb"[\xd0\xdd\xde\xf0\xfd\xfe]")
-
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]{0,500}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
-_XML_ENCODING = re.compile(
-    rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
-
+_TURKISH_ONLY = rb"[\xd0\xdd\xde\xf0\xfd\xfe]"
+_META_CHARSET = rb"""<meta[^>]{0,500}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})"""
+_XML_ENCODING = rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9_.:-]{1,40})"""
 # Control characters other than tab, newlines, form feed, vertical tab and escape.
-_CONTROLS = re.compile("[\x01-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+_CONTROLS = "[\x01-\x08\x0e-\x1a\x1c-\x1f\x7f]"
+# (Patterns are compiled on first use, by the re module's cache: most pages never need one.)
 _CONTROL_BYTES = bytes([*range(0x01, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F])
 
 
@@ -100,13 +97,15 @@ def declared_charset(data: bytes) -> str | None:
     """The charset an HTML page declares in its first bytes (``<meta charset>``,
     ``http-equiv``, ``<?xml encoding>``), or ``None``."""
     head = data[:DECLARATION_WINDOW]
-    m = _XML_ENCODING.match(head) or _META_CHARSET.search(head)
+    m = (re.match(_XML_ENCODING, head, re.IGNORECASE)
+         or re.search(_META_CHARSET, head, re.IGNORECASE))
     return m.group(1).decode("ascii", "replace") if m else None
 
 
 def decode(data: bytes, source: str, encoding: str | None = None, *,
            markup: bool = False) -> tuple[str, str]:
-    """Decode ``data``: ``(text, encoding name)``, newlines normalised to ``\\n``.
+    """Decode ``data``: ``(text, encoding name)``; a text dump's newlines normalised to
+    ``\\n``.
 
     ``encoding`` forces one. ``markup`` applies HTML's policy (see the module's doc).
     Raises :class:`InputError` for empty, binary or (text) undecodable data.
@@ -125,7 +124,7 @@ def decode(data: bytes, source: str, encoding: str | None = None, *,
                                      f"{exc.start}", "undecodable") from None
     else:
         text, used = _decode_auto(data, source, markup)
-    if "\r" in text:
+    if "\r" in text and not markup:  # HTML is kept as it came (the rendering normalises)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     # In UTF-8 a control character (or NUL) is its own byte and no other byte is one, so
     # bytes free of them (deleting none changes nothing) decode to text free of them.
@@ -205,7 +204,7 @@ def _guess(data: bytes, markup: bool) -> str | None:
     if not label or label in ("utf-8", "utf-8-sig") or (not markup and confidence < MIN_CONFIDENCE):
         return None
     codec = codec_for(label)
-    if codec == "cp1254" and not _TURKISH_ONLY.search(data):
+    if codec == "cp1254" and not re.search(_TURKISH_ONLY, data):
         # Why: chardet often names Turkish for German or French Latin-1 text; without the
         # six bytes where the two differ, the text is the same, and windows-1252 is the
         # far likelier page.
@@ -234,7 +233,7 @@ def check_text(text: str, source: str) -> None:
     if "\x00" in text:
         raise InputError(source, "binary data (contains NUL characters)", "binary")
     # most text has none: one search, and a count only when there is one
-    controls = len(_CONTROLS.findall(sample)) if _CONTROLS.search(sample) else 0
+    controls = len(re.findall(_CONTROLS, sample)) if re.search(_CONTROLS, sample) else 0
     if controls > MAX_CONTROL_SHARE * len(sample):
         raise InputError(source, f"binary data ({controls} control characters in the first "
                                  f"{len(sample)})", "binary")

@@ -140,20 +140,20 @@ def _walk_header(layout: Layout, lines: Sequence[str], labels: list[Label | None
     slots = layout.header
     for k, slot in enumerate(slots):
         i = _next_line(lines, labels, pos, end)
+        m: re.Match[str] | None = None if i is None else slot.regex.search(lines[i])
         dup = None
-        ok = i is not None and (m := slot.regex.search(lines[i])) is not None
-        if ok and slot.repeated:
+        ok = i is not None and m is not None
+        if ok and slot.repeated and i is not None:
             dup = _repeat_of(lines, labels, i, end)
             ok = dup is not None
-        if ok and slot.followed_by_text:
-            ok = i + 1 < end and bool(lines[i + 1].strip())  # type: ignore[operator]
-        if ok and slot.requires_next:
-            ok = _next_fills(lines, labels, i + 1, end, slots[k + 1:], slot.requires_next)  # type: ignore[operator]
-        if not ok:
+        if ok and slot.followed_by_text and i is not None:
+            ok = i + 1 < end and bool(lines[i + 1].strip())
+        if ok and slot.requires_next and i is not None:
+            ok = _next_fills(lines, labels, i + 1, end, slots[k + 1:], slot.requires_next)
+        if not ok or i is None or m is None:
             if slot.optional:
                 continue
             return None
-        assert i is not None
         _next_line(lines, labels, pos, i, blank_rule=f"{name}:blank")
         labels[i] = label(True, slot.role, f"{name}:header.{slot.role}")
         key = slot.field or slot.role

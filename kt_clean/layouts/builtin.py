@@ -74,9 +74,9 @@ def patterns_of(layouts: Iterable[Layout]) -> Iterator[Regex]:
     """Every pattern of the layouts."""
     for lay in layouts:
         yield lay.start
-        for item in (*lay.signatures, *lay.rejects, *lay.ends, *lay.rules, *lay.zones,
-                     *lay.header):
-            yield item.regex
+        for items in (lay.signatures, lay.rejects, lay.ends, lay.rules, lay.zones, lay.header):
+            for item in items:
+                yield item.regex
 
 
 def builtin_cache(folder: str = BUILTIN_DIR) -> str:

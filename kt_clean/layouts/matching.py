@@ -34,7 +34,7 @@ class PageIndex:
     def end_of_line(self, index: int) -> int:
         return self.starts[index] + len(self.lines[index])
 
-    def matches(self, regex: re.Pattern[str], first: int = 0, last: int | None = None,
+    def matches(self, regex: Regex, first: int = 0, last: int | None = None,
                 multiline: bool = False) -> Iterator[tuple[int, re.Match[str]]]:
         """(line index, match) for each line in [first, last) that ``regex`` matches.
 
@@ -131,7 +131,7 @@ class PageIndex:
                 at.append(i)
         self._table, self._table_version = table, FACTS.version
 
-    def _guided(self, regex: re.Pattern[str], required: tuple[str, ...], first: int, last: int
+    def _guided(self, regex: Regex, required: tuple[str, ...], first: int, last: int
                 ) -> Iterator[tuple[int, re.Match[str]]]:
         """``matches`` for a pattern with a required literal: jump from one occurrence of the
         literal to the next (``str.find``, fast) and try the pattern on that line only.

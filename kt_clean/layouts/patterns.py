@@ -72,6 +72,13 @@ MAX_ALTERNATIVES = 64
 RARE_CHARS = frozenset("@|#")
 
 
+def _sre() -> tuple[Any, Any]:
+    """The standard library's private regex constants and parser (see the module's doc)."""
+    import importlib
+
+    return importlib.import_module("re._constants"), importlib.import_module("re._parser")
+
+
 def required_literals(pattern: str) -> tuple[str, ...]:
     """Strings of which at least one occurs in any text the pattern matches (or ``()``).
 
@@ -81,8 +88,7 @@ def required_literals(pattern: str) -> tuple[str, ...]:
     top level of literal characters and groups of literal alternatives, e.g.
     ``^(?:Mon|Tue), \\d`` gives ``("Mon, ", "Tue, ")``: rarer on a page than ``Mon``.
     """
-    from re import _constants as c
-    from re import _parser as sre_parse
+    c, sre_parse = _sre()
 
     try:
         parsed = sre_parse.parse(pattern, re.MULTILINE)
@@ -91,36 +97,36 @@ def required_literals(pattern: str) -> tuple[str, ...]:
     except Exception:  # an internal-API change must only cost speed, never correctness
         return ()
 
-    def literal(sub: object) -> str | None:
+    def literal(sub: Any) -> str | None:
         chars = []
-        for op, av in sub:  # type: ignore[attr-defined]
+        for op, av in sub:
             if op is not c.LITERAL:
                 return None
             chars.append(chr(av))
         return "".join(chars)
 
-    def alternatives(op: object, av: object) -> tuple[str, ...] | None:
+    def alternatives(op: Any, av: Any) -> tuple[str, ...] | None:
         """The texts a literal character or a group of literal alternatives matches."""
         if op is c.LITERAL:
-            return (chr(av),)  # type: ignore[arg-type]
+            return (chr(av),)
         branch = None
-        if (op is c.SUBPATTERN and len(av[3]) == 1 and av[3][0][0] is c.BRANCH  # type: ignore[index]
-                and not av[1] & re.IGNORECASE):  # type: ignore[index]
-            branch = av[3][0][1][1]  # type: ignore[index]
+        if (op is c.SUBPATTERN and len(av[3]) == 1 and av[3][0][0] is c.BRANCH
+                and not av[1] & re.IGNORECASE):
+            branch = av[3][0][1][1]
         elif op is c.BRANCH:
-            branch = av[1]  # type: ignore[index]
+            branch = av[1]
         if not branch:
             return None
         alts = [literal(alt) for alt in branch]
-        return tuple(alts) if all(alts) else None  # type: ignore[arg-type]
+        return tuple(a for a in alts if a) if all(alts) else None
 
-    def flat(items: object) -> Iterator[tuple[object, object]]:
+    def flat(items: Any) -> Iterator[tuple[Any, Any]]:
         """The pattern's top-level items, with plain groups (not repeated, no alternatives,
         no case flag) opened: their contents must match in sequence too."""
-        for op, av in items:  # type: ignore[attr-defined]
-            if (op is c.SUBPATTERN and not av[1] & re.IGNORECASE  # type: ignore[index]
-                    and not any(x[0] is c.BRANCH for x in av[3])):  # type: ignore[index]
-                yield from flat(av[3])  # type: ignore[index]
+        for op, av in items:
+            if (op is c.SUBPATTERN and not av[1] & re.IGNORECASE
+                    and not any(x[0] is c.BRANCH for x in av[3])):
+                yield from flat(av[3])
             else:
                 yield op, av
 
@@ -133,7 +139,7 @@ def required_literals(pattern: str) -> tuple[str, ...]:
             candidates.append((plain,))
             plain = ""
         if op is c.LITERAL:
-            plain += chr(av)  # type: ignore[arg-type]
+            plain += chr(av)
         if alts is not None and len(run) * len(alts) <= MAX_ALTERNATIVES:
             run = tuple(a + b for a in run for b in alts)
             continue
@@ -167,8 +173,7 @@ def line_texts(pattern: str) -> tuple[frozenset[str], Lead] | None:
     then matches iff its stripped text is one of them (and, where leading whitespace is not
     allowed, it has none): a dictionary lookup, not a scan.
     """
-    from re import _constants as c
-    from re import _parser as sre_parse
+    c, sre_parse = _sre()
 
     try:
         parsed = sre_parse.parse(pattern, re.MULTILINE)
@@ -178,7 +183,7 @@ def line_texts(pattern: str) -> tuple[frozenset[str], Lead] | None:
     except Exception:
         return None
 
-    def is_spaces(item: tuple) -> bool:  # \s*: whitespace as str.strip() sees it
+    def is_spaces(item: tuple[Any, Any]) -> bool:  # \s*: whitespace as str.strip() sees it
         op, av = item
         return (op is c.MAX_REPEAT and av[0] == 0 and av[1] == c.MAXREPEAT and len(av[2]) == 1
                 and av[2][0][0] is c.IN and av[2][0][1] == [(c.CATEGORY, c.CATEGORY_SPACE)])
@@ -190,8 +195,9 @@ def line_texts(pattern: str) -> tuple[frozenset[str], Lead] | None:
         return None
     body = body[:-1]
 
-    def expand(seq: list, at_start: bool) -> set[str] | None:
+    def expand(seq: list[Any], at_start: bool) -> set[str] | None:
         out = {""}
+        options: set[str] | None
         for op, av in seq:
             first = at_start and out == {""}
             if first and is_spaces((op, av)):
@@ -264,7 +270,7 @@ class PatternFacts:
         found = self.texts.get(regex, _MISSING)
         if found is _MISSING:
             return self.remember(regex, None, line_texts(regex.pattern))
-        return found  # type: ignore[return-value]
+        return found  # type: ignore[no-any-return]  # _MISSING is typed Any to be a sentinel
 
     def remember(self, regex: Regex, required: tuple[str, ...] | None,
                  texts: tuple[frozenset[str], Lead] | None) -> tuple[frozenset[str], Lead] | None:

@@ -9,9 +9,8 @@ types, bad or empty-matching patterns, unknown roles and reason codes are all er
 
 from __future__ import annotations
 
-import difflib
 import re
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from ..errors import LayoutError
 from ..vocabulary import LAYOUT_NAME_RULE, REASONS, ROLES, is_layout_name
@@ -24,12 +23,12 @@ class Pattern(NamedTuple):
     """A compiled regular expression with the id it reports as evidence or rule."""
 
     id: str
-    regex: re.Pattern[str]
+    regex: Regex
 
 
 class Signature(NamedTuple):
     id: str
-    regex: re.Pattern[str]
+    regex: Regex
     weight: float = 1.0
     min_count: int = 1
     within: int | None = None  # only the first N lines
@@ -39,7 +38,7 @@ class Rule(NamedTuple):
     """A line rule: lines matching ``regex`` in region ``where`` get the role or reason."""
 
     id: str
-    regex: re.Pattern[str]
+    regex: Regex
     kept: bool
     tag: str
     where: str = "anywhere"
@@ -49,10 +48,10 @@ class Slot(NamedTuple):
     """One header field, matched in order from the start of the article."""
 
     role: str
-    regex: re.Pattern[str]
+    regex: Regex
     optional: bool = False
     field: str | None = None  # the field a match fills (default: the role)
-    strip: re.Pattern[str] | None = None  # removed from the value (e.g. an "ED" badge)
+    strip: Regex | None = None  # removed from the value (e.g. an "ED" badge)
     repeated: bool = False  # the line is printed twice: the second copy is removed
     followed_by_text: bool = False  # the next line is not blank
     requires_next: str | None = None  # only if the next header line fills this role
@@ -62,7 +61,7 @@ class Zone(NamedTuple):
     """A region after the article: from the first match of ``regex`` to the next zone."""
 
     id: str
-    regex: re.Pattern[str]
+    regex: Regex
     reason: str
 
 
@@ -78,9 +77,9 @@ class Layout(NamedTuple):
     require_any: tuple[str, ...]
     signatures: tuple[Signature, ...]
     rejects: tuple[Signature, ...]
-    start: re.Pattern[str]
+    start: Regex
     start_offset: int
-    start_skip: re.Pattern[str] | None
+    start_skip: Regex | None
     ends: tuple[Pattern, ...]
     before_reason: str
     after_reason: str
@@ -119,7 +118,7 @@ class _Table:
         return value
 
     def regex(self, key: str, default: object = ..., allow_empty: bool = False
-              ) -> re.Pattern[str] | None:
+              ) -> Regex | None:
         value = self.get(key, str, default)
         if value is None:
             return None
@@ -197,7 +196,7 @@ def build_layout(data: dict[str, object], path: str, *, trusted: bool = False) -
     if timezone is not None and not re.fullmatch(r"[+-]\d\d:\d\d|Z", str(timezone)):
         raise LayoutError(f"{path}: [layout].timezone must look like +09:00")
     subheadings = bool(meta.get("subheadings", bool, True))
-    require_any = tuple(str(x) for x in meta.get("require_any", list, []))  # type: ignore[union-attr]
+    require_any = tuple(str(x) for x in cast("list[object]", meta.get("require_any", list, [])))
     meta.done()
 
     signatures = tuple(_signature(t) for t in _tables(top.get("signature", list, None),
@@ -212,16 +211,18 @@ def build_layout(data: dict[str, object], path: str, *, trusted: bool = False) -
     if unknown:
         raise LayoutError(f"{path}: [layout].require_any names no signature: {', '.join(unknown)}")
 
-    declared = top.get("reasons", dict, {})
-    for code, what in declared.items():  # type: ignore[union-attr]
+    declared = cast("dict[str, object]", top.get("reasons", dict, {}))
+    for code, what in declared.items():
         if not isinstance(what, str) or not re.fullmatch(r"[a-z][a-z0-9-]*", code):
             raise LayoutError(f"{path}: [reasons].{code} must be a lowercase code with a "
                               "description string")
-    reasons = {**REASONS, **declared}  # type: ignore[dict-item]
+    reasons: dict[str, object] = {**REASONS, **declared}
 
     def reason_code(value: object, where: str) -> str:
         code = str(value)
         if code not in reasons:
+            import difflib  # only for the error message
+
             near = difflib.get_close_matches(code, reasons, n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
             raise LayoutError(f"{path}: {where} {code!r} is not a reason code{hint} (declare "
@@ -232,10 +233,10 @@ def build_layout(data: dict[str, object], path: str, *, trusted: bool = False) -
     start = art.regex("start")
     start_offset = int(art.get("start_offset", int, 0))  # type: ignore[call-overload]
     start_skip = art.regex("start_skip", None, allow_empty=True)
-    ends_raw = art.get("end", list, [])
+    ends_raw = cast("list[object]", art.get("end", list, []))
     ends = tuple(Pattern(f"end[{i}]", _compile(str(p), f"[article].end[{i}]", path,
                                                   trusted=trusted))
-                 for i, p in enumerate(ends_raw))  # type: ignore[arg-type]
+                 for i, p in enumerate(ends_raw))
     before_reason = reason_code(art.get("before_reason", str, "nav"), "[article].before_reason")
     after_reason = reason_code(art.get("after_reason", str, "related"), "[article].after_reason")
     art.done()
@@ -260,20 +261,20 @@ def build_layout(data: dict[str, object], path: str, *, trusted: bool = False) -
     rules = []
     for t in _tables(top.get("rule", list, None), "rule", top):
         rid = str(t.get("id", str))
-        reason = t.get("reason", str, None)
-        role = t.get("role", str, None)
-        if (reason is None) == (role is None):
+        reason = cast("str | None", t.get("reason", str, None))
+        kept_role = cast("str | None", t.get("role", str, None))
+        if (reason is None) == (kept_role is None):
             raise LayoutError(f"{path}: {t.where} ({rid}) needs exactly one of 'reason' "
                               "(remove the line) or 'role' (keep it)")
-        if role is not None and role not in ROLES:
-            raise LayoutError(f"{path}: {t.where}.role {role!r} is not one of {sorted(ROLES)}")
+        if kept_role is not None and kept_role not in ROLES:
+            raise LayoutError(f"{path}: {t.where}.role {kept_role!r} is not one of {sorted(ROLES)}")
         if reason is not None:
             reason = reason_code(reason, f"{t.where}.reason")
         where = str(t.get("where", str, "anywhere"))
         if where not in _WHERE:
             raise LayoutError(f"{path}: {t.where}.where must be one of {', '.join(_WHERE)}")
-        rules.append(Rule(rid, t.regex("pattern"), role is not None,  # type: ignore[arg-type]
-                          str(role if role is not None else reason), where))
+        rules.append(Rule(rid, t.regex("pattern"), kept_role is not None,  # type: ignore[arg-type]
+                          str(kept_role if kept_role is not None else reason), where))
         t.done()
 
     zones = []
