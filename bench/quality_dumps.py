@@ -176,7 +176,7 @@ def main() -> int:
     if not args.no_doc:
         model_file = REPO / "kt_clean" / "classifier" / "model.json"
         kt = results["kt-clean classifier (CV)"]
-        targets = (f"Targets of the issue: F1 >= 0.80 on all pages: **{kt['all'][0]:.3f}** "
+        targets = (f"Targets: F1 >= 0.80 on all pages: **{kt['all'][0]:.3f}** "
                    f"({'met' if kt['all'][0] >= 0.80 else 'NOT met'}); F1 >= 0.90 on articles: "
                    f"**{kt['article'][0]:.3f}** ({'met' if kt['article'][0] >= 0.90 else 'NOT met'}); "
                    f">= 300 pages/s in one process: **{pps:.0f}** "

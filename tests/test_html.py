@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kt_clean.errors import InputError
+from kt_clean.errors import HtmlError, InputError
 from kt_clean.html import align_blocks, extract_html, looks_like_html, render_html
 from kt_clean.html.result import HtmlArticle
 from kt_clean.inputs.decode import decode
@@ -142,6 +142,13 @@ def test_render_deep_nesting_is_bounded():
     assert isinstance(out, str)
 
 
+@pytest.mark.xfail(strict=True, reason="libxml2 drops what is nested past its depth limit "
+                   "before kt-clean can flatten it: the text is lost (the reliability issue)")
+def test_deep_nesting_keeps_the_text():
+    html = "<html><body>" + "<div><span>" * 50_000 + "deep text" + "</span></div>" * 50_000
+    assert "deep text" in render_html(html + "</body></html>")
+
+
 def test_extract_deep_nesting_does_not_crash():
     html = (
         "<html><body>"
@@ -152,11 +159,15 @@ def test_extract_deep_nesting_does_not_crash():
         + "</div>" * 20_000
         + "</body></html>"
     )
-    try:
-        art = extract_html(html)
-    except ValueError:
-        return  # a clean per-page error is acceptable
+    art = extract_html(html)  # no exception: a result
     assert isinstance(art, HtmlArticle)
+
+
+@pytest.mark.xfail(strict=True, reason="a page nested 20,000 deep gives an empty body: its "
+                   "text is lost silently (the reliability issue)")
+def test_extract_deep_nesting_keeps_the_text():
+    html = "<html><body>" + "<div>" * 20_000 + "<p>" + "word " * 300 + "</p>" + "</div>" * 20_000
+    assert extract_html(html + "</body></html>").text.count("word") == 300
 
 
 # ------------------------------------------------------------------ decoding
@@ -255,27 +266,24 @@ def test_non_str_raises_value_error():
 
 
 @pytest.mark.parametrize(
-    "bad",
+    ("bad", "rendered", "extracted"),
     [
-        "<html><body><p>Unclosed <b>bold <div></span></table><li>item</p></i>",
-        "<<<>>><!-- never closed",
-        "<html><body></body></html>",
-        "</div></div></p>",
-        "<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'aaaa'><!ENTITY b '&a;&a;&a;&a;'>]><x>&b;&b;</x>",
+        ("<html><body><p>Unclosed <b>bold <div></span></table><li>item</p></i>",
+         "Unclosed bold\n  • item\n", "Unclosed bold item"),
+        ("<<<>>><!-- never closed", "<<<>>>\n", ""),
+        ("<html><body></body></html>", "", ""),
+        ("</div></div></p>", HtmlError, HtmlError),
+        ("<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'aaaa'><!ENTITY b '&a;&a;&a;&a;'>]>"
+         "<x>&b;&b;</x>", "&b;&b;\n", "&b;&b;"),  # entities never expanded
     ],
 )
-def test_malformed_input_is_clean(bad):
-    """Malformed HTML never crashes: either a (possibly empty) result or a ValueError."""
-    try:
-        out = render_html(bad)
-        assert isinstance(out, str)
-    except ValueError:
-        pass
-    try:
-        art = extract_html(bad)
-        assert isinstance(art.blocks, list)
-    except ValueError:
-        pass
+def test_malformed_input_gives_what_it_holds_or_a_clean_error(bad, rendered, extracted):
+    for call, expected in ((render_html, rendered), (lambda h: extract_html(h).text, extracted)):
+        if expected is HtmlError:
+            with pytest.raises(HtmlError, match=r"^unparseable HTML"):
+                call(bad)
+        else:
+            assert call(bad) == expected
 
 
 def test_huge_input_truncated():
