@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from .layouts import Layout, builtin_layouts, layout_named
-from .model import Article, Block, Document
+from .model import Article, Block, Document, Item
 from .textshape import without_bullet
 from .vocabulary import UNKNOWN
 
@@ -61,6 +61,33 @@ def _first(fields: Mapping[str, Sequence[str]], key: str) -> str | None:
     return values[0] if values else None
 
 
+#: The roles of a list entry's lines, and the item key each fills.
+_ENTRY_ROLES = {"kicker": "author", "headline": "title", "summary": "summary",
+                "entry-date": "date"}
+_NUMBERED = re.compile(r"^\d{1,2}\.\s+")
+
+
+def _add_to_entry(entries: list[dict[str, str]], role: str, text: str) -> None:
+    """Add a line to the list entry it belongs to: a kicker or headline starts a new entry
+    unless the current one has only a kicker (the headline below it) so far."""
+    key = _ENTRY_ROLES[role]
+    current = entries[-1] if entries else None
+    starts = (current is None or key in current
+              or (role == "headline" and "summary" in current))
+    if role == "kicker":
+        text = _NUMBERED.sub("", text)
+    if starts:
+        entries.append({key: text})
+    else:
+        assert current is not None
+        current[key] = text
+
+
+def _entry_date(value: str | None, timezone: str | None) -> str | None:
+    """A list entry's date in ISO 8601 when it has that shape, else as printed."""
+    return iso_datetime(value, timezone) or value if value else None
+
+
 def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Article:
     """The article of a stripped document (``doc.labels`` must be set)."""
     if doc.labels is None:
@@ -75,11 +102,14 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
 
     blocks: list[Block] = []
     captions: list[str] = []
+    entries: list[dict[str, str]] = []
     for text, label in zip(doc.lines, doc.labels):
         if not label.kept:
             continue
         role = label.tag
-        if role == "caption":
+        if role in _ENTRY_ROLES:
+            _add_to_entry(entries, role, text.strip())
+        elif role == "caption":
             captions.append(text.strip())
         elif role in ("body", "subheading", "item") and not info:
             line = without_bullet(text)
@@ -94,11 +124,20 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
     # An HTML page's metadata names its authors more reliably than its byline's text.
     authors = tuple(info.get("authors") or ()) or authors_from_byline(byline)
     captions = _dedupe(captions + list(info.get("captions") or ()))
+    page_type = doc.page_type or (layout.page_type if layout else "article")
+    items = tuple(Item(e.get("title"), e.get("summary"), e.get("author") or (authors[0] if
+                                                                           authors else None),
+                       _entry_date(e.get("date"), timezone), e.get("caption"))
+                  for e in entries)
+    title = _first(fields, "title") or info.get("title")
+    if page_type == "article" and not blocks and not title:
+        page_type = "empty"  # nothing of its own: only site chrome was found
     return Article(
         source=doc.source,
         layout=doc.layout or UNKNOWN,
         encoding=doc.encoding,
-        title=_first(fields, "title") or info.get("title"),
+        page_type=page_type,
+        title=title,
         subtitle=_first(fields, "subtitle") or info.get("subtitle"),
         byline=byline,
         authors=tuple(authors),
@@ -108,6 +147,7 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
         updated=iso_datetime(_first(fields, "updated"), timezone) or info.get("updated"),
         captions=tuple(captions),
         blocks=tuple(blocks),
+        items=items,
         document=doc,
         site_name=info.get("site_name") or (layout.site if layout else None) or None,
     )

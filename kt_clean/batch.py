@@ -106,6 +106,7 @@ class BatchSummary:
     skipped: int = 0
     failed: int = 0
     layouts: Counter[str] = field(default_factory=Counter)
+    page_types: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
     chars_kept: int = 0
     chars_removed: int = 0
@@ -128,6 +129,7 @@ class BatchSummary:
             "failed": self.failed,
             "failures": dict(sorted(self.reasons.items())),
             "layouts": dict(sorted(self.layouts.items())),
+            "page_types": dict(sorted(self.page_types.items())),
             "chars_kept": self.chars_kept,
             "chars_removed": self.chars_removed,
             "wall_seconds": round(self.wall_seconds, 3),
@@ -192,6 +194,7 @@ class PageResult:
     status: Status
     rel: str
     layouts: tuple[str, ...] = ()
+    page_types: tuple[str, ...] = ()
     chars_kept: int = 0
     chars_removed: int = 0
     output: bytes | None = None
@@ -270,7 +273,7 @@ def _process_page(cfg: _Config, rel: str, out_rel: str | None
             except OSError:
                 pass
     try:
-        text, layouts, kept, removed = _clean(cfg, source)
+        text, layouts, page_types, kept, removed = _clean(cfg, source)
     except PageTimeout as exc:
         return PageResult.failed(rel, "timeout", f"{source}: {exc}"), None
     except InputError as exc:
@@ -280,7 +283,7 @@ def _process_page(cfg: _Config, rel: str, out_rel: str | None
             rel, "internal", f"{source}: internal error: {type(exc).__name__}: {exc}"), None
     data = text.encode("utf-8", "surrogateescape")
     if cfg.stream:
-        return PageResult("cleaned", rel, layouts, kept, removed, output=data), None
+        return PageResult("cleaned", rel, layouts, page_types, kept, removed, output=data), None
     assert target is not None
     try:
         tmp = _write_temp(cfg, target, data)
@@ -288,20 +291,22 @@ def _process_page(cfg: _Config, rel: str, out_rel: str | None
         problem = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         return PageResult.failed(rel, "write",
                                  f"{source}: cannot write its output: {problem}"), None
-    return PageResult("cleaned", rel, layouts, kept, removed), (tmp, target)
+    return PageResult("cleaned", rel, layouts, page_types, kept, removed), (tmp, target)
 
 
-def _clean(cfg: _Config, source: str) -> tuple[str, tuple[str, ...], int, int]:
+def _clean(cfg: _Config, source: str
+           ) -> tuple[str, tuple[str, ...], tuple[str, ...], int, int]:
     """The page's rendered output, its layouts, and the characters kept and removed; the
     page's whole work (reading, parsing, cleaning) runs within its time limit."""
     with time_limit(cfg.limits.page_timeout):
         docs = read_path(source, encoding=cfg.encoding, input_format=cfg.input_format,
                          limits=cfg.limits)
-        parts, layouts, kept, removed = [], [], 0, 0
+        parts, layouts, page_types, kept, removed = [], [], [], 0, 0
         for doc in docs:
             art = pipeline.article(doc, cfg.layouts, limits=cfg.limits)
             parts.append(render(art, cfg.fmt, cfg.explain))
             layouts.append(art.layout)
+            page_types.append(art.page_type)
             labelled = art.document
             if labelled is not None and labelled.labels is not None:
                 for line, label in zip(labelled.lines, labelled.labels):
@@ -309,7 +314,7 @@ def _clean(cfg: _Config, source: str) -> tuple[str, tuple[str, ...], int, int]:
                         kept += len(line)
                     else:
                         removed += len(line)
-    return "".join(parts), tuple(layouts), kept, removed
+    return "".join(parts), tuple(layouts), tuple(page_types), kept, removed
 
 
 def _write_temp(cfg: _Config, target: str, data: bytes) -> str:
@@ -418,6 +423,7 @@ def run_batch(
                 if result.status == "cleaned":
                     summary.cleaned += 1
                     summary.layouts.update(result.layouts)
+                    summary.page_types.update(result.page_types)
                     summary.chars_kept += result.chars_kept
                     summary.chars_removed += result.chars_removed
                     if stream_mode and out_stream is not None and result.output is not None:

@@ -20,8 +20,8 @@ from .vocabulary import UNKNOWN
 #: Version of the NDJSON record passed between stages (``"kt_clean"`` key of each record).
 RECORD_VERSION = 1
 
-__all__ = ["DERIVED", "RECORD_VERSION", "UNKNOWN", "Article", "Block", "Document", "Label",
-           "Removed", "split_lines"]
+__all__ = ["DERIVED", "RECORD_VERSION", "UNKNOWN", "Article", "Block", "Document", "Item",
+           "Label", "Removed", "split_lines"]
 
 
 class Label(NamedTuple):
@@ -97,6 +97,7 @@ class Document:
     labels: tuple[Label, ...] | None = None
     fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     meta: Mapping[str, Any] = field(default_factory=dict)
+    page_type: str | None = None
 
     def __post_init__(self) -> None:
         self.__dict__["_derived"] = {}
@@ -173,6 +174,7 @@ class Document:
             "encoding": self.encoding,
             "input_format": self.input_format,
             "layout": self.layout,
+            "page_type": self.page_type,
             "confidence": round(self.confidence, 3),
             "evidence": list(self.evidence),
             "page": self.text,
@@ -200,6 +202,7 @@ class Document:
                 encoding=str(record.get("encoding") or "utf-8"),
                 input_format=str(record.get("input_format") or "text"),
                 layout=record.get("layout"),
+                page_type=record.get("page_type"),
                 confidence=float(record.get("confidence") or 0.0),
                 evidence=tuple(str(e) for e in evidence),
                 labels=None if labels is None else tuple(Label.from_list(x) for x in labels),
@@ -222,6 +225,19 @@ class Removed(NamedTuple):
         return {"line": self.line, "text": self.text, "reason": self.reason, "rule": self.rule}
 
 
+class Item(NamedTuple):
+    """One entry of a list or gallery page; a field the page does not show is ``None``."""
+
+    title: str | None = None
+    summary: str | None = None
+    author: str | None = None
+    date: str | None = None
+    caption: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._asdict()
+
+
 class Block(NamedTuple):
     """A piece of the article body: a paragraph, a subheading or a list item."""
 
@@ -236,6 +252,7 @@ class Article:
     source: str
     layout: str
     encoding: str = "utf-8"
+    page_type: str = "article"
     title: str | None = None
     subtitle: str | None = None
     byline: str | None = None
@@ -246,6 +263,7 @@ class Article:
     updated: str | None = None
     captions: tuple[str, ...] = ()
     blocks: tuple[Block, ...] = ()
+    items: tuple[Item, ...] = ()
     site_name: str | None = None
     document: Document | None = field(default=None, compare=False, repr=False)
 
@@ -268,6 +286,7 @@ class Article:
         data: dict[str, Any] = {
             "source": self.source,
             "layout": self.layout,
+            "page_type": self.page_type,
             "encoding": self.encoding,
             "title": self.title,
             "subtitle": self.subtitle,
@@ -281,6 +300,7 @@ class Article:
             "captions": list(self.captions),
             "subheadings": [b.text for b in self.blocks if b.kind == "subheading"],
             "body": self.body,
+            "items": [item.to_dict() for item in self.items],
         }
         if explain:
             data["removed"] = [r.to_dict() for r in self.removed]

@@ -17,7 +17,14 @@ UNKNOWN = "unknown"
 ROLES: frozenset[str] = frozenset({
     "title", "subtitle", "byline", "dateline", "section", "caption", "body", "subheading",
     "contact", "blank", "item",
+    # the entries of a list page: a headline, its summary, a kicker above it, its date
+    "headline", "summary", "kicker", "entry-date",
 })
+
+#: What a page is: an article; a list of headlines or teasers (section, reporter, columnist
+#: pages); a photo gallery; or a page that shows nothing of its own (only site chrome).
+PageType = Literal["article", "list", "gallery", "empty"]
+PAGE_TYPES: tuple[PageType, ...] = ("article", "list", "gallery", "empty")
 
 #: Why a line was removed: each built-in reason code and a short description of it.
 #: A rule file may declare codes of its own in a ``[reasons]`` table (``docs/layouts.md``);

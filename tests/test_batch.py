@@ -404,3 +404,13 @@ def test_every_input_failure_has_a_documented_reason_code():
     text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     for reason in FAILURE_REASONS:
         assert f"`{reason}`" in text, f"docs/cli.md does not list failure reason {reason!r}"
+
+
+def test_the_report_counts_pages_by_page_type(tmp_path):
+    pages = tmp_path / "in"
+    pages.mkdir()
+    (pages / "article.txt").write_bytes(PRINT_SEED.read_bytes())
+    (pages / "list.txt").write_bytes((PAGES / "kt-reporter-morelist.txt").read_bytes())
+    (pages / "menu.txt").write_bytes((PAGES / "kt-amn-menu.txt").read_bytes())
+    summary = kb.run_batch(kb.BatchOptions(str(pages), out_dir=str(tmp_path / "out"), jobs=1))
+    assert summary.to_dict()["page_types"] == {"article": 1, "empty": 1, "list": 1}

@@ -68,3 +68,16 @@ def test_explain_lists_every_removed_line_with_reason_and_rule(seed):
     assert all(r["reason"] and r["rule"] for r in art["removed"])
     lines = seed.read_text(encoding="utf-8").split("\n")
     assert all(lines[r["line"] - 1] == r["text"] for r in art["removed"])
+
+
+PAGE_GOLDENS = sorted((GOLDEN / "pages").glob("*.json"))
+
+
+@pytest.mark.parametrize("golden", PAGE_GOLDENS, ids=[g.stem for g in PAGE_GOLDENS])
+def test_design_fixture_pages_give_their_reviewed_json(golden):
+    """Hand-written pages of each Korea Times design and page type (tests/pages/), each with
+    a reviewed golden record: a change shows up as a diff to review, never regenerated."""
+    want = json.loads(golden.read_text(encoding="utf-8"))
+    got = json.loads(render_page(str(ROOT / "tests" / "pages" / f"{golden.stem}.txt"), "json"))
+    got["source"] = want["source"]  # the path as given; the test may run from anywhere
+    assert got == want

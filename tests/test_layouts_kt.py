@@ -73,7 +73,7 @@ def test_full_nav_with_long_caption_and_two_reporters():
 
 
 @pytest.mark.parametrize("name", [
-    "kt2021-desktop.txt", "kt-reporter-list.txt", "kt-photo-gallery.txt",
+    "kt-reporter-list.txt", "kt-photo-gallery.txt",
     "kt-section-list.txt", "koreatimes-com.txt", "settings-only.txt",
 ])
 def test_other_designs_page_types_and_sites_are_unknown(name):

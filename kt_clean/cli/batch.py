@@ -193,6 +193,8 @@ class _View:
         table.add_row("failed", failed)
         for name, count in d["layouts"].items():
             table.add_row(f"layout {name}", f"{count:,}")
+        for name, count in d["page_types"].items():
+            table.add_row(f"page type {name}", f"{count:,}")
         total = d["chars_kept"] + d["chars_removed"]
         share = f" ({d['chars_removed'] / total:.0%} removed)" if total else ""
         table.add_row("characters kept / removed",

@@ -61,6 +61,12 @@ def apply_layout(layout: Layout, lines: Sequence[str], index: PageIndex | None =
     labels: list[Label | None] = [None] * n
     fields: Fields = {}
 
+    if layout.page_type == "empty":
+        # A design stored only as its chrome (cut inside its menu): every line is chrome.
+        if index.first_line(layout.start) is None:
+            return None
+        return [label(False, layout.before_reason, f"{name}:no-content")] * n, fields
+
     # 1. The article region [start, end).
     anchor = index.first_line(layout.start)
     if anchor is None:
@@ -110,8 +116,11 @@ def apply_layout(layout: Layout, lines: Sequence[str], index: PageIndex | None =
     if body_start is None:
         return None
 
-    # 6. The body.
-    label_body(lines, labels, body_start, end, name, subheadings=layout.subheadings)
+    # 6. The body, or a list page's entries.
+    if layout.page_type == "list":
+        label_entries(lines, labels, body_start, end, name)
+    else:
+        label_body(lines, labels, body_start, end, name, subheadings=layout.subheadings)
     return labels, fields  # type: ignore[return-value]
 
 
@@ -229,3 +238,59 @@ def _standalone(lines: Sequence[str], i: int, lo: int, hi: int) -> bool:
         if nxt:
             return len(nxt) > SUBHEADING_MAX_CHARS or ends_like_sentence(nxt)
     return False
+
+
+#: A list entry's summary is a line at least this long, or one that ends like a sentence;
+#: a shorter line is a headline (or the kicker above one) ...
+SUMMARY_MIN_CHARS = 60
+#: ... and a headline is at most this long and does not end with a full stop.
+HEADLINE_MAX_CHARS = 120
+_ENTRY_DATE = re.compile(r"^\s*(?:\d{4}-\d\d-\d\d(?:[ T]\d\d:\d\d)?"
+                         r"|[A-Z][a-z]{2}\.? \d{1,2}, \d{4})\s*$")
+#: A kicker names the columnist: capitalised words (``Park Moo-jong``, ``5. Mark Peterson``).
+_KICKER = re.compile(r"^(?:\d{1,2}\.\s+)?[A-Za-z][a-z]+(?:-[a-z]+)?"
+                     r"(?: [A-Z][a-z]+(?:-[a-z]+)?){1,3}$")
+
+
+def _summary_like(text: str) -> bool:
+    return len(text) >= SUMMARY_MIN_CHARS or ends_like_sentence(text) or text.endswith("..")
+
+
+def _headline_like(text: str) -> bool:
+    return len(text) <= HEADLINE_MAX_CHARS and not text.endswith((".", "…"))
+
+
+def label_entries(lines: Sequence[str], labels: list[Label | None], lo: int, hi: int,
+                  layout: str) -> None:
+    """Label the unlabelled lines of a list page's entries in [lo, hi): each entry is an
+    optional kicker (a columnist's name above the headline), a headline, a summary and an
+    optional date line.
+
+    Read in turn: where a headline is due, a line is one when it is short enough and does
+    not end with a full stop (else it is a summary without a headline); right after a
+    headline, a long line or one ending like a sentence is its summary, and a short one is
+    the next entry's headline (an entry without a summary). A name above a short line and
+    a summary is the kicker.
+    """
+    blank = label(True, "blank", f"{layout}:blank")
+    todo = [i for i in range(lo, hi) if labels[i] is None and lines[i].strip()]
+    for i in range(lo, hi):
+        if labels[i] is None and not lines[i].strip():
+            labels[i] = blank
+    texts = [lines[i].strip() for i in todo]
+    after_headline = False
+    for k, (i, text) in enumerate(zip(todo, texts)):
+        if _ENTRY_DATE.match(text):
+            role = "entry-date"
+        elif after_headline and _summary_like(text):
+            role = "summary"
+        elif not _headline_like(text):
+            role = "summary"
+        else:
+            nxt = texts[k + 1:k + 3]
+            kicker = (_KICKER.match(text) is not None and len(nxt) == 2
+                      and _headline_like(nxt[0]) and not _ENTRY_DATE.match(nxt[0])
+                      and _summary_like(nxt[1]))
+            role = "kicker" if kicker else "headline"
+        after_headline = role == "headline"
+        labels[i] = label(True, role, f"{layout}:entry.{role}")

@@ -60,9 +60,11 @@ def detect(doc: Document, layouts: Sequence[Layout] | None = None) -> Document:
         if found and (best is None or found.confidence > best.confidence):
             best = found
     if best is None:
-        return doc.replace(layout=UNKNOWN, confidence=0.0, evidence=(), labels=None, fields={})
+        return doc.replace(layout=UNKNOWN, confidence=0.0, evidence=(), labels=None, fields={},
+                           page_type="article")
+    page_type = next(lay.page_type for lay in layouts if lay.name == best.layout)
     return doc.replace(layout=best.layout, confidence=best.confidence, evidence=best.evidence,
-                       labels=None, fields={})
+                       labels=None, fields={}, page_type=page_type)
 
 
 def layout_named(name: str, layouts: Sequence[Layout] | None = None) -> Layout | None:

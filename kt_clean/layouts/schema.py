@@ -13,7 +13,7 @@ import re
 from typing import NamedTuple, cast
 
 from ..errors import LayoutError
-from ..vocabulary import LAYOUT_NAME_RULE, REASONS, ROLES, is_layout_name
+from ..vocabulary import LAYOUT_NAME_RULE, PAGE_TYPES, REASONS, ROLES, is_layout_name
 from .patterns import LazyPattern, Regex
 
 _WHERE = ("anywhere", "before", "article", "after")
@@ -88,6 +88,7 @@ class Layout(NamedTuple):
     zones: tuple[Zone, ...]
     timezone: str | None = None
     subheadings: bool = True
+    page_type: str = "article"
 
     @property
     def max_score(self) -> float:
@@ -196,6 +197,9 @@ def build_layout(data: dict[str, object], path: str, *, trusted: bool = False) -
     if timezone is not None and not re.fullmatch(r"[+-]\d\d:\d\d|Z", str(timezone)):
         raise LayoutError(f"{path}: [layout].timezone must look like +09:00")
     subheadings = bool(meta.get("subheadings", bool, True))
+    page_type = str(meta.get("page_type", str, "article"))
+    if page_type not in PAGE_TYPES:
+        raise LayoutError(f"{path}: [layout].page_type must be one of {', '.join(PAGE_TYPES)}")
     require_any = tuple(str(x) for x in cast("list[object]", meta.get("require_any", list, [])))
     meta.done()
 
@@ -295,4 +299,5 @@ def build_layout(data: dict[str, object], path: str, *, trusted: bool = False) -
         start_skip=start_skip, ends=ends, before_reason=before_reason,
         after_reason=after_reason, header=tuple(header), rules=tuple(rules),
         zones=tuple(zones), timezone=timezone, subheadings=subheadings,  # type: ignore[arg-type]
+        page_type=page_type,
     )
