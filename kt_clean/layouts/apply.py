@@ -282,9 +282,7 @@ def label_entries(lines: Sequence[str], labels: list[Label | None], lo: int, hi:
     for k, (i, text) in enumerate(zip(todo, texts)):
         if _ENTRY_DATE.match(text):
             role = "entry-date"
-        elif after_headline and _summary_like(text):
-            role = "summary"
-        elif not _headline_like(text):
+        elif (after_headline and _summary_like(text)) or not _headline_like(text):
             role = "summary"
         else:
             nxt = texts[k + 1:k + 3]
