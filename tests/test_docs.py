@@ -93,3 +93,16 @@ def test_changelog_has_unreleased_on_top():
     text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert re.search(r"^## ", text, re.M)
     assert text[re.search(r"^## ", text, re.M).start():].startswith("## [Unreleased]")
+
+
+def test_the_package_map_names_every_module_and_only_real_ones():
+    text = (DOCS / "algorithm.md").read_text(encoding="utf-8")
+    block = text.split("```", 2)[1]
+    named = set(re.findall(r"\b([a-z_]+(?:\.py|/))", block)) - {"kt_clean/"}
+    package = ROOT / "kt_clean"
+    real = {p.name + ("/" if p.is_dir() else "") for p in package.iterdir()
+            if not p.name.startswith(("_", ".")) and (p.is_dir() or p.suffix == ".py")}
+    top = {n for n in named if (package / n.rstrip("/")).exists()}
+    assert real <= top, f"modules missing from the map: {sorted(real - top)}"
+    for name in named - top:  # a file named inside a folder's line: it exists in some folder
+        assert any(package.rglob(name.rstrip("/"))), f"the map names {name}, which is not there"
