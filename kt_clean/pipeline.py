@@ -85,6 +85,9 @@ def extract(page: str | bytes | os.PathLike[str] | Document, *, source: str | No
     ``limits.page_timeout`` set, a page over it raises :class:`~kt_clean.errors.PageTimeout`.
     Render the result with :func:`render`.
     """
+    if isinstance(page, str) and source is None and ("\n" in page or len(page) > 4096):
+        raise InputError("<str>", "a page given as text needs source= to name it (a str "
+                                  "without source= is a path)", "unreadable")
     with time_limit(limits.page_timeout):
         if isinstance(page, Document):
             doc = page

@@ -189,7 +189,6 @@ def test_records_of_earlier_stages_give_the_same_view(seed):
 
 
 def test_html_page_shows_its_rendered_text(tmp_path):
-    pytest.importorskip("kt_clean.htmlpage", reason="HTML input has not landed yet")
     page = tmp_path / "page.html"
     page.write_text("<html><body><nav><a href='/'>Home</a></nav><article><h1>Title here</h1>"
                     "<p>" + "A long paragraph of article text. " * 8 + "</p></article>"

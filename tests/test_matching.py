@@ -135,3 +135,19 @@ def test_counts_respect_where_leading_whitespace_is_allowed():
     sig = Signature("mixed", mixed, min_count=10)
     assert PageIndex(lines).count(sig) == 3 == sum(bool(mixed.search(x)) for x in lines)
     assert [i for i, _ in PageIndex(lines).matches(mixed)] == [1, 2, 3]
+
+
+def test_a_page_remembers_counts_by_pattern_window_and_minimum_only():
+    from kt_clean.layouts import Signature
+
+    lines = ["Posted : 2020-01-01 10:00", "x", "Posted : 2020-01-02 11:00", "y"] * 3
+    index = PageIndex(lines)
+    posted = r"^\s*Posted : \d{4}"
+    # the same pattern text in two layouts, compiled twice: one count, shared
+    a = Signature("a", re.compile(posted, re.MULTILINE), min_count=10)
+    b = Signature("b", re.compile(posted, re.MULTILINE), min_count=10)
+    assert index.count(a) == index.count(b) == 6
+    # another window or minimum is another question
+    assert index.count(Signature("w", re.compile(posted, re.MULTILINE), within=3,
+                                 min_count=10)) == 2
+    assert index.count(Signature("m", re.compile(posted, re.MULTILINE), min_count=1)) == 1

@@ -176,3 +176,11 @@ def test_whitespace_only_stdin_ends_with_an_error_instead_of_spinning():
         with pytest.raises(InputError, match="empty") as caught:
             list(iter_stdin(io.BytesIO(data)))
         assert caught.value.reason == "empty"
+
+
+def test_a_page_given_as_text_without_source_says_so_in_one_short_line():
+    text = PRINT_SEED.read_text(encoding="utf-8")
+    with pytest.raises(InputError, match="needs source=") as caught:
+        kt_clean.extract(text)
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 120
+    assert kt_clean.extract(text, source="p.txt").layout == "print"

@@ -22,27 +22,49 @@ def score_layout(layout: Layout, index: PageIndex) -> Detection | None:
     """How well ``layout`` fits the page, or ``None`` when it does not: a rejection matched,
     none of the ``require_any`` signatures matched, or the score is below the threshold.
 
-    Rejections are checked last: only a page the layout would claim needs them.
+    The ``require_any`` signatures are checked first: with many layouts, most do not fit a
+    given page, and a layout whose required proof is missing needs no other scan. Then the
+    others, stopping as soon as the threshold is out of reach; rejections last: only a page
+    the layout would claim needs them. The evidence lists the matches in the file's order.
     """
-    matched = []
-    score, remaining = 0.0, layout.max_score
-    for sig in layout.signatures:
+    max_score, required, order = _plan(layout)
+    signatures = layout.signatures
+    hit = [False] * len(signatures)
+    score, remaining = 0.0, max_score
+    count = index.count
+    for position, k in enumerate(order):
+        sig = signatures[k]
         remaining -= sig.weight
-        if index.count(sig) >= sig.min_count:
-            matched.append(sig)
+        if count(sig) >= sig.min_count:
+            hit[k] = True
             score += sig.weight
-        elif score + remaining < layout.threshold:
+        elif position >= required and score + remaining < layout.threshold:
             return None  # the threshold is out of reach: no need to scan the rest
-    ids = {s.id for s in matched}
-    if layout.require_any and not ids.intersection(layout.require_any):
-        return None
+        if position + 1 == required and not any(hit):
+            return None  # no required proof on the page
     if score < layout.threshold:
         return None
     for rej in layout.rejects:
-        if index.count(rej) >= rej.min_count:
+        if count(rej) >= rej.min_count:
             return None
-    return Detection(layout.name, round(score / layout.max_score, 3),
-                     tuple(s.id for s in matched))
+    return Detection(layout.name, round(score / max_score, 3),
+                     tuple(sig.id for sig, h in zip(signatures, hit) if h))
+
+
+_PLANS: dict[int, tuple[Layout, tuple[float, int, tuple[int, ...]]]] = {}
+
+
+def _plan(layout: Layout) -> tuple[float, int, tuple[int, ...]]:
+    """The layout's total weight, how many ``require_any`` signatures it has, and the order
+    to check its signatures in (those first); worked out once per layout."""
+    found = _PLANS.get(id(layout))
+    if found is None or found[0] is not layout:
+        sigs = layout.signatures
+        required = tuple(k for k, sig in enumerate(sigs) if sig.id in layout.require_any)
+        rest = tuple(k for k in range(len(sigs)) if k not in required)
+        found = _PLANS[id(layout)] = (layout, (layout.max_score, len(required),
+                                               required + rest))
+    return found[1]
 
 
 def detect(doc: Document, layouts: Sequence[Layout] | None = None) -> Document:

@@ -18,6 +18,9 @@ from ..model import Document
 from .patterns import FACTS, Lead, Regex
 from .schema import Signature
 
+#: A window of at most this many lines is tested line by line instead of by the table.
+FEW_LINES = 8
+
 
 class PageIndex:
     """The page's text with line offsets, so rules can scan it with one regex call each."""
@@ -30,6 +33,7 @@ class PageIndex:
         self.starts = list(itertools.accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
         self._table: dict[str, list[int]] = {}
         self._table_version = -1
+        self._counts: dict[tuple[str, int | None, int], int] = {}
 
     def end_of_line(self, index: int) -> int:
         return self.starts[index] + len(self.lines[index])
@@ -69,10 +73,14 @@ class PageIndex:
         text = self.text
         required = FACTS.required_of(regex)
         if required:
+            # A line's match holds the literal within the line: for lines, only the window
+            # [first, last) needs a look (a signature's ``within`` is a few lines).
+            lo, hi = (0, len(text)) if multiline else (self.starts[first],
+                                                       self.end_of_line(last - 1))
             if len(required) == 1:
-                if required[0] not in text:
+                if text.find(required[0], lo, hi) < 0:
                     return
-            elif not any(lit in text for lit in required):
+            elif all(text.find(lit, lo, hi) < 0 for lit in required):
                 return
             if not multiline:
                 yield from self._guided(regex, required, first, last)
@@ -101,9 +109,15 @@ class PageIndex:
         The page's table maps the stripped text of each line that some such pattern could
         match to its line numbers; it is built in one pass over the page, for all patterns.
         """
+        texts, lead = found
+        if last - first <= FEW_LINES:
+            # A signature's window of a few lines: test them, no table needed.
+            lines = self.lines
+            return [i for i in range(first, last) if lines[i].strip() in texts
+                    and (lead is True or not lines[i][:1].isspace()
+                         or (lead is not False and lines[i].strip() in lead))]
         if self._table_version != FACTS.version:
             self._build_table()
-        texts, lead = found
         table = self._table
         if len(texts) <= len(table):
             hits = [i for t in texts if t in table for i in table[t]]
@@ -186,16 +200,26 @@ class PageIndex:
         return None if found is None else found[0]
 
     def count(self, sig: Signature) -> int:
-        """How many lines ``sig`` matches, counting no further than its ``min_count``."""
+        """How many lines ``sig`` matches, counting no further than its ``min_count``.
+
+        Remembered per page by the pattern's text and window: the layouts of one site share
+        many signatures (a ``Posted :`` line, the crawl date), each scanned once per page.
+        """
+        key = (sig.regex.pattern, sig.within, sig.min_count)
+        n = self._counts.get(key)
+        if n is not None:
+            return n
         found = FACTS.line_texts_of(sig.regex)
         if found is not None:  # whole-line literal: the table's lines, no regex call
             last = len(self.lines) if sig.within is None else min(sig.within, len(self.lines))
-            return min(len(self._line_hits(found, 0, last)), sig.min_count)
-        n = 0
-        for _ in self.matches(sig.regex, 0, sig.within):
-            n += 1
-            if n >= sig.min_count:
-                break
+            n = min(len(self._line_hits(found, 0, last)), sig.min_count)
+        else:
+            n = 0
+            for _ in self.matches(sig.regex, 0, sig.within):
+                n += 1
+                if n >= sig.min_count:
+                    break
+        self._counts[key] = n
         return n
 
 
