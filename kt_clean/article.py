@@ -103,6 +103,7 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
     blocks: list[Block] = []
     captions: list[str] = []
     entries: list[dict[str, str]] = []
+    caption_fields = fields.get("caption", [])
     for text, label in zip(doc.lines, doc.labels):
         if not label.kept:
             continue
@@ -110,7 +111,10 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
         if role in _ENTRY_ROLES:
             _add_to_entry(entries, role, text.strip())
         elif role == "caption":
-            captions.append(text.strip())
+            line = text.strip()
+            # a caption slot may capture the caption without the line's markup ("... |")
+            captions.append(next((c for c in caption_fields if c != line and line.startswith(c)),
+                                 line))
         elif role in ("body", "subheading", "item") and not info:
             line = without_bullet(text)
             if line:

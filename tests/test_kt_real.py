@@ -22,6 +22,9 @@ ARTICLES = {
                 "subtitle": "Trump-Kim DMZ meeting raises hope for peace", "authors": [],
                 "published": f"2019-06-30T17:05:00{KST}", "updated": f"2019-06-30T21:27:00{KST}",
                 "body_starts": "U.S. President Donald Trump and North Korean leader Kim Jong-un"},
+    "019": {"layout": "table-body", "section": None, "title": None, "subtitle": None,
+            "authors": ["Kim Ji-soo"], "published": None, "updated": None,
+            "body_starts": 'Mark Peterson, 71, a "Koreanist," has enjoyed a charmed life'},
     "018": {"layout": "posted-first", "section": None,
                 "title": "Foreign workers upset by severance pay formula", "subtitle": None,
                 "authors": ["Kim Se-jeong"], "published": f"2014-07-29T19:17:00{KST}",
@@ -62,7 +65,6 @@ LISTS = {  # id: (layout, author of the list, first entries' (author, title))
 }
 NOT_KOREA_TIMES = ["021", "022", "023", "024", "025", "026", "027", "028"]
 NOT_YET = {  # designs still to learn: (what the page is, what kt-clean must give)
-    "019": "a body rendered as a markdown table: caption and byline, no title",
     "020": "the 2024+ site's columnist list",
 }
 
@@ -127,3 +129,9 @@ def test_look_alikes_never_get_a_korea_times_layout(page_id):
 def test_designs_still_to_learn(page_id):
     _, record = extract(page_id)
     assert record["layout"] != "unknown", NOT_YET[page_id]
+
+
+def test_a_table_body_caption_loses_its_cell_border():
+    _, record = extract("019")
+    assert record["captions"] == ["Mark Peterson, a long-time Korean studies professor / "
+                                  "Korea Times photo by Choi Won-suk"]
