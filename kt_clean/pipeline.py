@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .article import build_article
 from .errors import InputError
@@ -23,6 +24,9 @@ from .model import Article, Document
 from .render import render
 from .system import time_limit
 from .vocabulary import UNKNOWN, InputFormat
+
+if TYPE_CHECKING:
+    from .cleaners import Cleaner  # the cleaners load only for a page that needs one
 
 __all__ = ["article", "detect", "extract", "from_text", "read", "render", "strip"]
 
@@ -57,13 +61,12 @@ def strip(doc: Document, layouts: Sequence[Layout] | None = None, *,
             return doc.replace(labels=tuple(labels),
                                fields={k: tuple(v) for k, v in fields.items()})
         doc = doc.replace(evidence=(*doc.evidence, "rules-did-not-fit"))
+    cleaner: Cleaner
     if doc.input_format == "html":
-        from .cleaners import html
-
-        return html.clean(doc, limits)
-    from .cleaners import generic  # its patterns compile only when a page needs it
-
-    return generic.clean(doc, limits)
+        from .cleaners.html import clean as cleaner
+    else:
+        from .cleaners.generic import clean as cleaner  # compiles its patterns on first use
+    return cleaner(doc, limits)
 
 
 def article(doc: Document, layouts: Sequence[Layout] | None = None, *,

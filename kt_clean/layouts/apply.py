@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 
 from ..model import Label
-from ..textshape import SUBHEADING_MAX_CHARS, ends_like_sentence, is_subheading_text
+from ..textshape import SUBHEADING_MAX_CHARS, ends_like_sentence, is_prose, is_subheading_text
 from .matching import PageIndex
 from .schema import Layout, Slot
 
@@ -63,7 +63,9 @@ def apply_layout(layout: Layout, lines: Sequence[str], index: PageIndex | None =
 
     if layout.page_type == "empty":
         # A design stored only as its chrome (cut inside its menu): every line is chrome.
-        if index.first_line(layout.start) is None:
+        # A page of it that shows running text after all is not that: the rules do not fit.
+        if index.first_line(layout.start) is None or any(
+                is_prose(t, len(t.split())) for t in map(str.strip, lines) if len(t) > 40):
             return None
         return [label(False, layout.before_reason, f"{name}:no-content")] * n, fields
 
