@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from .layouts import Layout, builtin_layouts, layout_named
 from .model import Article, Block, Document, Item
+from .runon import split_run_on
 from .textshape import without_bullet
 from .vocabulary import UNKNOWN
 
@@ -76,6 +77,11 @@ def _add_to_entry(entries: list[dict[str, str]], role: str, text: str) -> None:
               or (role == "headline" and "summary" in current))
     if role == "kicker":
         text = _NUMBERED.sub("", text)
+    glued = _GLUED_BYLINE.search(text) if role in ("summary", "entry-date") else None
+    if glued is not None:  # "By Mark PetersonOne of ...", "Jul 20, 2018By Mark Peterson"
+        text = (text[:glued.start()] + text[glued.end():]).strip()
+        if current is not None and "author" not in current:
+            current["author"] = glued.group(1)
     if starts:
         entries.append({key: text})
     else:
@@ -83,9 +89,27 @@ def _add_to_entry(entries: list[dict[str, str]], role: str, text: str) -> None:
         current[key] = text
 
 
+#: A byline glued to the text of a list entry: at the start of a summary (``By Mark
+#: PetersonOne of ...``) or after a date (``Jul 20, 2018By Mark Peterson``).
+_GLUED_BYLINE = re.compile(r"(?:^|(?<=\d))By ([A-Z][a-z]+(?: [A-Z][a-z]+(?:-[a-z]+)?){1,3}?)"
+                           r"(?=[A-Z\"\u201c]|\s*$)")
+_MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_MONTH_DATE = re.compile(r"\b([A-Z][a-z]{2})[a-z]*\.? (\d{1,2}), (\d{4})\b")
+
+
 def _entry_date(value: str | None, timezone: str | None) -> str | None:
-    """A list entry's date in ISO 8601 when it has that shape, else as printed."""
-    return iso_datetime(value, timezone) or value if value else None
+    """A list entry's date in ISO 8601 when it has a known shape (``2015-09-08 16:08``,
+    ``Jul 20, 2018``), else as printed."""
+    if not value:
+        return None
+    found = iso_datetime(value, timezone)
+    if found:
+        return found
+    m = _MONTH_DATE.search(value)
+    if m is not None and m.group(1) in _MONTHS and 1 <= int(m.group(2)) <= 31:
+        return f"{m.group(3)}-{_MONTHS[m.group(1)]:02d}-{int(m.group(2)):02d}"
+    return value
 
 
 def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Article:
@@ -115,6 +139,14 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
             # a caption slot may capture the caption without the line's markup ("... |")
             captions.append(next((c for c in caption_fields if c != line and line.startswith(c)),
                                  line))
+        elif role == "run-on":
+            for kind, part in split_run_on(text.strip()):
+                if kind == "caption":
+                    captions.append(part)
+                elif kind == "byline":
+                    fields.setdefault("byline", []).append(part)
+                else:
+                    blocks.append(Block(kind, part))
         elif role in ("body", "subheading", "item") and not info:
             line = without_bullet(text)
             if line:
@@ -134,6 +166,13 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
                        _entry_date(e.get("date"), timezone), e.get("caption"))
                   for e in entries)
     title = _first(fields, "title") or info.get("title")
+    if page_type == "gallery":
+        if blocks:
+            page_type = "article"  # a photo story: its captions come with text of its own
+        else:
+            # One item a photo: its caption, and the headline when the page shows one photo.
+            own = title if len(captions) == 1 else None
+            items = tuple(Item(title=own, caption=c) for c in captions)
     if page_type == "article" and not blocks and not title:
         page_type = "empty"  # nothing of its own: only site chrome was found
     return Article(

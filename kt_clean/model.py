@@ -98,6 +98,8 @@ class Document:
     fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     meta: Mapping[str, Any] = field(default_factory=dict)
     page_type: str | None = None
+    #: The page's address when known (``--url``, a record's ``url``): a detection hint.
+    url: str | None = None
 
     def __post_init__(self) -> None:
         self.__dict__["_derived"] = {}
@@ -171,6 +173,7 @@ class Document:
         return {
             "kt_clean": RECORD_VERSION,
             "source": self.source,
+            "url": self.url,
             "encoding": self.encoding,
             "input_format": self.input_format,
             "layout": self.layout,
@@ -195,6 +198,9 @@ class Document:
                 raise TypeError("'page' and 'source' must be strings")
             labels = record.get("labels")
             fields = record.get("fields") or {}
+            url = record.get("url")
+            if url is not None and not isinstance(url, str):
+                raise TypeError("'url' must be a string or null")
             evidence = record.get("evidence") or []
             return cls(
                 source=source,
@@ -208,6 +214,7 @@ class Document:
                 labels=None if labels is None else tuple(Label.from_list(x) for x in labels),
                 fields={str(k): tuple(str(x) for x in v) for k, v in fields.items()},
                 meta=dict(record.get("meta") or {}),
+                url=url,
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"bad kt-clean record: {exc}") from None

@@ -17,10 +17,10 @@ from .article import build_article
 from .errors import InputError
 from .inputs import from_text, load_bytes, read_path, sniff
 from .inputs.records import parse_records
-from .layouts import Layout, apply_layout, builtin_layouts, layout_named, page_index
+from .layouts import Layout, apply_layout, builtin_layouts, known_chrome, layout_named, page_index
 from .layouts import detect as _detect
 from .limits import DEFAULT_LIMITS, Limits
-from .model import Article, Document
+from .model import Article, Document, Label
 from .render import render
 from .system import time_limit
 from .vocabulary import UNKNOWN, InputFormat
@@ -54,19 +54,40 @@ def strip(doc: Document, layouts: Sequence[Layout] | None = None, *,
     if doc.layout is None:
         doc = _detect(doc, layouts)
     layout = layout_named(doc.layout, layouts) if doc.layout not in (None, UNKNOWN) else None
+    chrome: list[Label | None] | None = None
     if layout is not None:
         applied = apply_layout(layout, doc.lines, page_index(doc))
         if applied is not None:
             labels, fields = applied
             return doc.replace(labels=tuple(labels),
                                fields={k: tuple(v) for k, v in fields.items()})
-        doc = doc.replace(evidence=(*doc.evidence, "rules-did-not-fit"))
+        # The page shows more than the rules place: what the generic cleaner finds is an
+        # article (or nothing), whatever the design's usual page type.
+        partial = layout.knows == "chrome" or layout.page_type == "empty"
+        if partial:
+            chrome = known_chrome(layout, doc.lines, page_index(doc))
+        doc = doc.replace(evidence=(*doc.evidence, "rules-partial" if partial
+                                    else "rules-did-not-fit"), page_type="article")
     cleaner: Cleaner
     if doc.input_format == "html":
         from .cleaners.html import clean as cleaner
     else:
         from .cleaners.generic import clean as cleaner  # compiles its patterns on first use
-    return cleaner(doc, limits)
+    cleaned = cleaner(doc, limits)
+    if chrome is None or not any(chrome) or cleaned.labels is None:
+        return cleaned
+    return _with_chrome(cleaned, chrome)
+
+
+def _with_chrome(doc: Document, chrome: Sequence[Label | None]) -> Document:
+    """The generic cleaner's labels, with the lines the layout knows as chrome removed by
+    its rules (and a title or byline found on such a line dropped)."""
+    assert doc.labels is not None
+    labels = tuple(c if c is not None else lab for c, lab in zip(chrome, doc.labels))
+    gone = {doc.lines[i].strip() for i, c in enumerate(chrome) if c is not None}
+    fields = {k: tuple(v for v in values if v.strip() not in gone)
+              for k, values in doc.fields.items()}
+    return doc.replace(labels=labels, fields={k: v for k, v in fields.items() if v})
 
 
 def article(doc: Document, layouts: Sequence[Layout] | None = None, *,
@@ -79,13 +100,14 @@ def article(doc: Document, layouts: Sequence[Layout] | None = None, *,
 def extract(page: str | bytes | os.PathLike[str] | Document, *, source: str | None = None,
             encoding: str | None = None, input_format: InputFormat = "auto",
             layouts: Sequence[Layout] | None = None,
-            limits: Limits = DEFAULT_LIMITS) -> Article:
+            limits: Limits = DEFAULT_LIMITS, url: str | None = None) -> Article:
     """The clean article of one page: read (if needed), detect, strip, build.
 
     ``page`` is a :class:`Document`, a path, the page's ``bytes``, or, with ``source=``
     naming it, the page's ``str`` (a text dump or HTML, told apart as for a file). A ``str``
     without ``source`` is a path. The first document of an NDJSON input is taken. With
     ``limits.page_timeout`` set, a page over it raises :class:`~kt_clean.errors.PageTimeout`.
+    ``url``, the page's address when known, is a hint for detection (``docs/layouts.md``).
     Render the result with :func:`render`.
     """
     if isinstance(page, str) and source is None and ("\n" in page or len(page) > 4096):
@@ -102,6 +124,8 @@ def extract(page: str | bytes | os.PathLike[str] | Document, *, source: str | No
         else:
             doc = _first(read_path(page, encoding=encoding, input_format=input_format,
                                    limits=limits), os.fspath(page))
+        if url is not None and doc.labels is None:
+            doc = doc.replace(url=url, layout=None)
         return article(doc, layouts, limits=limits)
 
 

@@ -19,6 +19,9 @@ ROLES: frozenset[str] = frozenset({
     "contact", "blank", "item",
     # the entries of a list page: a headline, its summary, a kicker above it, its date
     "headline", "summary", "kicker", "entry-date",
+    # a story printed as one line (captions, byline and paragraphs glued): split when the
+    # article is built
+    "run-on",
 })
 
 #: What a page is: an article; a list of headlines or teasers (section, reporter, columnist

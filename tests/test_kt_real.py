@@ -62,12 +62,10 @@ LISTS = {  # id: (layout, author of the list, first entries' (author, title))
                "exhibit")]),
     "017": ("reporter-list", "Park Yoon-bae", [(None, "Perseverance on Mars"),
                                                (None, "Challenges Korea faces")]),
+    "020": ("mytimes-list", "Mark Peterson", [(None, "More on invasions"),
+                                              (None, "More on problem of invasions")]),
 }
 NOT_KOREA_TIMES = ["021", "022", "023", "024", "025", "026", "027", "028"]
-NOT_YET = {  # designs still to learn: (what the page is, what kt-clean must give)
-    "020": "the 2024+ site's columnist list",
-}
-
 FORBIDDEN_IN_BODY = ("Font Size", "Print Preview", "search close", "share button", "• ",
                      "amn_", "Reporter :")
 
@@ -124,14 +122,32 @@ def test_look_alikes_never_get_a_korea_times_layout(page_id):
     assert record["layout"] == "unknown"
 
 
-@pytest.mark.parametrize("page_id", sorted(NOT_YET))
-@pytest.mark.xfail(strict=True, reason="a Korea Times design not learned yet")
-def test_designs_still_to_learn(page_id):
-    _, record = extract(page_id)
-    assert record["layout"] != "unknown", NOT_YET[page_id]
+def test_the_2024_site_glues_bylines_and_dates_and_repeats_headlines():
+    _, record = extract("020")
+    first, second = record["items"][:2]
+    assert first["summary"].startswith("One of the core elements of Korea's view")
+    assert first["date"] == "2018-07-20"  # "Jul 20, 2018By Mark Peterson"
+    assert second["date"] is None  # the stored copy is cut before it
+    assert second["summary"].startswith("My frog-out-of-the-well view")
+    assert "Read more" not in json.dumps(record["items"])
+    assert len(record["items"]) == 2  # the repeated headline is not an entry
 
 
 def test_a_table_body_caption_loses_its_cell_border():
     _, record = extract("019")
     assert record["captions"] == ["Mark Peterson, a long-time Korean studies professor / "
                                   "Korea Times photo by Choi Won-suk"]
+
+
+def _urls():
+    index = KT_REAL.parent / "index.jsonl"
+    return {r["id"]: r["url"] for r in map(json.loads, index.read_text().splitlines())}
+
+
+@pytest.mark.parametrize("page_id", [f"{i:03d}" for i in range(1, 29)])
+def test_the_url_hint_agrees_with_the_text(page_id):
+    """Each stored page with its real address: the same design as from its text alone (the
+    look-alikes stay unknown, koreatimes.com's own address included)."""
+    without = kt_clean.extract(KT_REAL / f"{page_id}.txt")
+    with_url = kt_clean.extract(KT_REAL / f"{page_id}.txt", url=_urls()[page_id])
+    assert (with_url.layout, with_url.page_type) == (without.layout, without.page_type)

@@ -38,7 +38,8 @@ DEMO_PAGE = ("DEMO NEWS\n\nA headline for the demo\n\nFirst paragraph of the art
 def test_builtin_layouts_load():
     assert [lay.name for lay in builtin_layouts()] == [
         "amn-desktop", "close-list", "close-desktop", "full-nav-menu", "full-nav",
-        "posted-first", "print", "reporter-list", "table-body"]
+        "mytimes-list", "mytimes", "newszone-list", "photo-gallery", "posted-first", "print",
+        "reporter-list", "table-body"]
 
 
 def test_a_user_layout_detects_and_strips_a_new_site(tmp_path):

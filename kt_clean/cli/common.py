@@ -62,6 +62,9 @@ FormatOpt = Annotated[Format, typer.Option(
     "--format", "-f", help="Output format.", case_sensitive=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
 MarkdownOpt = Annotated[bool, typer.Option("--markdown", help="Shorthand for --format markdown.")]
+UrlOpt = Annotated[str | None, typer.Option(
+    "--url", help="The page's address, a hint for detection (morelist.asp is a reporter "
+                  "list); one input only.")]
 ExplainOpt = Annotated[bool, typer.Option(
     "--explain", help="JSON: add 'removed', every removed line with its reason and rule.")]
 
@@ -142,10 +145,19 @@ class Run:
         if not found:
             self.fail(f"{folder}: is a directory with no pages in it")
 
-    def each(self, pages: list[str], work: Callable[[Document], str]) -> None:
-        """Run ``work`` on every document and write what it returns to stdout."""
+    def each(self, pages: list[str], work: Callable[[Document], str],
+             url: str | None = None) -> None:
+        """Run ``work`` on every document and write what it returns to stdout; ``url`` (the
+        ``--url`` hint) is the address of the one page input."""
+        if url is not None:
+            if len(pages) != 1 or os.path.isdir(pages[0]):
+                usage_error("--url names the address of one page: give one input file (or -)")
+            if not url.strip() or any(c.isspace() for c in url.strip()):
+                usage_error(f"--url {url!r} is not an address")
         out = sys.stdout
         for doc in self.documents(pages):
+            if url is not None:
+                doc = doc.replace(url=url.strip())
             if doc.input_format == "html":
                 quiet_html_libraries()
             try:

@@ -21,6 +21,7 @@ from .common import (
     MaxBytesOpt,
     Pages,
     Run,
+    UrlOpt,
     app,
     pick_format,
     record_line,
@@ -42,6 +43,7 @@ def detect(
     input_format: InputFormatOpt = InputFormat.auto,
     layouts: LayoutsOpt = None,
     max_bytes: MaxBytesOpt = MAX_BYTES_DEFAULT,
+    url: UrlOpt = None,
 ) -> None:
     """Print each page's layout variant (print, full-nav or unknown) with the evidence.
 
@@ -57,7 +59,7 @@ def detect(
             return record_line(doc)
         return f"{doc.source}\t{doc.layout}\t{doc.confidence:.2f}\t{','.join(doc.evidence)}\n"
 
-    r.each(pages, work)
+    r.each(pages, work, url)
     r.finish()
 
 
@@ -72,6 +74,7 @@ def strip(
     input_format: InputFormatOpt = InputFormat.auto,
     layouts: LayoutsOpt = None,
     max_bytes: MaxBytesOpt = MAX_BYTES_DEFAULT,
+    url: UrlOpt = None,
 ) -> None:
     """Label the page chrome (menus, settings, share buttons, related lists, footer) as removed.
 
@@ -91,13 +94,14 @@ def strip(
             return "".join(text + "\n" for _, text, _ in doc.kept_lines())
         return record_line(doc)
 
-    r.each(pages, work)
+    r.each(pages, work, url)
     r.finish()
 
 
 def _emit_command(pages: list[str], fmt: Format, as_json: bool, as_markdown: bool,
                   explain: bool, encoding: str | None, input_format: InputFormat,
-                  layouts: list[str] | None, max_bytes: int, show_diff: bool = False) -> None:
+                  layouts: list[str] | None, max_bytes: int, show_diff: bool = False,
+                  url: str | None = None) -> None:
     from ..pipeline import article
     from ..render import render
 
@@ -114,7 +118,7 @@ def _emit_command(pages: list[str], fmt: Format, as_json: bool, as_markdown: boo
             show_on_stderr(art.document)
         return render(art, chosen, explain)
 
-    r.each(pages, work)
+    r.each(pages, work, url)
     r.finish()
 
 
@@ -129,10 +133,11 @@ def emit(
     input_format: InputFormatOpt = InputFormat.auto,
     layouts: LayoutsOpt = None,
     max_bytes: MaxBytesOpt = MAX_BYTES_DEFAULT,
+    url: UrlOpt = None,
 ) -> None:
     """Render the article of each page (or stripped record) as text, JSON or Markdown."""
     _emit_command(pages, fmt, as_json, as_markdown, explain, encoding, input_format, layouts,
-                  max_bytes)
+                  max_bytes, url=url)
 
 
 @app.command(epilog="Example: kt-clean extract seeds/003_67df4e5bb0c6f5bf.txt --json")
@@ -147,9 +152,10 @@ def extract(
     input_format: InputFormatOpt = InputFormat.auto,
     layouts: LayoutsOpt = None,
     max_bytes: MaxBytesOpt = MAX_BYTES_DEFAULT,
+    url: UrlOpt = None,
 ) -> None:
     """Detect, strip and emit in one call: the clean article of each page."""
     _emit_command(pages, fmt, as_json, as_markdown, explain, encoding, input_format, layouts,
-                  max_bytes, show_diff)
+                  max_bytes, show_diff, url=url)
 
 

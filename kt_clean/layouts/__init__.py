@@ -12,7 +12,7 @@ The format of a rule file is documented in ``docs/layouts.md``.
 
 from __future__ import annotations
 
-from .apply import apply_layout, label_body
+from .apply import apply_layout, known_chrome, label_body
 from .builtin import (
     BUILTIN_CACHE,
     BUILTIN_DIR,
@@ -47,6 +47,7 @@ __all__ = [
     "builtin_layouts",
     "builtin_sources",
     "detect",
+    "known_chrome",
     "label_body",
     "layout_named",
     "line_texts",

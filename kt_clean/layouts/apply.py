@@ -61,6 +61,8 @@ def apply_layout(layout: Layout, lines: Sequence[str], index: PageIndex | None =
     labels: list[Label | None] = [None] * n
     fields: Fields = {}
 
+    if layout.knows == "chrome":
+        return None  # the rules know the chrome only: see known_chrome()
     if layout.page_type == "empty":
         # A design stored only as its chrome (cut inside its menu): every line is chrome.
         # A page of it that shows running text after all is not that: the rules do not fit.
@@ -123,7 +125,38 @@ def apply_layout(layout: Layout, lines: Sequence[str], index: PageIndex | None =
         label_entries(lines, labels, body_start, end, name)
     else:
         label_body(lines, labels, body_start, end, name, subheadings=layout.subheadings)
+    if any(rule.tag == "run-on" for rule in layout.rules):
+        _drop_repeated_run_ons(lines, labels, name)
     return labels, fields  # type: ignore[return-value]
+
+
+def _drop_repeated_run_ons(lines: Sequence[str], labels: list[Label | None], name: str) -> None:
+    """A one-line story printed twice (as captions are) is kept once."""
+    seen: set[str] = set()
+    for i, lab in enumerate(labels):
+        if lab is not None and lab.tag == "run-on":
+            text = lines[i].strip()
+            if text in seen:
+                labels[i] = label(False, "duplicate", f"{name}:run-on.repeat")
+            seen.add(text)
+
+
+def known_chrome(layout: Layout, lines: Sequence[str], index: PageIndex | None = None
+                 ) -> list[Label | None]:
+    """The labels of the lines a layout knows as its design's chrome (its removal rules that
+    apply ``anywhere``), ``None`` for the others: for a page of a known design that shows
+    more than its rules place (``knows = "chrome"``, or an ``empty`` design's page with
+    running text), whose other lines the generic cleaner labels."""
+    index = index if index is not None else PageIndex(lines)
+    labels: list[Label | None] = [None] * len(lines)
+    for rule in layout.rules:
+        if rule.kept or rule.where != "anywhere":
+            continue
+        rule_label = label(False, rule.tag, f"{layout.name}:{rule.id}")
+        for i in index.lines_matching(rule.regex, 0, len(lines)):
+            if labels[i] is None:
+                labels[i] = rule_label
+    return labels
 
 
 def _fill(labels: list[Label | None], lo: int, hi: int, fill: Label) -> None:
@@ -247,8 +280,9 @@ def _standalone(lines: Sequence[str], i: int, lo: int, hi: int) -> bool:
 SUMMARY_MIN_CHARS = 60
 #: ... and a headline is at most this long and does not end with a full stop.
 HEADLINE_MAX_CHARS = 120
+#: An entry's date line, perhaps with the byline glued to it (``Jul 20, 2018By Mark Peterson``).
 _ENTRY_DATE = re.compile(r"^\s*(?:\d{4}-\d\d-\d\d(?:[ T]\d\d:\d\d)?"
-                         r"|[A-Z][a-z]{2}\.? \d{1,2}, \d{4})\s*$")
+                         r"|[A-Z][a-z]{2}\.? \d{1,2}, \d{4})(?:By [A-Z].*)?\s*$")
 #: A kicker names the columnist: capitalised words (``Park Moo-jong``, ``5. Mark Peterson``).
 _KICKER = re.compile(r"^(?:\d{1,2}\.\s+)?[A-Za-z][a-z]+(?:-[a-z]+)?"
                      r"(?: [A-Z][a-z]+(?:-[a-z]+)?){1,3}$")
@@ -281,7 +315,13 @@ def label_entries(lines: Sequence[str], labels: list[Label | None], lo: int, hi:
             labels[i] = blank
     texts = [lines[i].strip() for i in todo]
     after_headline = False
+    headline = None
+    repeat = label(False, "duplicate", f"{layout}:entry.headline-repeated")
     for k, (i, text) in enumerate(zip(todo, texts)):
+        if text == headline and not after_headline:
+            labels[i] = repeat  # the entry's headline printed again below its date
+            headline = None
+            continue
         if _ENTRY_DATE.match(text):
             role = "entry-date"
         elif (after_headline and _summary_like(text)) or not _headline_like(text):
@@ -293,4 +333,6 @@ def label_entries(lines: Sequence[str], labels: list[Label | None], lo: int, hi:
                       and _summary_like(nxt[1]))
             role = "kicker" if kicker else "headline"
         after_headline = role == "headline"
+        if after_headline:
+            headline = text
         labels[i] = label(True, role, f"{layout}:entry.{role}")

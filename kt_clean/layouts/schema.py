@@ -17,6 +17,8 @@ from ..vocabulary import LAYOUT_NAME_RULE, PAGE_TYPES, REASONS, ROLES, is_layout
 from .patterns import LazyPattern, Regex
 
 _WHERE = ("anywhere", "before", "article", "after")
+#: What a rule file knows of its design's pages (``[layout].knows``).
+KNOWS = ("page", "chrome")
 
 
 class Pattern(NamedTuple):
@@ -32,6 +34,7 @@ class Signature(NamedTuple):
     weight: float = 1.0
     min_count: int = 1
     within: int | None = None  # only the first N lines
+    on_url: bool = False  # matched against the page's address (when known), not its lines
 
 
 class Rule(NamedTuple):
@@ -89,6 +92,9 @@ class Layout(NamedTuple):
     timezone: str | None = None
     subheadings: bool = True
     page_type: str = "article"
+    #: ``page``: the rules label every line; ``chrome``: they know only the design's chrome
+    #: (its ``where = "anywhere"`` removal rules), and the generic cleaner labels the rest.
+    knows: str = "page"
 
     @property
     def max_score(self) -> float:
@@ -149,13 +155,26 @@ def _compile(pattern: str, where: str, path: str, allow_empty: bool = False,
 
 
 def _signature(t: _Table) -> Signature:
-    sig = Signature(
-        id=str(t.get("id", str)),
-        regex=t.regex("pattern"),  # type: ignore[arg-type]
-        weight=float(t.get("weight", (int, float), 1.0)),  # type: ignore[arg-type]
-        min_count=int(t.get("min_count", int, 1)),  # type: ignore[call-overload]
-        within=t.get("within", int, None),  # type: ignore[arg-type]
-    )
+    sid = str(t.get("id", str))
+    on_url = "url" in t.data
+    if on_url == ("pattern" in t.data):
+        raise LayoutError(f"{t.path}: {t.where} ({sid}) needs exactly one of 'pattern' (the "
+                          "page's lines) or 'url' (the page's address)")
+    if on_url:
+        # An address is one string: no line counts; a pattern may match the empty string
+        # (a negative look-ahead: "not this site").
+        regex = t.regex("url", allow_empty=True)
+        sig = Signature(id=sid, regex=regex,  # type: ignore[arg-type]
+                        weight=float(t.get("weight", (int, float), 1.0)),  # type: ignore[arg-type]
+                        on_url=True)
+    else:
+        sig = Signature(
+            id=sid,
+            regex=t.regex("pattern"),  # type: ignore[arg-type]
+            weight=float(t.get("weight", (int, float), 1.0)),  # type: ignore[arg-type]
+            min_count=int(t.get("min_count", int, 1)),  # type: ignore[call-overload]
+            within=t.get("within", int, None),  # type: ignore[arg-type]
+        )
     t.done()
     return sig
 
@@ -200,6 +219,9 @@ def build_layout(data: dict[str, object], path: str, *, trusted: bool = False) -
     page_type = str(meta.get("page_type", str, "article"))
     if page_type not in PAGE_TYPES:
         raise LayoutError(f"{path}: [layout].page_type must be one of {', '.join(PAGE_TYPES)}")
+    knows = str(meta.get("knows", str, "page"))
+    if knows not in KNOWS:
+        raise LayoutError(f"{path}: [layout].knows must be one of {', '.join(KNOWS)}")
     require_any = tuple(str(x) for x in cast("list[object]", meta.get("require_any", list, [])))
     meta.done()
 
@@ -299,5 +321,5 @@ def build_layout(data: dict[str, object], path: str, *, trusted: bool = False) -
         start_skip=start_skip, ends=ends, before_reason=before_reason,
         after_reason=after_reason, header=tuple(header), rules=tuple(rules),
         zones=tuple(zones), timezone=timezone, subheadings=subheadings,  # type: ignore[arg-type]
-        page_type=page_type,
+        page_type=page_type, knows=knows,
     )
