@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from .layouts import Layout, builtin_layouts, layout_named
 from .model import Article, Block, Document, Item
-from .runon import split_run_on
 from .textshape import without_bullet
 from .vocabulary import UNKNOWN
 
@@ -62,6 +61,8 @@ def _first(fields: Mapping[str, Sequence[str]], key: str) -> str | None:
     return values[0] if values else None
 
 
+#: The roles of kept lines that are blocks of the body.
+_BLOCK_ROLES = frozenset({"body", "subheading", "item"})
 #: The roles of a list entry's lines, and the item key each fills.
 _ENTRY_ROLES = {"kicker": "author", "headline": "title", "summary": "summary",
                 "entry-date": "date"}
@@ -132,7 +133,14 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
         if not label.kept:
             continue
         role = label.tag
-        if role in _ENTRY_ROLES:
+        if role in _BLOCK_ROLES:  # the most frequent roles first: a page has many lines
+            if not info:
+                line = without_bullet(text)
+                if line:
+                    blocks.append(Block(_KINDS[role], line))
+        elif role == "blank":
+            continue
+        elif role in _ENTRY_ROLES:
             _add_to_entry(entries, role, text.strip())
         elif role == "caption":
             line = text.strip()
@@ -140,6 +148,8 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
             captions.append(next((c for c in caption_fields if c != line and line.startswith(c)),
                                  line))
         elif role == "run-on":
+            from .runon import split_run_on  # only photo stories need it
+
             for kind, part in split_run_on(text.strip()):
                 if kind == "caption":
                     captions.append(part)
@@ -147,10 +157,6 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
                     fields.setdefault("byline", []).append(part)
                 else:
                     blocks.append(Block(kind, part))
-        elif role in ("body", "subheading", "item") and not info:
-            line = without_bullet(text)
-            if line:
-                blocks.append(Block(_KINDS.get(role, role), line))
     if info:
         blocks = [Block(_KINDS.get(kind, "paragraph"), text.strip())
                   for kind, text in info.get("blocks") or () if text.strip()]

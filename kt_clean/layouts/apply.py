@@ -125,7 +125,7 @@ def apply_layout(layout: Layout, lines: Sequence[str], index: PageIndex | None =
         label_entries(lines, labels, body_start, end, name)
     else:
         label_body(lines, labels, body_start, end, name, subheadings=layout.subheadings)
-    if any(rule.tag == "run-on" for rule in layout.rules):
+    if layout.run_on:
         _drop_repeated_run_ons(lines, labels, name)
     return labels, fields  # type: ignore[return-value]
 

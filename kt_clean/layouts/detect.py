@@ -9,6 +9,7 @@ from ..model import Document
 from ..vocabulary import UNKNOWN
 from .builtin import builtin_layouts
 from .matching import PageIndex, page_index
+from .patterns import FACTS
 from .schema import Layout, Signature
 
 
@@ -24,17 +25,21 @@ def score_layout(layout: Layout, index: PageIndex, url: str | None = None
     none of the ``require_any`` signatures matched, or the score is below the threshold.
 
     The ``require_any`` signatures are checked first: with many layouts, most do not fit a
-    given page, and a layout whose required proof is missing needs no other scan. Then the
-    others, stopping as soon as the threshold is out of reach; rejections last: only a page
-    the layout would claim needs them. The evidence lists the matches in the file's order.
+    given page, and a layout whose required proof is missing needs no other scan (a screen
+    of their literals answers most pages without a regex). Then the rejections, then the
+    other signatures, stopping as soon as the threshold is out of reach (a layout without
+    required signatures checks its rejections last). The evidence lists the matches in the
+    file's order.
 
     Signatures on the page's address (``url = ...``) take part only when ``url`` is given:
     without it they count neither for the score nor for the total the confidence is a share
     of, so that a page's confidence without a URL is what it was before URL hints existed.
     """
-    max_score, required, order, on_url = _plan(layout, url is not None)
+    max_score, required, order, on_url, screen = _plan(layout, url is not None)
     if layout.require_any and not required:
         return None  # the only proof the layout accepts is an address, and none is known
+    if screen is not None and not index.has_any(screen):
+        return None  # no required signature's literal is on the page (within its window)
     signatures = layout.signatures
     hit = [False] * len(signatures)
     score, remaining = 0.0, max_score
@@ -54,26 +59,36 @@ def score_layout(layout: Layout, index: PageIndex, url: str | None = None
             score += sig.weight
         elif position >= required and score + remaining < layout.threshold:
             return None  # the threshold is out of reach: no need to scan the rest
-        if position + 1 == required and not any(hit):
-            return None  # no required proof on the page
+        if position + 1 == required:
+            if not any(hit):
+                return None  # no required proof on the page
+            # Rejections next, before the other signatures: a look-alike design of the same
+            # site has the proof but also a line that rules it out, often cheap to find.
+            for rej in layout.rejects:
+                if (url is not None or not rej.on_url) and count(rej) >= rej.min_count:
+                    return None
     if score < layout.threshold or not max_score:
         return None
-    for rej in layout.rejects:
-        if (url is not None or not rej.on_url) and count(rej) >= rej.min_count:
-            return None
+    if not required:
+        for rej in layout.rejects:
+            if (url is not None or not rej.on_url) and count(rej) >= rej.min_count:
+                return None
     return Detection(layout.name, round(score / max_score, 3),
                      tuple(sig.id for sig, h in zip(signatures, hit) if h))
 
 
-_Plan = tuple[float, int, tuple[int, ...], bool]
+_Screen = tuple[tuple[tuple[str, ...], int | None], ...]
+_Plan = tuple[float, int, tuple[int, ...], bool, _Screen | None]
 _PLANS: dict[tuple[int, bool], tuple[Layout, _Plan]] = {}
 
 
 def _plan(layout: Layout, with_url: bool) -> _Plan:
     """The total weight of the signatures that take part, how many ``require_any``
-    signatures among them, the order to check them in (those first), and whether the layout
-    has address signatures or rejections at all; worked out once per layout (and per
-    whether the page's address is known)."""
+    signatures among them, the order to check them in (those first), whether the layout has
+    address signatures or rejections at all, and its screen: the literals (and windows) of
+    its required signatures on the page, of which one must be on a page the layout fits
+    (``None`` when a required signature has no literal to look for); worked out once per
+    layout (and per whether the page's address is known)."""
     key = (id(layout), with_url)
     found = _PLANS.get(key)
     if found is None or found[0] is not layout:
@@ -82,8 +97,28 @@ def _plan(layout: Layout, with_url: bool) -> _Plan:
         required = tuple(k for k in used if sigs[k].id in layout.require_any)
         rest = tuple(k for k in used if k not in required)
         on_url = any(s.on_url for s in sigs) or any(s.on_url for s in layout.rejects)
+        screen: _Screen | None = tuple(
+            (FACTS.required_of(sigs[k].regex), sigs[k].within) for k in required)
+        if not screen or any(sigs[k].on_url for k in required) or not all(
+                lits for lits, _ in screen):
+            screen = None
         found = _PLANS[key] = (layout, (sum(sigs[k].weight for k in used), len(required),
-                                        required + rest, on_url))
+                                        required + rest, on_url, screen))
+    return found[1]
+
+
+_SCREENS: dict[tuple[int, bool], tuple[Sequence[Layout], list[tuple[Layout, _Screen | None]]]] = {}
+
+
+def _screens(layouts: Sequence[Layout], with_url: bool) -> list[tuple[Layout, _Screen | None]]:
+    """Each layout with its screen (see :func:`_plan`), worked out once per set of layouts."""
+    key = (id(layouts), with_url)
+    found = _SCREENS.get(key)
+    if found is None or found[0] is not layouts:
+        pairs = [(layout, _plan(layout, with_url)[4]) for layout in layouts]
+        if len(_SCREENS) > 64:  # users' own sets of layouts, made per call: keep a few
+            _SCREENS.clear()
+        found = _SCREENS[key] = (layouts, pairs)
     return found[1]
 
 
@@ -96,15 +131,22 @@ def detect(doc: Document, layouts: Sequence[Layout] | None = None) -> Document:
     """
     layouts = builtin_layouts() if layouts is None else layouts
     index = page_index(doc)
+    url = doc.url
     best: Detection | None = None
-    for layout in layouts:
-        found = score_layout(layout, index, doc.url)
+    best_layout: Layout | None = None
+    has_any = index.has_any
+    for layout, screen in _screens(layouts, url is not None):
+        # the screen first, here: most layouts do not fit a page, and most are told so by
+        # a literal search in a few lines, cheaper than the call that would find it out
+        if screen is not None and not has_any(screen):
+            continue
+        found = score_layout(layout, index, url)
         if found and (best is None or found.confidence > best.confidence):
-            best = found
-    if best is None:
+            best, best_layout = found, layout
+    if best is None or best_layout is None:
         return doc.replace(layout=UNKNOWN, confidence=0.0, evidence=(), labels=None, fields={},
                            page_type="article")
-    page_type = next(lay.page_type for lay in layouts if lay.name == best.layout)
+    page_type = best_layout.page_type
     return doc.replace(layout=best.layout, confidence=best.confidence, evidence=best.evidence,
                        labels=None, fields={}, page_type=page_type)
 

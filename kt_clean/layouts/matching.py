@@ -38,6 +38,18 @@ class PageIndex:
     def end_of_line(self, index: int) -> int:
         return self.starts[index] + len(self.lines[index])
 
+    def has_any(self, wanted: Sequence[tuple[Sequence[str], int | None]]) -> bool:
+        """Whether one of the literals of some (literals, window) pair is in the page's text
+        within that window (its first ``window`` lines; the whole page for ``None``)."""
+        text, n = self.text, len(self.lines)
+        for literals, window in wanted:
+            end = len(text) if window is None or window >= n else (
+                self.end_of_line(window - 1) if window > 0 else 0)
+            for lit in literals:
+                if text.find(lit, 0, end) >= 0:
+                    return True
+        return False
+
     def matches(self, regex: Regex, first: int = 0, last: int | None = None,
                 multiline: bool = False) -> Iterator[tuple[int, re.Match[str]]]:
         """(line index, match) for each line in [first, last) that ``regex`` matches.

@@ -95,6 +95,8 @@ class Layout(NamedTuple):
     #: ``page``: the rules label every line; ``chrome``: they know only the design's chrome
     #: (its ``where = "anywhere"`` removal rules), and the generic cleaner labels the rest.
     knows: str = "page"
+    #: Whether a rule keeps lines as ``run-on`` (a one-line story, printed twice at times).
+    run_on: bool = False
 
     @property
     def max_score(self) -> float:
@@ -322,4 +324,5 @@ def build_layout(data: dict[str, object], path: str, *, trusted: bool = False) -
         after_reason=after_reason, header=tuple(header), rules=tuple(rules),
         zones=tuple(zones), timezone=timezone, subheadings=subheadings,  # type: ignore[arg-type]
         page_type=page_type, knows=knows,
+        run_on=any(rule.kept and rule.tag == "run-on" for rule in rules),
     )
