@@ -179,7 +179,7 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
             # One item a photo: its caption, and the headline when the page shows one photo.
             own = title if len(captions) == 1 else None
             items = tuple(Item(title=own, caption=c) for c in captions)
-    if page_type == "article" and not blocks and not title:
+    if not blocks and not title and not items:
         page_type = "empty"  # nothing of its own: only site chrome was found
     return Article(
         source=doc.source,

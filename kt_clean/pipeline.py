@@ -64,8 +64,8 @@ def strip(doc: Document, layouts: Sequence[Layout] | None = None, *,
         # The page shows more than the rules place: what the generic cleaner finds is an
         # article (or nothing), whatever the design's usual page type.
         partial = layout.knows == "chrome" or layout.page_type == "empty"
-        if partial:
-            chrome = known_chrome(layout, doc.lines, page_index(doc))
+        # Either way the design's known chrome stays removed.
+        chrome = known_chrome(layout, doc.lines, page_index(doc))
         doc = doc.replace(evidence=(*doc.evidence, "rules-partial" if partial
                                     else "rules-did-not-fit"), page_type="article")
     cleaner: Cleaner

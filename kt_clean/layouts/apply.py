@@ -66,15 +66,18 @@ def apply_layout(layout: Layout, lines: Sequence[str], index: PageIndex | None =
     if layout.page_type == "empty":
         # A design stored only as its chrome (cut inside its menu): every line is chrome.
         # A page of it that shows running text after all is not that: the rules do not fit.
-        if index.first_line(layout.start) is None or any(
-                is_prose(t, len(t.split())) for t in map(str.strip, lines) if len(t) > 40):
+        if index.first_line(layout.start) is None or _has_prose(lines):
             return None
         return [label(False, layout.before_reason, f"{name}:no-content")] * n, fields
 
     # 1. The article region [start, end).
     anchor = index.first_line(layout.start)
     if anchor is None:
-        return None
+        # A stored copy cut before the article's anchor: when it shows no running text, it
+        # holds only the design's chrome; otherwise the rules do not fit it.
+        if _has_prose(lines):
+            return None
+        return [label(False, layout.before_reason, f"{name}:cut-before-article")] * n, fields
     start = _step(lines, anchor, layout.start_offset)
     while start < n and layout.start_skip is not None and layout.start_skip.search(lines[start]):
         start += 1
@@ -139,6 +142,11 @@ def _drop_repeated_run_ons(lines: Sequence[str], labels: list[Label | None], nam
             if text in seen:
                 labels[i] = label(False, "duplicate", f"{name}:run-on.repeat")
             seen.add(text)
+
+
+def _has_prose(lines: Sequence[str]) -> bool:
+    """Whether a line of the page is running text (not chrome: menus, dates, widgets)."""
+    return any(is_prose(t, len(t.split())) for t in map(str.strip, lines) if len(t) > 40)
 
 
 def known_chrome(layout: Layout, lines: Sequence[str], index: PageIndex | None = None
