@@ -58,6 +58,11 @@ _ZONES = {"UTC": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5
           "EEST": 3, "KST": 9, "JST": 9, "HKT": 8, "SGT": 8, "AEST": 10, "AEDT": 11}
 
 
+_MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_MONTH_DATE = re.compile(r"([A-Z][a-z]{2})[a-z]*\.? (\d{1,2}), (\d{4})")
+
+
 def iso_any(value: str | None, timezone: str | None = None) -> str | None:
     """A date as pages print it, in ISO 8601: ``2019-01-07 17:03`` as :func:`iso_datetime`
     reads it; otherwise written out (``December 19, 2025 4:34 AM EST`` ->
@@ -70,6 +75,10 @@ def iso_any(value: str | None, timezone: str | None = None) -> str | None:
     found = iso_datetime(value, timezone)
     if found is not None and _ISO.match(value):
         return found
+    m = _MONTH_DATE.fullmatch(value)
+    if m is not None and m.group(1) in _MONTHS and 1 <= int(m.group(2)) <= 31:
+        # ``Jul 20, 2018`` (list pages' entries): no need to load the parser for it
+        return f"{m.group(3)}-{_MONTHS[m.group(1)]:02d}-{int(m.group(2)):02d}"
     from datetime import datetime, timedelta
     from datetime import timezone as tz
 
@@ -141,23 +150,13 @@ def _add_to_entry(entries: list[dict[str, str]], role: str, text: str) -> None:
 #: PetersonOne of ...``) or after a date (``Jul 20, 2018By Mark Peterson``).
 _GLUED_BYLINE = re.compile(r"(?:^|(?<=\d))By ([A-Z][a-z]+(?: [A-Z][a-z]+(?:-[a-z]+)?){1,3}?)"
                            r"(?=[A-Z\"\u201c]|\s*$)")
-_MONTHS = {m: i for i, m in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
-_MONTH_DATE = re.compile(r"\b([A-Z][a-z]{2})[a-z]*\.? (\d{1,2}), (\d{4})\b")
 
 
 def _entry_date(value: str | None, timezone: str | None) -> str | None:
-    """A list entry's date in ISO 8601 when it has a known shape (``2015-09-08 16:08``,
-    ``Jul 20, 2018``), else as printed."""
+    """A list entry's date in ISO 8601 when it can be read, else as printed."""
     if not value:
         return None
-    found = iso_datetime(value, timezone)
-    if found:
-        return found
-    m = _MONTH_DATE.search(value)
-    if m is not None and m.group(1) in _MONTHS and 1 <= int(m.group(2)) <= 31:
-        return f"{m.group(3)}-{_MONTHS[m.group(1)]:02d}-{int(m.group(2)):02d}"
-    return value
+    return iso_any(value, timezone) or value
 
 
 def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Article:

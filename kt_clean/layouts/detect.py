@@ -35,11 +35,18 @@ def score_layout(layout: Layout, index: PageIndex, url: str | None = None
     without it they count neither for the score nor for the total the confidence is a share
     of, so that a page's confidence without a URL is what it was before URL hints existed.
     """
-    max_score, required, order, on_url, screen = _plan(layout, url is not None)
-    if layout.require_any and not required:
-        return None  # the only proof the layout accepts is an address, and none is known
+    plan = _plan(layout, url is not None)
+    screen = plan[4]
     if screen is not None and not index.has_any(screen):
         return None  # no required signature's literal is on the page (within its window)
+    return _score(layout, plan, index, url)
+
+
+def _score(layout: Layout, plan: _Plan, index: PageIndex, url: str | None) -> Detection | None:
+    """:func:`score_layout` past the layout's screen."""
+    max_score, required, order, on_url, _ = plan
+    if layout.require_any and not required:
+        return None  # the only proof the layout accepts is an address, and none is known
     signatures = layout.signatures
     hit = [False] * len(signatures)
     score, remaining = 0.0, max_score
@@ -50,6 +57,10 @@ def score_layout(layout: Layout, index: PageIndex, url: str | None = None
             if sig.on_url:
                 return int(url is not None and sig.regex.search(url) is not None)
             return index.count(sig)
+
+    def rejected() -> bool:
+        return any((url is not None or not rej.on_url) and count(rej) >= rej.min_count
+                   for rej in layout.rejects)
 
     for position, k in enumerate(order):
         sig = signatures[k]
@@ -64,15 +75,12 @@ def score_layout(layout: Layout, index: PageIndex, url: str | None = None
                 return None  # no required proof on the page
             # Rejections next, before the other signatures: a look-alike design of the same
             # site has the proof but also a line that rules it out, often cheap to find.
-            for rej in layout.rejects:
-                if (url is not None or not rej.on_url) and count(rej) >= rej.min_count:
-                    return None
+            if rejected():
+                return None
     if score < layout.threshold or not max_score:
         return None
-    if not required:
-        for rej in layout.rejects:
-            if (url is not None or not rej.on_url) and count(rej) >= rej.min_count:
-                return None
+    if not required and rejected():
+        return None
     return Detection(layout.name, round(score / max_score, 3),
                      tuple(sig.id for sig, h in zip(signatures, hit) if h))
 
@@ -107,18 +115,18 @@ def _plan(layout: Layout, with_url: bool) -> _Plan:
     return found[1]
 
 
-_SCREENS: dict[tuple[int, bool], tuple[Sequence[Layout], list[tuple[Layout, _Screen | None]]]] = {}
+_LAYOUT_PLANS: dict[tuple[int, bool], tuple[Sequence[Layout], list[tuple[Layout, _Plan]]]] = {}
 
 
-def _screens(layouts: Sequence[Layout], with_url: bool) -> list[tuple[Layout, _Screen | None]]:
-    """Each layout with its screen (see :func:`_plan`), worked out once per set of layouts."""
+def _plans(layouts: Sequence[Layout], with_url: bool) -> list[tuple[Layout, _Plan]]:
+    """Each layout with its plan (see :func:`_plan`), worked out once per set of layouts."""
     key = (id(layouts), with_url)
-    found = _SCREENS.get(key)
+    found = _LAYOUT_PLANS.get(key)
     if found is None or found[0] is not layouts:
-        pairs = [(layout, _plan(layout, with_url)[4]) for layout in layouts]
-        if len(_SCREENS) > 64:  # users' own sets of layouts, made per call: keep a few
-            _SCREENS.clear()
-        found = _SCREENS[key] = (layouts, pairs)
+        pairs = [(layout, _plan(layout, with_url)) for layout in layouts]
+        if len(_LAYOUT_PLANS) > 64:  # users' own sets of layouts, made per call: keep a few
+            _LAYOUT_PLANS.clear()
+        found = _LAYOUT_PLANS[key] = (layouts, pairs)
     return found[1]
 
 
@@ -135,12 +143,12 @@ def detect(doc: Document, layouts: Sequence[Layout] | None = None) -> Document:
     best: Detection | None = None
     best_layout: Layout | None = None
     has_any = index.has_any
-    for layout, screen in _screens(layouts, url is not None):
+    for layout, plan in _plans(layouts, url is not None):
         # the screen first, here: most layouts do not fit a page, and most are told so by
         # a literal search in a few lines, cheaper than the call that would find it out
-        if screen is not None and not has_any(screen):
+        if plan[4] is not None and not has_any(plan[4]):
             continue
-        found = score_layout(layout, index, url)
+        found = _score(layout, plan, index, url)
         if found and (best is None or found.confidence > best.confidence):
             best, best_layout = found, layout
     if best is None or best_layout is None:
