@@ -3,7 +3,7 @@
 import pytest
 
 import kt_clean
-from kt_clean.article import iso_any, iso_datetime
+from kt_clean.dates import iso_any, iso_datetime
 
 
 @pytest.mark.parametrize("printed,iso", [

@@ -15,11 +15,33 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from ..bylines import (
+    author_beside_date,
+    authors_from_byline,
+    byline_text,
+    find_dates,
+    has_date,
+    is_byline_label,
+    is_desk,
+    is_name,
+    is_role,
+    name_repeated,
+    name_with_role,
+)
 from ..limits import Limits
 from ..model import Document, Label
-from ..textshape import NOT_A_HEADLINE_END, is_list_item, is_prose, is_subheading_text
+from ..textshape import (
+    NOT_A_HEADLINE_END,
+    is_list_item,
+    is_prose,
+    is_subheading_text,
+    without_bullet,
+)
 
 RULE = "generic"
+#: The text starts at the first paragraph that one of the next few kept lines continues.
+TEXT_FOLLOWS = 3
+PARAGRAPH_MIN_WORDS = 8
 #: A short line with prose within this many lines on both sides is kept (subheading, short
 #: paragraph).
 CONTEXT_WINDOW = 2
@@ -27,11 +49,7 @@ CONTEXT_WINDOW = 2
 FALLBACK_SHARE = 0.5
 
 _WORD = re.compile(r"\w+")
-_BYLINE = re.compile(r"^\s*(?:(?:Written|Posted|Words)\s+)?(?:By|by|BY)\s+"
-                     r"[A-Z][\w.'-]+(?:[ ,]+(?:and\s+)?[A-Z][\w.'-]+){0,6}\s*$")
-_DATE = re.compile(
-    r"\b(?:\d{4}-\d{2}-\d{2}"
-    r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2},? \d{4})\b")
+_DIGIT = re.compile(r"\d")
 
 
 def clean(doc: Document, limits: Limits) -> Document:
@@ -56,8 +74,36 @@ def label_lines(lines: Sequence[str]) -> tuple[list[Label], dict[str, list[str]]
     title_at = next((i for i in kept_at if labels[i].tag == "title"), None)
     if title_at is not None:
         fields["title"] = [stripped[title_at]]
-    _find_header(lines, stripped, labels, fields, title_at if title_at is not None else kept_at[0])
+    _find_header(lines, stripped, labels, fields, _first_paragraph(stripped, labels, kept_at))
     return labels, fields
+
+
+def _first_paragraph(stripped: Sequence[str], labels: Sequence[Label],
+                     kept_at: Sequence[int]) -> int:
+    """The first kept paragraph that more of the text follows (else the first kept
+    paragraph, else the first kept line that is no title)."""
+    found: int | None = None
+    for k, i in enumerate(kept_at):
+        if labels[i].tag != "body" or not _is_paragraph(stripped[i]):
+            continue
+        if any(labels[m].tag in ("body", "subheading", "item")
+               for m in kept_at[k + 1:k + TEXT_FOLLOWS + 1]):
+            return i
+        if found is None:
+            found = i
+    if found is not None:
+        return found
+    return next((i for i in kept_at if labels[i].tag != "title"), kept_at[0])
+
+
+def _is_paragraph(text: str) -> bool:
+    """A line of running text: a sentence of some words, or a very long line (a long
+    heading is no paragraph)."""
+    words = len(_WORD.findall(text))
+    if words < PARAGRAPH_MIN_WORDS:
+        return False
+    end = text.rstrip("\"'”’)]*")[-1:]
+    return end in ".…:;," or (end in "?!" and words >= 2 * PARAGRAPH_MIN_WORDS) or len(text) >= 200
 
 
 def heuristic(lines: Sequence[str]) -> tuple[list[Label], dict[str, list[str]]]:
@@ -103,7 +149,7 @@ def heuristic(lines: Sequence[str]) -> tuple[list[Label], dict[str, list[str]]]:
 
     fields: dict[str, list[str]] = {}
     if kept_at:
-        _find_header(lines, stripped, labels, fields, kept_at[0])
+        _find_header(lines, stripped, labels, fields, _first_paragraph(stripped, labels, kept_at))
     # Blank lines between kept lines are kept as separators.
     for i in range(1, n - 1):
         if labels[i].tag == "blank" and not labels[i].kept:
@@ -114,63 +160,347 @@ def heuristic(lines: Sequence[str]) -> tuple[list[Label], dict[str, list[str]]]:
     return labels, fields
 
 
-#: A title has this many words at least (two-word lines above a text are mostly names).
+#: A title has this many words at least (two-word lines above a text are mostly names,
+#: unless a byline or a date follows them) and at most.
 TITLE_MIN_WORDS = 3
-TITLE_MAX_WORDS = 25
-#: How far above the text the title and byline are looked for.
-HEADER_WINDOW = 12
+TITLE_MAX_WORDS = 30
+#: How far above the first paragraph (in non-blank lines) the title, byline and date are
+#: looked for, and how far below it the byline and date.
+HEADER_WINDOW = 30
+META_BELOW = 8
+#: How far below the header a ``Written by`` line is looked for when the header has none.
+LATE_BYLINE_LINES = 1500
+#: ... but never more than this many lines above it (list entries are not counted).
+HEADER_MAX_LINES = 150
+#: A date line above the title by more than this many non-blank lines is the page's
+#: header (a "today" widget, the crawl date), not the article's date.
+DATE_ABOVE_TITLE = 3
+#: A line with a date and more words than this (the date's own excepted) is a sentence.
+DATELINE_MAX_WORDS = 12
+#: A deck (a sentence under the headline) has this many words at least.
+DECK_MIN_WORDS = 8
+#: Title scores: a byline or a date in the three lines under a heading; one right above it
+#: (when no heading has one under it: ``May 5, 2025`` over the headline of a blog post);
+#: the heading repeated (a breadcrumb's last entry, ``Home » <headline>``, ``Hero image for
+#: blog post <headline>``, the same line twice when it has this many words at least).
+META_UNDER_SCORE = 4.0
+META_OVER_SCORE = 3.0
+REPEATED_SCORE = 3.0
+REPEATED_MIN_WORDS = 3
+#: A line that is the heading after at most this many words repeats it (a breadcrumb).
+CRUMB_PREFIX_WORDS = 6
+#: A heading starting in lower case is mostly an image's text.
+LOWER_CASE_PENALTY = 1.0
 
 
 # w3m separates the links of a row by several spaces: "Log in   Sign up".
+#: A byline under the text: ``Written by Jane Doe``, ``This post was written by Jane Doe``.
+_LATE_BYLINE = re.compile(r"^(?:(?:this\s+(?:post|article|story|guide)\s+was\s+)?written|text"
+                          r"|words|authored)\s+by:?\s*", re.IGNORECASE)
+_LATE_START = frozenset("WwTtAa")
+_BYLINE_START = re.compile(r"^(?:posted|written|published|authored)\s+by\b", re.IGNORECASE)
 _LINK_ROW = re.compile(r"\S {3,}\S")
 _DATELINE = re.compile(r"^(?:Published|Updated|Posted|Last updated|Modified)\b", re.IGNORECASE)
+#: Lines of the page's chrome that look like headings: calls to action, widgets, badges.
+_CHROME = re.compile(
+    r"\b(?:subscrib\w*|sign[\s-]?(?:in|up)|log[\s-]?in|newsletters?|cookies?|privacy"
+    r"|skip\s+to|table\s+of\s+contents?|min(?:ute)?s?\s+read|reading\s+time|advertisement"
+    r"|trust\s+(?:us|project)|commission|free\s+trial|book\s+a\s+demo|contact\s+us"
+    r"|toggle|navigation|click\s+here|you\s+are\s+here|all\s+rights|copyright|javascript"
+    r"|your\s+inbox|listen\s+to\s+(?:this|the)\s+article|share\s+(?:this|on|via)"
+    r"|comments?\b|follow\s+us|sponsored|affiliate\s+links?|key\s+takeaways"
+    r"|\bmenu\b|\bsearch\b|journey\s+starts|editorial\s+(?:policy|policies|guidelines|process)"
+    r"|full\s+bio|(?:photo|image|credit)\s*:|©|go\s+to\s+cart|(?:fact|medically)[\s-]*(?:checked|reviewed)"
+    r"|reviewed\s+by|edited\s+by|start\s+here|add\s+us\s+on"
+    r"|^(?:apply|book|shop|buy|order|donate|join|register|enrol+|call|subscribe)\s+(?:now|today)\b"
+    r"|^(?:get\s+a\s+quote|request\s+(?:info|a\s+quote|a\s+demo))"
+    r"|\[\s*\]|\[\s{2,}|\[(?:submit|search|go|send)\])", re.IGNORECASE)
+_NOT_TITLE_START = re.compile(
+    r"^(?:photo|image|picture|credit|source|tags?|filed\s+under|categor(?:y|ies)|home\b"
+    r"|share|related|download|get\s+started|learn\s+more|read\s+(?:more|next)|previous"
+    r"|next\b|back\s+to|see\s+(?:all|more)|view\s+(?:all|more)|©|\(c\)|by\s|headshot"
+    r"|[☆★○●►▸→✓✔]|advertiser)", re.IGNORECASE)
+#: A breadcrumb or a path: ``Articles / Trends & Hacks / Air Travel``.
+_PATH = re.compile(r"(?:\s(?:/|>|»|›)\s?.*){2}|(?:\s?(?:/|>|»|›)\s.*){2}")
+#: ``Headline | Site``: the site's name after the headline.
+_SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+(?P<site>[^|–—]{2,40})$")
+_PHOTO = re.compile(r"\b(?:picture|photo|avatar|headshot|image|portrait|profile)\b|^\[",
+                    re.IGNORECASE)
+_IMAGE = re.compile(r"^(?:\[[^\]]*\]\s*)+")
+#: An image's text: ``Jane Doe's avatar``, ``Picture of Jane Doe``, ``Acme logo``.
+_IMAGE_TEXT = re.compile(
+    r"(?:\b(?:avatar|headshot|logo|(?:cover|featured|hero)\s+image|thumbnail|profile\s+(?:pic|picture|photo|image))|\.(?:jpe?g|png|webp|svg))$"
+    r"|^(?:an?\s+)?(?:picture|photo|image|avatar|headshot|portrait)\s+(?:of|representing)\b",
+    re.IGNORECASE)
+#: A list entry's bullet or number: ``• Home``, ``3. Guides``.
+_ITEM_MARK = re.compile(r"^(?:[•◦▪■□‣*·]|\d{1,3}[.)]\s)\s*")
+_BREADCRUMB_SEP = re.compile(r"\s(?:>|/|»|›|\\|-)\s|^\s*\d{1,2}\.\s")
 
 
-def _title_like(text: str) -> bool:
-    words = len(text.split())
-    return (TITLE_MIN_WORDS <= words <= TITLE_MAX_WORDS and not text.endswith(NOT_A_HEADLINE_END)
-            and not _DATE.search(text) and not _DATELINE.match(text) and "|" not in text
-            and not _LINK_ROW.search(text))
+def _headline_text(line: str) -> str:
+    """A heading line without an image's placeholder before it, its site's name after it
+    (``Headline | Site``) or the repetition of itself (an image's text printed twice)."""
+    text = _IMAGE.sub("", line).strip()
+    half = len(text) // 2
+    if len(text) > 20 and len(text) % 2 == 0 and text[:half] == text[half:]:
+        text = text[:half].strip()
+    m = _SITE_SUFFIX.search(text) if "|" in text else None
+    if m is not None and len(m.group("site").split()) <= 4 and len(text[:m.start()].split()) >= 3:
+        text = text[:m.start()].strip()
+    return text
 
 
-def _title_score(text: str, distance: int) -> float:
-    """Longer headings score higher, and so do nearer ones: a three-word line right above
-    the text is more often a button or a name than the headline a few lines up."""
-    return min(len(text.split()), 12) - 0.5 * distance
+def _title_like(text: str, words: int, checked: bool = False) -> bool:
+    """A heading-like line (``checked``: it is known to be no byline)."""
+    return (2 <= words <= TITLE_MAX_WORDS and not text.endswith(NOT_A_HEADLINE_END)
+            and not has_date(text) and not _DATELINE.match(text) and "|" not in text
+            and not _LINK_ROW.search(text) and not _CHROME.search(text)
+            and not _NOT_TITLE_START.match(text) and not _PATH.search(text)
+            and not _IMAGE_TEXT.search(text)
+            and sum(map(str.isalpha, text)) * 2 > len(text)
+            and (checked or byline_text(text) is None) and not is_byline_label(text))
+
+
+def _extended(text: str, own: str, folded: set[str]) -> bool:
+    """Whether another line is ``text`` after a few words (``Home Research <text>``, ``Hero
+    image for blog post <text>``): a breadcrumb or an image's text naming the headline.
+    ``text`` and the lines ``folded`` are casefolded; ``own`` is the headline's own line."""
+    return any(s != own and len(s) > len(text) and s.endswith(text)
+               and len(s[: len(s) - len(text)].split()) <= CRUMB_PREFIX_WORDS for s in folded)
+
+
+def _is_dateline(text: str, byline: str | None) -> list[tuple[str, str]]:
+    """The dates of a header line (a dateline, a byline with its date), not of a sentence."""
+    if not _DIGIT.search(text):
+        return []
+    found = find_dates(text)
+    if not found or byline is not None:
+        return found
+    rest = text
+    for _, d in found:  # (a time "12.00" is found as "12:00")
+        rest = rest.replace(d, " ").replace(d.replace(":", "."), " ")
+    if len(rest.split()) > DATELINE_MAX_WORDS and not _DATELINE.match(text):
+        return []
+    return found
 
 
 def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Label],
                  fields: dict[str, list[str]], first: int) -> None:
-    """The title and byline: the first kept line when it is a heading over a longer
-    paragraph, else the nearest heading-like line above the text; a ``By ...`` line there."""
-    if "title" not in fields:
-        nxt = next((j for j in range(first + 1, len(lines)) if labels[j].kept and stripped[j]),
-                   None)
-        if (_title_like(stripped[first]) and not is_list_item(lines[first]) and nxt is not None
-                and len(stripped[nxt]) > len(stripped[first])):
-            labels[first] = Label(True, "title", f"{RULE}:title")
-            fields["title"] = [stripped[first]]
-    best: tuple[float, int] | None = None
-    for j in range(first - 1, max(-1, first - HEADER_WINDOW), -1):
+    """The title, byline and dates in the few lines around the first paragraph (``first``).
+
+    The title is the heading-like line above the text that scores best: a line right above
+    a byline or a date, or repeated as a breadcrumb's last entry, scores higher, and so do
+    nearer and longer ones; chrome (calls to action, badges, widgets), list entries, dates
+    and names are no titles. The byline is a ``By ...`` line (or a name under a ``By`` label,
+    a name next to the date, over its job, printed twice, or beside the date on its line:
+    ``Jane Doe | May 5, 2025``) below the title; with none in the header, a ``Written by``
+    line under the text. The dates are those printed near the title and the byline (under
+    the title first), never one of the page's header above the title (a "today" widget)."""
+    n = len(lines)
+    above: list[int] = []  # non-blank lines above the first paragraph, nearest first
+    j, counted = first - 1, 0
+    while j >= 0 and counted < HEADER_WINDOW and first - j < HEADER_MAX_LINES:
+        if stripped[j]:
+            above.append(j)
+            # a long menu or table of contents, images, counters: not counted
+            counted += not (is_list_item(lines[j]) or len(stripped[j]) <= 3
+                            or _IMAGE.fullmatch(stripped[j]) is not None)
+        j -= 1
+    below: list[int] = []
+    j = first + 1
+    while j < n and len(below) < META_BELOW:
+        if stripped[j]:
+            below.append(j)
+        j += 1
+    region = sorted([*above, first, *below])
+    rank = {j: k for k, j in enumerate(region)}  # position among the non-blank lines
+
+    # -- byline and date lines ---------------------------------------------------------
+    bylines: dict[int, str] = {}
+    dates: dict[int, list[tuple[str, str]]] = {}
+    names: set[int] = set()
+    weak: dict[int, str] = {}  # names beside a date: bylines unless a byline is found
+    for k, j in enumerate(region):
         t = stripped[j]
-        if not t or is_list_item(lines[j]) or labels[j].kept:
+        if j == first and _is_paragraph(t) and not _BYLINE_START.match(t):
             continue
-        if _BYLINE.match(t):
-            if "byline" not in fields:
-                labels[j] = Label(True, "byline", f"{RULE}:byline")
-                fields["byline"] = [t]
+        by = byline_text(t)
+        found = _is_dateline(t, by)
+        if found:
+            dates[j] = found
+            if by is None:  # "Jane Doe | May 5, 2025", "May 5, 2025 · Jane Doe"
+                beside = author_beside_date(t)
+                if beside is not None:
+                    weak[j] = beside
+        if by is None and len(t) <= 80 and _DIGIT.search(t) is None:
+            by = name_with_role(t) and t  # "Jane Doe Senior Editor"
+            if by is None:
+                twice = name_repeated(without_bullet(t))  # "Jane DoeJane Doe"
+                bare = without_bullet(t)
+                if twice is not None:
+                    by = twice
+                elif (is_name(bare) or is_desk(bare)) and not _IMAGE_TEXT.search(bare):
+                    names.add(j)  # "Jane Doe", "• Jane Doe"
+        if by is not None:
+            bylines[j] = by
+        elif is_byline_label(t):
+            nxt = next((region[m] for m in range(k + 1, min(len(region), k + 3))
+                        if not _IMAGE.fullmatch(stripped[region[m]])), None)
+            if nxt is not None:
+                text = without_bullet(stripped[nxt])  # "By" over "• Jane Doe"
+                if is_name(text) or is_desk(text) or byline_text(text) is not None:
+                    bylines[nxt] = text
+    # a name over its job ("Jane Doe" over "Senior Editor")
+    for k, j in enumerate(region[:-1]):
+        if j in names and j not in bylines:
+            role = stripped[region[k + 1]]
+            if len(role) <= 60 and is_role(role) and not is_name(role) and not _DIGIT.search(role):
+                bylines[j] = without_bullet(stripped[j])
+    # a name under its photo ("Picture of Jane Doe", "Jane Doe's avatar") or printed twice
+    names = {j for j in names if j not in bylines and j not in dates}
+    for k, j in enumerate(region):
+        t = stripped[j]
+        if j not in names:
             continue
-        if "title" not in fields and _title_like(t):
-            score = _title_score(t, first - j)
-            if best is None or score > best[0]:
-                best = (score, j)
+        near = [region[m] for m in range(max(0, k - 2), min(len(region), k + 3)) if m != k]
+        if any(t in stripped[m] and (_PHOTO.search(stripped[m]) or stripped[m] == t
+                                     or m in dates or m in bylines) for m in near):
+            bylines[j] = without_bullet(t)
+    meta = set(bylines) | set(dates)
+
+    # -- the title ---------------------------------------------------------------------
+    seen = Counter(stripped[j] for j in region)
+    crumbs = [s for s in seen if _BREADCRUMB_SEP.search(s + " ")]  # breadcrumbs, list entries
+    # the entries of lists above the text: a breadcrumb's last entry is the headline
+    entries = {_ITEM_MARK.sub("", stripped[j]).casefold() for j in above if is_list_item(lines[j])}
+    folded = {s.casefold() for s in seen if len(s) <= 300}
+    best: tuple[float, int, str] | None = None
+    classifier_title = fields.get("title", [None])[0]
+    candidates: list[tuple[float, int, str, int, bool]] = []
+    meta_under = False  # a heading has a byline or a date under it
+    for j in above:
+        t = stripped[j]
+        if j in meta or is_list_item(lines[j]):
+            continue
+        if labels[j].kept and _is_paragraph(t):
+            continue
+        text = _headline_text(t)
+        words = len(text.split())
+        if not _title_like(text, words, checked=text == t):
+            continue
+        dist = rank[first] - rank[j]
+        k = rank[j]
+        if words <= 5 and is_role(text) and any(
+                region[m] in bylines for m in range(max(0, k - 2), min(len(region), k + 3))):
+            continue  # the author's job under the byline: "Senior Editor"
+        score = min(words, 10) * 0.4 - 0.15 * dist
+        after = [region[m] for m in range(rank[j] + 1, min(rank[first], rank[j] + 4))]
+        over = False  # the byline or the date right above the heading
+        if any(m in meta for m in after):
+            score += META_UNDER_SCORE
+            meta_under = True
+        elif k > 0 and region[k - 1] in meta:
+            over = True
+        low = text.casefold()
+        if any(s != t and s.endswith(text)
+               and _BREADCRUMB_SEP.search(s[: len(s) - len(text)] + " ") for s in crumbs) or (
+                words >= REPEATED_MIN_WORDS and (seen[t] > 1 or low in entries
+                                                 or _extended(low, t.casefold(), folded))):
+            score += REPEATED_SCORE
+        if text[:1].islower():
+            score -= LOWER_CASE_PENALTY
+        if t == classifier_title:
+            score += 1.5
+        if sum(w[:1].isupper() for w in text.split()) >= 0.6 * words:
+            score += 1.0
+        if text.endswith("!"):
+            score -= 1.5
+        candidates.append((score, j, text, words, over))
+    for score, j, text, words, over in candidates:
+        if over and not meta_under:
+            score += META_OVER_SCORE
+        if words < TITLE_MIN_WORDS and score < 4.0:
+            continue
+        if best is None or score > best[0]:
+            best = (score, j, text)
+    title_at: int | None = None
+    subtitle: str | None = None
     if best is not None:
-        at = best[1]
-        above = next((j for j in range(at - 1, max(-1, at - 3), -1) if stripped[j]), None)
-        if above is not None and _title_like(stripped[above]) and not is_list_item(lines[above]):
-            # a headline over its deck: the upper line is the title
+        k = rank[best[1]]
+        upper = region[k - 1] if k > 0 else None
+        if upper is not None and upper not in meta and not labels[upper].kept:
+            text = _headline_text(stripped[upper])
+            words = len(text.split())
+            deck = len(best[2].split())
+            if (deck >= DECK_MIN_WORDS and TITLE_MIN_WORDS < words <= deck
+                    and not is_list_item(lines[upper]) and _title_like(text, words)
+                    and best[2][:1].isupper()
+                    and sum(w[:1].isupper() for w in best[2].split()) < deck / 2):
+                # a headline over its deck (a sentence in sentence case): the upper line
+                subtitle = best[2]
+                best = (best[0], upper, text)
+        title_at = best[1]
+        for k in range(n):
+            if labels[k].tag in ("title", "subtitle") and labels[k].kept and k != title_at:
+                labels[k] = (Label(False, "short", f"{RULE}:not-title") if k < first
+                             else Label(True, "subheading", f"{RULE}:not-title"))
+        labels[title_at] = Label(True, "title", f"{RULE}:title")
+        fields["title"] = [best[2]]
+        fields.pop("subtitle", None)
+        if subtitle is not None:
+            at = region[rank[title_at] + 1]
             labels[at] = Label(True, "subtitle", f"{RULE}:subtitle")
-            fields["subtitle"] = [stripped[at]]
-            at = above
-        labels[at] = Label(True, "title", f"{RULE}:title")
-        fields["title"] = [stripped[at]]
+            fields["subtitle"] = [subtitle]
+
+    # -- byline and dates of the header ------------------------------------------------
+    top = rank[title_at] if title_at is not None else max(0, rank[first] - 12)
+    if title_at is not None:  # the headline printed twice: the header starts at the first
+        head = fields["title"][0]
+        top = min((rank[j] for j in above if head in stripped[j]
+                   and _headline_text(stripped[j]) == head), default=top)
+    # a name next to the date, below the title
+    for k, j in enumerate(region):
+        if j in names and j not in bylines and k > top and any(
+                region[m] in dates for m in range(max(0, k - 2), min(len(region), k + 3))):
+            bylines[j] = without_bullet(stripped[j])
+    lo = max(0, top - DATE_ABOVE_TITLE)
+    header = [j for j in region if rank[j] >= lo]
+    by_at = next((j for j in header if j in bylines and (title_at is None or j > title_at)),
+                 None)
+    if by_at is None:
+        by_at = next((j for j in reversed(header) if j in bylines), None)
+    if by_at is None:
+        by_at = next((j for j in header if j in weak and (title_at is None or j > title_at)),
+                     None)
+        if by_at is not None:
+            bylines[by_at] = weak[by_at]
+    if by_at is not None:
+        fields["byline"] = [bylines[by_at]]
+        if not labels[by_at].kept or labels[by_at].tag != "body" or by_at != first:
+            labels[by_at] = Label(True, "byline", f"{RULE}:byline")
+    else:  # "Written by Jane Doe" under the text (its labels are left as they are)
+        late = next((t for t in stripped[region[-1] + 1: region[-1] + 1 + LATE_BYLINE_LINES]
+                     if t[:1] in _LATE_START and len(t) <= 160 and _LATE_BYLINE.match(t)
+                     and authors_from_byline(_LATE_BYLINE.sub("By ", t, count=1))), None)
+        if late is not None:
+            fields["byline"] = [_LATE_BYLINE.sub("By ", late, count=1)]
+    published = updated = None
+    # the dates under the headline first, then those just above it, then under the text
+    order = sorted(header, key=lambda j: (0 if top <= rank[j] < rank[first] else
+                                          1 if rank[j] < top else 2, j))
+    for j in order:
+        for kind, text in dates.get(j, ()):
+            if kind == "updated" and updated is None:
+                updated = text
+            elif kind == "published" and published is None:
+                published = text
+            else:
+                continue
+            if j not in bylines:
+                labels[j] = Label(True, "dateline", f"{RULE}:dateline")
+    if published is None:
+        published = updated  # the page's only date: when it was (last) published
+    if published is not None:
+        fields["published"] = [published]
+    if updated is not None:
+        fields["updated"] = [updated]
