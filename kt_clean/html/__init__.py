@@ -56,11 +56,13 @@ def render_html(html: Any, reveal: bool = False) -> str:
     return _f(html, reveal)
 
 
-def extract_html(html: str, url: str | None = None, root: Any = None) -> HtmlArticle:
-    """Main text and metadata; ``root`` is the page from :func:`parse_html`, if parsed."""
+def extract_html(html: str, url: str | None = None, root: Any = None,
+                 fallbacks: bool = True) -> HtmlArticle:
+    """Main text and metadata; ``root`` is the page from :func:`parse_html`, if parsed;
+    without ``fallbacks``, the costly last resorts for authors and dates are not tried."""
     from .extract import extract_html as _f
 
-    return _f(html, url, root)
+    return _f(html, url, root, fallbacks)
 
 
 def align_blocks(rendered_lines: list[str], blocks: list[tuple[str, str]]) -> list[bool]:

@@ -74,10 +74,12 @@ def drop_title_block(blocks: Blocks, title: str | None) -> Blocks:
     return blocks
 
 
-def extract_html(html: str, url: str | None = None, root: Any = None) -> HtmlArticle:
+def extract_html(html: str, url: str | None = None, root: Any = None,
+                 fallbacks: bool = True) -> HtmlArticle:
     """Main content + metadata of an HTML page (see the module's doc). Raises
     :class:`HtmlError` on unusable input. ``root`` is the page already parsed by
-    :func:`~kt_clean.html.parse.parse_html` (it is not modified), to parse once."""
+    :func:`~kt_clean.html.parse.parse_html` (it is not modified), to parse once.
+    ``fallbacks`` as for :func:`~kt_clean.html.metadata.extract_metadata`."""
     from .metadata import extract_metadata
     from .parse import parse_html, prepare
     from .readability_adapter import run_readability
@@ -90,7 +92,7 @@ def extract_html(html: str, url: str | None = None, root: Any = None) -> HtmlArt
         tf = tf_blocks(doc.body) if doc is not None else []
         rd = run_readability(root, url) if needs_second_opinion(tf) else None
         blocks, method = choose(tf, rd)
-        md = extract_metadata(root)
+        md = extract_metadata(root, url, fallbacks)
         blocks = drop_title_block(blocks, md["title"])
     except HtmlError:
         raise

@@ -24,6 +24,11 @@ class HtmlArticle:
     section: str | None = None
     categories: list[str] = field(default_factory=list)
     captions: list[str] = field(default_factory=list)
+    description: str | None = None
+    language: str | None = None
+    url: str | None = None
+    #: where each field was found (``"title": "h1"``, ``"published": "json-ld:datePublished"``)
+    sources: dict[str, str] = field(default_factory=dict)
     blocks: list[tuple[str, str]] = field(default_factory=list)
     method: str = "none"
 

@@ -1,0 +1,232 @@
+"""The record around the body: titles, authors, dates, captions, language, url, page type
+filters. Hand-written pages, each checking one source or one normalisation."""
+
+import json
+
+from typer.testing import CliRunner
+
+import kt_clean
+from conftest import FULLNAV_SEED, PRINT_SEED
+from kt_clean.cli import app
+from kt_clean.html.metadata import extract_metadata, strip_site_name
+from kt_clean.html.parse import parse_html
+from kt_clean.language import identify
+
+runner = CliRunner()
+
+BODY = ("<p>" + "The council met on Tuesday to discuss the new budget for the city's parks, "
+        "and the members agreed to fund three new playgrounds next spring. " * 3 + "</p>")
+
+
+def page(head: str = "", body: str = "") -> str:
+    return f"<html lang='en'><head>{head}</head><body>{body}</body></html>"
+
+
+def meta(head: str = "", body: str = "") -> dict:
+    return extract_metadata(parse_html(page(head, body)))
+
+
+def extract(html: str, **kw):
+    return kt_clean.extract(html.encode(), source="p.html", **kw)
+
+
+# -- titles ----------------------------------------------------------------------------
+
+def test_visible_h1_wins_over_title_and_the_site_name_goes():
+    md = meta("<title>Regular physical activity can boost mood - Harvard Health</title>"
+              "<meta property='og:site_name' content='Harvard Health'>",
+              "<h1>Regular physical activity can boost mood</h1>" + BODY)
+    assert md["title"] == "Regular physical activity can boost mood"
+    assert md["sources"]["title"] == "h1"
+
+
+def test_title_without_h1_loses_its_site_suffix():
+    md = meta("<title>Parks get three playgrounds | City Herald</title>"
+              "<meta property='og:site_name' content='City Herald'>", BODY)
+    assert md["title"] == "Parks get three playgrounds"
+
+
+def test_site_suffix_cut_without_a_declared_site_name():
+    assert strip_site_name("Best EVs of 2026 - Car Talk", []) == "Best EVs of 2026"
+    # a headline with a dash of its own keeps it when the end part is no short name
+    assert strip_site_name("Rain - and more rain - expected over the whole weekend here",
+                           []) == "Rain - and more rain - expected over the whole weekend here"
+
+
+def test_h1_of_a_menu_or_the_site_name_is_no_title():
+    md = meta("<title>Council funds playgrounds - City Herald</title>"
+              "<meta property='og:site_name' content='City Herald'>",
+              "<nav><h1>Menu</h1></nav><h1>City Herald</h1>" + BODY)
+    assert md["title"] == "Council funds playgrounds"
+
+
+def test_entities_escaped_twice_are_undone():
+    md = meta('<script type="application/ld+json">{"@type": "NewsArticle", '
+              '"headline": "And finally&amp;#8230; trouble brewing"}</script>', BODY)
+    assert md["title"] == "And finally\u2026 trouble brewing"
+
+
+def test_deck_equal_to_the_title_is_dropped():
+    md = meta('<script type="application/ld+json">{"@type": "NewsArticle", "headline": '
+              '"Parks Get Playgrounds", "alternativeHeadline": "PARKS GET PLAYGROUNDS"}'
+              '</script>', BODY)
+    assert md["subtitle"] is None
+
+
+# -- authors ---------------------------------------------------------------------------
+
+def test_json_ld_author_list_and_id_references():
+    md = meta('<script type="application/ld+json">{"@graph": ['
+              '{"@type": "Article", "headline": "H", "author": [{"@id": "#p1"}, '
+              '{"@type": "Person", "name": "John Roe"}]},'
+              '{"@type": "Person", "@id": "#p1", "name": "Jane Doe"}]}</script>', BODY)
+    assert md["authors"] == ["Jane Doe", "John Roe"]
+    assert md["sources"]["authors"] == "json-ld:author"
+
+
+def test_citation_tags_of_scholarly_pages():
+    md = meta("<meta name='citation_title' content='A Study of Parks'>"
+              "<meta name='citation_author' content='Curie, Marie'>"
+              "<meta name='citation_author' content='Bohr, Niels'>"
+              "<meta name='citation_publication_date' content='2024/03/05'>", BODY)
+    assert md["authors"] == ["Marie Curie", "Niels Bohr"]
+    assert md["published"] == "2024/03/05"
+    assert md["sources"]["published"] == "meta:citation_publication_date"
+
+
+def test_joined_names_are_split_and_prefixes_dropped():
+    md = meta("<meta name='author' content='By Jane Doe and John Roe'>", BODY)
+    assert md["authors"] == ["Jane Doe", "John Roe"]
+    assert meta("<meta name='author' content='Written by Maya Perez'>", BODY)["authors"] == [
+        "Maya Perez"]
+
+
+def test_an_url_or_email_is_never_an_author():
+    md = meta("<meta name='author' content='https://example.com/staff/jane'>"
+              "<meta name='article:author' content='jane@example.com'>", BODY)
+    assert md["authors"] == []
+
+
+def test_visible_byline_gives_the_authors_when_the_markup_has_none():
+    art = extract(page("<title>Council funds playgrounds</title>",
+                       "<h1>Council funds playgrounds</h1><p>By Jane Doe | Staff Writer</p>"
+                       + BODY))
+    assert art.authors == ("Jane Doe",)
+    assert art.byline == "By Jane Doe | Staff Writer"
+    assert dict(art.sources)["authors"].endswith("(html:byline)")
+
+
+# -- dates -----------------------------------------------------------------------------
+
+def test_html_dates_are_iso_8601():
+    art = extract(page("<meta property='article:published_time' "
+                       "content='December 19, 2025 4:34 AM EST'>"
+                       "<meta property='article:modified_time' content='2025/12/20'>",
+                       "<h1>Council funds playgrounds</h1>" + BODY))
+    assert art.published == "2025-12-19T04:34:00-05:00"
+    assert art.updated == "2025-12-20"
+    assert art.warnings == ()
+
+
+def test_the_printed_date_wins_when_the_markup_disagrees():
+    art = extract(page("<meta property='article:published_time' content='2021-08-12'>",
+                       "<h1>Council funds playgrounds</h1><p>Published March 3, 2025</p>"
+                       + BODY))
+    assert art.published == "2025-03-03"
+    assert dict(art.sources)["published"].endswith("(html:dateline)")
+
+
+def test_the_markup_date_stays_when_the_page_prints_the_same_day():
+    art = extract(page("<meta property='article:published_time' "
+                       "content='2025-03-03T10:00:00+01:00'>",
+                       "<h1>Council funds playgrounds</h1><p>March 3, 2025</p>" + BODY))
+    assert art.published == "2025-03-03T10:00:00+01:00"
+
+
+def test_updated_before_published_is_flagged():
+    art = extract(page("<meta property='article:published_time' content='2025-03-03'>"
+                       "<meta property='article:modified_time' content='2024-01-01'>",
+                       "<h1>Council funds playgrounds</h1>" + BODY))
+    assert art.warnings == ("updated-before-published",)
+
+
+def test_time_element_is_read():
+    md = meta("", "<h1>Council funds playgrounds</h1><time datetime='2025-02-01T08:00:00Z'>"
+                  "Feb 1</time>" + BODY)
+    assert md["published"] == "2025-02-01T08:00:00Z"
+
+
+# -- captions, url, language, tags -----------------------------------------------------
+
+def test_captions_only_from_the_articles_own_figures():
+    md = meta("", "<article><h1>Council funds playgrounds</h1><figure><img src=a.jpg>"
+                  "<figcaption>The new playground</figcaption></figure>" + BODY + "</article>"
+                  "<aside><figure><figcaption>Related story</figcaption></figure></aside>"
+                  "<div class='related-posts'><figure><figcaption>Other story</figcaption>"
+                  "</figure></div>")
+    assert md["captions"] == ["The new playground"]
+
+
+def test_url_hostname_description_tags_language():
+    art = extract(page("<link rel='canonical' href='https://www.example.com/news/parks'>"
+                       "<meta name='description' content='The council funds playgrounds.'>"
+                       "<meta name='keywords' content='parks, budget'>",
+                       "<h1>Council funds playgrounds</h1>" + BODY))
+    assert art.url == "https://www.example.com/news/parks"
+    assert art.hostname == "www.example.com"
+    assert art.description == "The council funds playgrounds."
+    assert art.tags == ("parks", "budget")
+    assert art.language == "en"
+
+
+def test_the_callers_url_wins():
+    art = kt_clean.extract(PRINT_SEED, url="https://www.koreatimes.co.kr/www/nation/2019/01/1.html")
+    assert art.hostname == "www.koreatimes.co.kr"
+
+
+def test_korea_times_pages_are_english_with_rule_confidence():
+    art = kt_clean.extract(FULLNAV_SEED)
+    d = art.to_dict()
+    assert d["language"] == "en" and d["page_type"] == "article"
+    assert d["page_type_confidence"] == 1.0 and d["warnings"] == []
+
+
+def test_language_identifier():
+    assert identify("Der Rat hat am Dienstag über den neuen Haushalt für die Parks der Stadt "
+                    "beraten, und die Mitglieder sind sich einig.") == "de"
+    assert identify("Le conseil s'est réuni mardi pour discuter du nouveau budget des parcs "
+                    "de la ville et les membres sont d'accord.") == "fr"
+    assert identify("서울시는 화요일 공원 예산을 논의하기 위해 회의를 열었다") == "ko"
+    assert identify("東京都は火曜日に公園の予算について話し合うための会議を開いた") == "ja"
+    assert identify("12 34 56") is None and identify("") is None
+
+
+def test_explain_shows_where_the_fields_came_from():
+    result = runner.invoke(app, ["extract", str(FULLNAV_SEED), "--json", "--explain"])
+    d = json.loads(result.stdout)
+    assert d["sources"]["title"].startswith("line ") and "full-nav" in d["sources"]["title"]
+    assert "published" in d["sources"]
+
+
+# -- --only ----------------------------------------------------------------------------
+
+def test_only_keeps_the_pages_of_a_type(tmp_path):
+    result = runner.invoke(app, ["extract", str(FULLNAV_SEED), "--json", "--only", "list"])
+    assert result.exit_code == 0 and result.stdout == ""
+    result = runner.invoke(app, ["extract", str(FULLNAV_SEED), "--json", "--only", "article"])
+    assert json.loads(result.stdout)["page_type"] == "article"
+    result = runner.invoke(app, ["extract", str(FULLNAV_SEED), "--only", "novel"])
+    assert result.exit_code == 2 and "not a page type" in result.stderr
+
+
+def test_batch_only_counts_what_it_left_out(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_bytes(FULLNAV_SEED.read_bytes())
+    report = tmp_path / "r.json"
+    result = runner.invoke(app, ["batch", str(src), "-o", str(tmp_path / "out"), "--only",
+                                 "list", "-q", "--report", str(report), "-j", "1"])
+    assert result.exit_code == 0, result.stderr
+    d = json.loads(report.read_text())
+    assert d["filtered"] == 1 and d["page_types"] == {"article": 1}
+    assert not (tmp_path / "out" / "a.json").exists()
