@@ -34,10 +34,11 @@ FIRST_LAYOUTS = ("print", "full-nav")
 
 
 def child(n: int, which: str) -> None:
+    from speed import template_pages
+
     import kt_clean  # from --against's tree when PYTHONPATH names one
     from kt_clean.inputs import load_bytes
     from kt_clean.layouts import builtin_layouts
-    from speed import template_pages
 
     layouts = builtin_layouts()
     if which == "first":

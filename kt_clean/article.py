@@ -5,106 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from .bylines import authors_from_byline
+from .dates import iso_any, iso_datetime
 from .layouts import Layout, builtin_layouts, layout_named
 from .model import Article, Block, Document, Item
 from .textshape import without_bullet
 from .vocabulary import UNKNOWN
 
-_BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
-_AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b)\s*")
 # Block kinds of the article from the labels' roles and from the HTML extractor's blocks.
 _KINDS = {"body": "paragraph", "subheading": "subheading", "item": "item",
           "p": "paragraph", "h": "subheading", "li": "item", "pre": "paragraph",
           "quote": "paragraph", "tr": "paragraph"}
-_ISO = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})(?:[\sT\u00a0]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?"
-    r"\s*(Z|[+-]\d\d:?\d\d)?")
-
-
-def authors_from_byline(byline: str | None) -> tuple[str, ...]:
-    """``By Kim Bo-eun, Choi Ha-young`` gives ``("Kim Bo-eun", "Choi Ha-young")``."""
-    if not byline:
-        return ()
-    names = _AUTHOR_SPLIT.split(_BY.sub("", byline.strip()))
-    return tuple(_dedupe(n.strip(" .") for n in names if n.strip(" .") and "@" not in n))
-
-
-def iso_datetime(value: str | None, timezone: str | None = None) -> str | None:
-    """``2019-01-07 17:03`` (any space, ``T`` or NO-BREAK SPACE) to ISO 8601 with the offset.
-
-    A date without a time stays a date (``2019-01-07``); an offset in the value wins over
-    the layout's ``timezone``. ``None`` when no date is found.
-    """
-    if not value:
-        return None
-    m = _ISO.search(value)
-    if m is None:
-        return None
-    y, mo, d, h, mi, s, tz = m.groups()
-    if h is None:
-        return f"{y}-{mo}-{d}"
-    offset = tz or timezone
-    if offset == "Z":
-        offset = "+00:00"  # one way to write UTC, so that dates sort and compare as text
-    elif offset and ":" not in offset:
-        offset = f"{offset[:3]}:{offset[3:]}"
-    return f"{y}-{mo}-{d}T{int(h):02d}:{mi}:{s or '00'}{offset or ''}"
-
-
-#: Zone abbreviations seen in pages' dates, with their offsets (an abbreviation not here is
-#: not guessed: the date is then given without an offset).
-_ZONES = {"UTC": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7,
-          "MDT": -6, "PST": -8, "PDT": -7, "BST": 1, "CET": 1, "CEST": 2, "EET": 2,
-          "EEST": 3, "KST": 9, "JST": 9, "HKT": 8, "SGT": 8, "AEST": 10, "AEDT": 11}
-
-
-_MONTHS = {m: i for i, m in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
-_MONTH_DATE = re.compile(r"([A-Z][a-z]{2})[a-z]*\.? (\d{1,2}), (\d{4})")
-
-
-def iso_any(value: str | None, timezone: str | None = None) -> str | None:
-    """A date as pages print it, in ISO 8601: ``2019-01-07 17:03`` as :func:`iso_datetime`
-    reads it; otherwise written out (``December 19, 2025 4:34 AM EST`` ->
-    ``2025-12-19T04:34:00-05:00``, ``2025/12/20`` -> ``2025-12-20``). ``None`` when no
-    whole date (year, month and day) can be read: never a date made up from the parts
-    missing."""
-    if not value or not value.strip():
-        return None
-    value = value.strip()
-    found = iso_datetime(value, timezone)
-    if found is not None and _ISO.match(value):
-        return found
-    m = _MONTH_DATE.fullmatch(value)
-    if m is not None and m.group(1) in _MONTHS and 1 <= int(m.group(2)) <= 31:
-        # ``Jul 20, 2018`` (list pages' entries): no need to load the parser for it
-        return f"{m.group(3)}-{_MONTHS[m.group(1)]:02d}-{int(m.group(2)):02d}"
-    from datetime import datetime, timedelta
-    from datetime import timezone as tz
-
-    from dateutil import parser  # only for dates not in ISO form (HTML pages' metadata)
-
-    zones = {k: tz(timedelta(hours=h)) for k, h in _ZONES.items()}
-    try:
-        a: datetime = parser.parse(value, default=datetime(1904, 1, 1, 0, 0, 0), tzinfos=zones)
-        b: datetime = parser.parse(value, default=datetime(1908, 2, 2, 1, 1, 1), tzinfos=zones)
-    except (ValueError, OverflowError, TypeError, parser.ParserError):
-        return found
-    if (a.year, a.month, a.day) != (b.year, b.month, b.day):
-        return found  # a part of the date is missing
-    if (a.hour, a.minute) != (b.hour, b.minute):
-        return a.strftime("%Y-%m-%d")
-    text = a.strftime("%Y-%m-%dT%H:%M:%S")
-    if a.tzinfo is not None:
-        offset = a.utcoffset() or timedelta(0)
-        minutes = int(offset.total_seconds() // 60)
-        sign = "-" if minutes < 0 else "+"
-        return f"{text}{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-    if timezone:
-        return text + ("+00:00" if timezone == "Z" else timezone)
-    return text
-
-
 def _dedupe(items: Iterable[str]) -> list[str]:
     seen: dict[str, None] = {}
     for item in items:
@@ -157,6 +68,76 @@ def _entry_date(value: str | None, timezone: str | None) -> str | None:
     if not value:
         return None
     return iso_any(value, timezone) or value
+
+
+#: The roles whose line is named in ``sources`` (``--explain``).
+_SOURCE_ROLES = {"title": "title", "byline": "authors", "dateline": "published"}
+
+
+def _date(value: str | None, timezone: str | None) -> str | None:
+    """A captured date in ISO 8601: the rules' ``2019-01-07 17:03`` fast, any other printed
+    date (a text dump's ``Friday, November 14, 2025``) through :func:`iso_any`."""
+    if not value:
+        return None
+    return iso_datetime(value, timezone) or iso_any(value, timezone)
+
+
+def _earlier(updated: str | None, published: str | None) -> bool:
+    """Whether ``updated`` is before ``published`` (compared by day when either has no
+    time or only one has an offset)."""
+    if not updated or not published:
+        return False
+    from datetime import datetime
+
+    try:
+        u, p = datetime.fromisoformat(updated), datetime.fromisoformat(published)
+    except ValueError:
+        return False
+    if len(updated) > 10 and len(published) > 10 and (u.tzinfo is None) == (p.tzinfo is None):
+        return u < p
+    return u.date() < p.date()
+
+
+def _hostname(url: str | None) -> str | None:
+    if not url:
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+    return host or None
+
+
+def _sources(doc: Document, info: Mapping[str, object]) -> tuple[tuple[str, str], ...]:
+    """Where the title, authors and dates came from: the HTML metadata's source, else the
+    line (1-based) and rule that captured them."""
+    found: dict[str, str] = {}
+    given = info.get("sources")
+    if isinstance(given, dict):
+        found.update((str(k), str(v)) for k, v in given.items())
+    for i, lab in enumerate(doc.labels or ()):
+        key = _SOURCE_ROLES.get(lab.tag) if lab.kept else None
+        if key is not None and key not in found:
+            found[key] = f"line {i + 1} ({lab.rule})"
+    return tuple(found.items())
+
+
+def _page_type(doc: Document, default: str) -> tuple[str, float | None]:
+    """The page-type classifier's answer for a page no layout's rules placed."""
+    try:
+        from .classifier.pagetype import classify_page
+    except ImportError:  # pragma: no cover - the model ships with the package
+        return default, None
+    kept = [lab.kept and lab.tag != "blank" for lab in doc.labels or ()]
+    root = None
+    if doc.input_format == "html" and isinstance(doc.meta.get("html"), str):
+        from .html import parse_html
+
+        html = doc.meta["html"]
+        root = doc.derived("html_root", lambda d: parse_html(html))
+    return classify_page(doc.lines, kept or None, root, doc.url)
 
 
 def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Article:
@@ -213,6 +194,7 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
     authors = tuple(info.get("authors") or ()) or authors_from_byline(byline)
     captions = _dedupe(captions + list(info.get("captions") or ()))
     page_type = doc.page_type or (layout.page_type if layout else "article")
+    type_confidence: float | None = doc.confidence if layout is not None else None
     items = tuple(Item(e.get("title"), e.get("summary"), e.get("author") or (authors[0] if
                                                                            authors else None),
                        _entry_date(e.get("date"), timezone), e.get("caption"))
@@ -225,8 +207,25 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
             # One item a photo: its caption, and the headline when the page shows one photo.
             own = title if len(captions) == 1 else None
             items = tuple(Item(title=own, caption=c) for c in captions)
+    if layout is None and (blocks or title):
+        # no layout claims the page: the classifier says what it is (a page of a known
+        # design that its rules do not place stays an article: the site's pages with
+        # running text of their own are articles)
+        page_type, type_confidence = _page_type(doc, page_type)
     if not blocks and not title and not items:
-        page_type = "empty"  # nothing of its own: only site chrome was found
+        page_type, type_confidence = "empty", 1.0  # nothing of its own: only site chrome
+    published = _date(_first(fields, "published"), timezone) or iso_any(info.get("published"),
+                                                                         timezone)
+    updated = _date(_first(fields, "updated"), timezone) or iso_any(info.get("updated"),
+                                                                     timezone)
+    warnings = ("updated-before-published",) if _earlier(updated, published) else ()
+    url = doc.url or info.get("url")
+    body_text = " ".join(b.text for b in blocks) or " ".join(
+        [title or "", *captions, *(f"{i.title or ''} {i.summary or ''} {i.caption or ''}"
+                                   for i in items)])
+    from .language import identify  # stopword counts: no model to load
+
+    language = identify(body_text) or info.get("language")
     return Article(
         source=doc.source,
         layout=doc.layout or UNKNOWN,
@@ -238,13 +237,19 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
         authors=tuple(authors),
         emails=tuple(emails),
         section=_first(fields, "section") or info.get("section"),
-        published=(iso_datetime(_first(fields, "published"), timezone)
-                   or iso_any(info.get("published"), timezone)),
-        updated=(iso_datetime(_first(fields, "updated"), timezone)
-                 or iso_any(info.get("updated"), timezone)),
+        published=published,
+        updated=updated,
         captions=tuple(captions),
         blocks=tuple(blocks),
         items=items,
         document=doc,
+        page_type_confidence=type_confidence,
+        url=url,
+        hostname=_hostname(url),
+        language=language,
+        description=info.get("description"),
+        tags=tuple(info.get("categories") or ()),
+        sources=_sources(doc, info),
+        warnings=warnings,
         site_name=info.get("site_name") or (layout.site if layout else None) or None,
     )

@@ -94,6 +94,9 @@ class BatchOptions:
     layouts: tuple[Layout, ...] | None = None
     sync: bool = True
     chunk_size: int | None = None
+    #: keep only the pages of these page types (``article``); the others are counted in
+    #: ``filtered`` and get no output
+    only: tuple[str, ...] = ()
 
 
 @dataclass
@@ -105,6 +108,7 @@ class BatchSummary:
     cleaned: int = 0
     skipped: int = 0
     failed: int = 0
+    filtered: int = 0
     layouts: Counter[str] = field(default_factory=Counter)
     page_types: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
@@ -127,6 +131,7 @@ class BatchSummary:
             "cleaned": self.cleaned,
             "skipped": self.skipped,
             "failed": self.failed,
+            "filtered": self.filtered,
             "failures": dict(sorted(self.reasons.items())),
             "layouts": dict(sorted(self.layouts.items())),
             "page_types": dict(sorted(self.page_types.items())),
@@ -180,6 +185,7 @@ class _Config:
     stream: bool
     umask: int
     parent_pid: int
+    only: tuple[str, ...] = ()
 
 
 Status = Literal["cleaned", "skipped", "failed"]
@@ -198,6 +204,8 @@ class PageResult:
     chars_kept: int = 0
     chars_removed: int = 0
     output: bytes | None = None
+    #: pages of the file left out by ``only``
+    filtered: int = 0
     reason: str | None = None
     error: str | None = None
 
@@ -273,7 +281,7 @@ def _process_page(cfg: _Config, rel: str, out_rel: str | None
             except OSError:
                 pass
     try:
-        text, layouts, page_types, kept, removed = _clean(cfg, source)
+        text, layouts, page_types, kept, removed, filtered = _clean(cfg, source)
     except PageTimeout as exc:
         return PageResult.failed(rel, "timeout", f"{source}: {exc}"), None
     except InputError as exc:
@@ -283,30 +291,38 @@ def _process_page(cfg: _Config, rel: str, out_rel: str | None
             rel, "internal", f"{source}: internal error: {type(exc).__name__}: {exc}"), None
     data = text.encode("utf-8", "surrogateescape")
     if cfg.stream:
-        return PageResult("cleaned", rel, layouts, page_types, kept, removed, output=data), None
+        return PageResult("cleaned", rel, layouts, page_types, kept, removed, output=data,
+                          filtered=filtered), None
     assert target is not None
+    if filtered and not layouts:  # every page of the file was left out: no output file
+        return PageResult("cleaned", rel, page_types=page_types, filtered=filtered), None
     try:
         tmp = _write_temp(cfg, target, data)
     except (OSError, ValueError) as exc:
         problem = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         return PageResult.failed(rel, "write",
                                  f"{source}: cannot write its output: {problem}"), None
-    return PageResult("cleaned", rel, layouts, page_types, kept, removed), (tmp, target)
+    return PageResult("cleaned", rel, layouts, page_types, kept, removed,
+                      filtered=filtered), (tmp, target)
 
 
 def _clean(cfg: _Config, source: str
-           ) -> tuple[str, tuple[str, ...], tuple[str, ...], int, int]:
-    """The page's rendered output, its layouts, and the characters kept and removed; the
-    page's whole work (reading, parsing, cleaning) runs within its time limit."""
+           ) -> tuple[str, tuple[str, ...], tuple[str, ...], int, int, int]:
+    """The page's rendered output, its layouts, the characters kept and removed, and how
+    many of its pages ``only`` left out; the page's whole work (reading, parsing,
+    cleaning) runs within its time limit."""
     with time_limit(cfg.limits.page_timeout):
         docs = read_path(source, encoding=cfg.encoding, input_format=cfg.input_format,
                          limits=cfg.limits)
-        parts, layouts, page_types, kept, removed = [], [], [], 0, 0
+        parts, layouts, page_types, kept, removed, filtered = [], [], [], 0, 0, 0
         for doc in docs:
             art = pipeline.article(doc, cfg.layouts, limits=cfg.limits)
+            page_types.append(art.page_type)  # counted whether --only keeps the page or not
+            if cfg.only and art.page_type not in cfg.only:
+                filtered += 1
+                continue
             parts.append(render(art, cfg.fmt, cfg.explain))
             layouts.append(art.layout)
-            page_types.append(art.page_type)
             labelled = art.document
             if labelled is not None and labelled.labels is not None:
                 for line, label in zip(labelled.lines, labelled.labels):
@@ -314,7 +330,7 @@ def _clean(cfg: _Config, source: str
                         kept += len(line)
                     else:
                         removed += len(line)
-    return "".join(parts), tuple(layouts), tuple(page_types), kept, removed
+    return "".join(parts), tuple(layouts), tuple(page_types), kept, removed, filtered
 
 
 def _write_temp(cfg: _Config, target: str, data: bytes) -> str:
@@ -409,7 +425,8 @@ def run_batch(
             force=opts.force, encoding=opts.encoding, input_format=opts.input_format,
             limits=Limits(max_bytes=opts.max_bytes, page_timeout=opts.timeout or None),
             layouts=tuple(opts.layouts) if opts.layouts is not None else builtin_layouts(),
-            sync=opts.sync, stream=stream_mode, umask=umask(), parent_pid=os.getpid())
+            sync=opts.sync, stream=stream_mode, umask=umask(), parent_pid=os.getpid(),
+            only=tuple(opts.only))
         # Why 256: each chunk ends with one sync of the disk (~20 ms here) before its renames;
         # bigger chunks amortise it, and at most 4 per worker are in flight.
         size = opts.chunk_size or max(1, min(256, summary.found // (jobs * 8) or 1))
@@ -422,6 +439,7 @@ def run_batch(
             for result in results:
                 if result.status == "cleaned":
                     summary.cleaned += 1
+                    summary.filtered += result.filtered
                     summary.layouts.update(result.layouts)
                     summary.page_types.update(result.page_types)
                     summary.chars_kept += result.chars_kept

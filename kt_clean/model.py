@@ -272,6 +272,19 @@ class Article:
     blocks: tuple[Block, ...] = ()
     items: tuple[Item, ...] = ()
     site_name: str | None = None
+    #: how sure the page-type decision is: the classifier's probability for pages no layout
+    #: claims, the layout's detection confidence for the others
+    page_type_confidence: float | None = None
+    url: str | None = None
+    hostname: str | None = None
+    language: str | None = None
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+    #: where the title, authors and dates came from (``"title": "h1"``, ``"published":
+    #: "line 12"``), for ``--explain``
+    sources: tuple[tuple[str, str], ...] = ()
+    #: doubts about the record a reader should know (``updated-before-published``)
+    warnings: tuple[str, ...] = ()
     document: Document | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -294,6 +307,8 @@ class Article:
             "source": self.source,
             "layout": self.layout,
             "page_type": self.page_type,
+            "page_type_confidence": (None if self.page_type_confidence is None
+                                     else round(self.page_type_confidence, 3)),
             "encoding": self.encoding,
             "title": self.title,
             "subtitle": self.subtitle,
@@ -304,12 +319,19 @@ class Article:
             "site_name": self.site_name,
             "published": self.published,
             "updated": self.updated,
+            "url": self.url,
+            "hostname": self.hostname,
+            "language": self.language,
+            "description": self.description,
+            "tags": list(self.tags),
+            "warnings": list(self.warnings),
             "captions": list(self.captions),
             "subheadings": [b.text for b in self.blocks if b.kind == "subheading"],
             "body": self.body,
             "items": [item.to_dict() for item in self.items],
         }
         if explain:
+            data["sources"] = dict(self.sources)
             data["removed"] = [r.to_dict() for r in self.removed]
         return data
 

@@ -24,10 +24,14 @@ ROLES: frozenset[str] = frozenset({
     "run-on",
 })
 
-#: What a page is: an article; a list of headlines or teasers (section, reporter, columnist
-#: pages); a photo gallery; or a page that shows nothing of its own (only site chrome).
-PageType = Literal["article", "list", "gallery", "empty"]
-PAGE_TYPES: tuple[PageType, ...] = ("article", "list", "gallery", "empty")
+#: What a page is: an article; a list of headlines or teasers (section, reporter, columnist,
+#: search and collection pages); a forum thread; a product page; documentation; a service
+#: page (a business's offer, contact or pricing page); a photo gallery; or a page that shows
+#: nothing of its own (only site chrome).
+PageType = Literal["article", "list", "forum", "product", "documentation", "service",
+                   "gallery", "empty"]
+PAGE_TYPES: tuple[PageType, ...] = ("article", "list", "forum", "product", "documentation",
+                                    "service", "gallery", "empty")
 
 #: Why a line was removed: each built-in reason code and a short description of it.
 #: A rule file may declare codes of its own in a ``[reasons]`` table (``docs/layouts.md``);

@@ -3,10 +3,9 @@
 import pytest
 
 import kt_clean
-from kt_clean.layouts import layout_named
 from conftest import PRINT_SEED
 from kt_clean.errors import LayoutError
-from kt_clean.layouts import builtin_layouts, load_layouts, parse_layout
+from kt_clean.layouts import builtin_layouts, layout_named, load_layouts, parse_layout
 
 MINIMAL = """
 [layout]

@@ -107,3 +107,21 @@ def test_learn_command_on_a_folder_without_a_common_layout_fails_cleanly(tmp_pat
     result = runner.invoke(app, ["learn", str(PAGES), "-o", str(tmp_path / "x.toml")])
     assert result.exit_code == 1 and result.stderr.startswith("kt-clean: error: ")
     assert not (tmp_path / "x.toml").exists()
+
+
+def test_learn_says_when_the_layout_has_no_time_zone_and_checks_a_given_one(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    for i, page in enumerate(make_pages("full-nav", 8, seed=5)):
+        (site / f"p{i:02d}.txt").write_text(page, encoding="utf-8")
+    out = tmp_path / "mysite.toml"
+    result = runner.invoke(app, ["learn", str(site), "-o", str(out)])
+    assert result.exit_code == 0 and "no --timezone given" in result.stderr
+    assert "timezone" not in out.read_text(encoding="utf-8")
+    result = runner.invoke(app, ["learn", str(site), "-o", str(out), "--timezone", "+09:00"])
+    assert result.exit_code == 0 and "no --timezone" not in result.stderr
+    assert "timezone = '+09:00'" in out.read_text(encoding="utf-8")
+    bad = runner.invoke(app, ["learn", str(site), "-o", str(tmp_path / "b.toml"),
+                              "--timezone", "KST"])
+    assert bad.exit_code == 2 and "+HH:MM" in bad.stderr
+    assert not (tmp_path / "b.toml").exists()

@@ -20,8 +20,10 @@ from .common import (
     InputFormatOpt,
     LayoutsOpt,
     MaxBytesOpt,
+    OnlyOpt,
     Run,
     app,
+    check_only,
     quiet_html_libraries,
     usage_error,
 )
@@ -69,6 +71,7 @@ def batch(
     input_format: InputFormatOpt = InputFormat.auto,
     layouts: LayoutsOpt = None,
     max_bytes: MaxBytesOpt = MAX_BYTES_DEFAULT,
+    only: OnlyOpt = None,
 ) -> None:
     """Clean every page of a folder in parallel, resumably; list every failure.
 
@@ -89,7 +92,7 @@ def batch(
         in_dir=in_dir, out_dir=output, ndjson=ndjson, fmt=fmt.value, explain=explain,
         jobs=jobs, pattern=glob, recursive=recursive, force=force, timeout=timeout or None,
         encoding=encoding, input_format=r.input_format, max_bytes=max_bytes,
-        layouts=r.layouts, sync=not no_sync)
+        layouts=r.layouts, sync=not no_sync, only=check_only(only))
     view = _View(quiet)
     old_term = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as Ctrl-C does
     try:
@@ -191,6 +194,8 @@ class _View:
         if d["failures"]:
             failed += " (" + ", ".join(f"{k} {v:,}" for k, v in d["failures"].items()) + ")"
         table.add_row("failed", failed)
+        if d["filtered"]:
+            table.add_row("left out (--only)", f"{d['filtered']:,}")
         for name, count in d["layouts"].items():
             table.add_row(f"layout {name}", f"{count:,}")
         for name, count in d["page_types"].items():

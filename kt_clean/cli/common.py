@@ -65,6 +65,22 @@ MarkdownOpt = Annotated[bool, typer.Option("--markdown", help="Shorthand for --f
 UrlOpt = Annotated[str | None, typer.Option(
     "--url", help="The page's address, a hint for detection (morelist.asp is a reporter "
                   "list); one input only.")]
+OnlyOpt = Annotated[list[str] | None, typer.Option(
+    "--only", metavar="TYPE", help="Keep only pages of this page type (article, list, forum, "
+                                   "product, documentation, service, gallery, empty); "
+                                   "repeatable.", show_default=False)]
+
+
+def check_only(only: list[str] | None) -> tuple[str, ...]:
+    """The ``--only`` page types, each checked against the vocabulary."""
+    from ..vocabulary import PAGE_TYPES
+
+    for t in only or ():
+        if t not in PAGE_TYPES:
+            usage_error(f"--only {t!r}: not a page type (one of {', '.join(PAGE_TYPES)})")
+    return tuple(only or ())
+
+
 ExplainOpt = Annotated[bool, typer.Option(
     "--explain", help="JSON: add 'removed', every removed line with its reason and rule.")]
 

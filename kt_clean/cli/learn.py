@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -35,7 +36,8 @@ def learn_command(
         help="A line on at least this share of the pages is site chrome.")] = 0.5,
     site: Annotated[str, typer.Option("--site", help="The site's name, for site_name.")] = "",
     timezone: Annotated[str | None, typer.Option(
-        "--timezone", help="Offset for the site's dates, e.g. +09:00.")] = None,
+        "--timezone", help="Offset for the site's dates, e.g. +09:00 (without it the "
+                           "learned layout's dates have no offset).")] = None,
     encoding: EncodingOpt = None,
 ) -> None:
     """Learn a layout rule file from many pages of one site (recurring lines are chrome).
@@ -63,6 +65,8 @@ def learn_command(
         except InputError as exc:
             failed += 1
             sys.stderr.write(f"kt-clean: error: {exc}\n")
+    if timezone is not None and not re.fullmatch(r"[+-](?:0\d|1[0-4]):[0-5]\d|Z", timezone):
+        usage_error(f"--timezone {timezone!r}: give the offset as +HH:MM (+09:00) or Z")
     try:
         learned = learn(pages, name, site=site, min_share=min_share, timezone=timezone)
     except LearnError as exc:
@@ -81,4 +85,8 @@ def learn_command(
         f"kt-clean: learned layout '{name}' from {learned.pages} pages: {chrome} recurring "
         f"lines, article start found on {learned.agreement:.0%} of pages"
         + (f", written to {output}" if output != "-" else "") + "\n")
+    if timezone is None:
+        sys.stderr.write("kt-clean: note: no --timezone given: the layout's dates are written "
+                         "without an offset (learn again with --timezone +HH:MM, or add "
+                         "timezone = \"+HH:MM\" to [layout] in the file)\n")
     raise typer.Exit(EXIT_INPUT if failed else EXIT_OK)

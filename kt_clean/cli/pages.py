@@ -19,10 +19,12 @@ from .common import (
     LayoutsOpt,
     MarkdownOpt,
     MaxBytesOpt,
+    OnlyOpt,
     Pages,
     Run,
     UrlOpt,
     app,
+    check_only,
     pick_format,
     record_line,
     usage_error,
@@ -101,7 +103,7 @@ def strip(
 def _emit_command(pages: list[str], fmt: Format, as_json: bool, as_markdown: bool,
                   explain: bool, encoding: str | None, input_format: InputFormat,
                   layouts: list[str] | None, max_bytes: int, show_diff: bool = False,
-                  url: str | None = None) -> None:
+                  url: str | None = None, only: tuple[str, ...] = ()) -> None:
     from ..pipeline import article
     from ..render import render
 
@@ -112,6 +114,8 @@ def _emit_command(pages: list[str], fmt: Format, as_json: bool, as_markdown: boo
 
     def work(doc: Document) -> str:
         art = article(doc, r.layouts, limits=r.limits)
+        if only and art.page_type not in only:
+            return ""  # left out by --only
         if show_diff and art.document is not None:
             from .diff import show_on_stderr
 
@@ -153,9 +157,14 @@ def extract(
     layouts: LayoutsOpt = None,
     max_bytes: MaxBytesOpt = MAX_BYTES_DEFAULT,
     url: UrlOpt = None,
+    only: OnlyOpt = None,
 ) -> None:
-    """Detect, strip and emit in one call: the clean article of each page."""
+    """Detect, strip and emit in one call: the clean article of each page.
+
+    With --only, pages of other page types print nothing (``kt-clean extract pages/
+    --json --only article`` keeps a corpus to its articles).
+    """
     _emit_command(pages, fmt, as_json, as_markdown, explain, encoding, input_format, layouts,
-                  max_bytes, show_diff, url=url)
+                  max_bytes, show_diff, url=url, only=check_only(only))
 
 

@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Time of kt-clean's HTML path per page, against another tree of the source (an older
+commit), on the same WCXB-dev pages in the same run.
+
+    python bench/html_speed.py [--pages 300] [--rounds 3] [--against TREE] [--label L]
+                               [--no-write]
+
+Each round runs, in turn, this tree and ``--against`` (``git worktree add /tmp/kt-base
+COMMIT``), each in a fresh interpreter that imports its own ``kt_clean`` and extracts every
+page once to warm up, then again timed (CPU time of the process, so that other work on the
+machine weighs less). The figure is the median over rounds of the per-page mean. Writes
+``<!-- bench:html-speed -->`` in docs/performance.md unless ``--no-write``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _report import SHARED_DATA, machine, update_section  # noqa: E402
+
+DATA = SHARED_DATA / "wcxb-dev"
+
+_WORKER = r"""
+import gzip, json, logging, sys, time
+logging.disable(logging.CRITICAL)
+sys.path.insert(0, sys.argv[1])
+import kt_clean
+paths = json.loads(sys.argv[2])
+pages = [gzip.open(p).read() for p in paths]
+def run():
+    for i, raw in enumerate(pages):
+        try:
+            kt_clean.extract(raw, source=f"{i}.html")
+        except Exception:
+            pass
+run()
+t = time.process_time()
+run()
+print(json.dumps({"ms_per_page": 1000 * (time.process_time() - t) / len(pages),
+                  "module": kt_clean.__file__}))
+"""
+
+
+def measure(tree: Path, paths: list[str]) -> float:
+    out = subprocess.run([sys.executable, "-c", _WORKER, str(tree), json.dumps(paths)],
+                         capture_output=True, text=True, check=True).stdout
+    res = json.loads(out.strip().splitlines()[-1])
+    assert Path(res["module"]).resolve().is_relative_to(tree.resolve()), res["module"]
+    return float(res["ms_per_page"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--pages", type=int, default=300)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--against", type=Path, default=None)
+    ap.add_argument("--label", default="the other tree")
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args(argv)
+    html = args.data / "html"
+    if not html.is_dir():
+        print(f"html_speed: data not found ({html}); skipping.")
+        return 0
+    files = sorted(html.glob("*.html.gz"))
+    step = max(1, len(files) // args.pages)
+    paths = [str(p) for p in files[::step][: args.pages]]
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _ in range(args.rounds):
+        ours.append(measure(ROOT, paths))
+        if args.against is not None:
+            theirs.append(measure(args.against, paths))
+    a = statistics.median(ours)
+    lines = ["## HTML path, per page", "",
+             f"Measured by `python bench/html_speed.py --pages {len(paths)} --rounds "
+             f"{args.rounds}` on every {step}th WCXB-dev page ({machine()}): CPU time of the "
+             "whole `kt_clean.extract` (decode, parse, render, extract, metadata, page type), "
+             "per page, median of the rounds.", "",
+             "| tree | ms per page |", "|---|---|", f"| this one | {a:.1f} |"]
+    if theirs:
+        b = statistics.median(theirs)
+        lines += [f"| {args.label} | {b:.1f} |", "",
+                  f"This tree takes {100 * (a / b - 1):+.1f}% of {args.label}'s time."]
+    body = "\n".join(lines)
+    print(body)
+    print(f"rounds: ours {ours}, theirs {theirs}", file=sys.stderr)
+    if not args.no_write:
+        update_section("performance.md", "html-speed", body)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
