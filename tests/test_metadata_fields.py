@@ -230,3 +230,29 @@ def test_batch_only_counts_what_it_left_out(tmp_path):
     d = json.loads(report.read_text())
     assert d["filtered"] == 1 and d["page_types"] == {"article": 1}
     assert not (tmp_path / "out" / "a.json").exists()
+
+
+def test_a_declared_bare_name_is_kept_whole_and_link_texts_go():
+    assert meta("<meta name='author' content='Rapid7'>", BODY)["authors"] == ["Rapid7"]
+    assert meta("<meta name='author' content='Paramita (Guha) Ghosh'>", BODY)["authors"] == [
+        "Paramita (Guha) Ghosh"]
+    assert meta("<meta name='author' content='Read more about The Upwork Team'>",
+                BODY)["authors"] == ["The Upwork Team"]
+    assert meta("<meta name='author' content='page.head.extra.author'>", BODY)["authors"] == []
+
+
+def test_a_printed_update_date_does_not_replace_the_declared_publication_date():
+    art = extract(page("<meta property='article:published_time' content='2021-08-12'>",
+                       "<h1>Council funds playgrounds</h1><p>Last Updated: March 3, 2025</p>"
+                       + BODY))
+    assert art.published == "2021-08-12"
+    # ... but dates a page that declares none
+    art = extract(page("", "<h1>Council funds playgrounds</h1><p>Last Updated: March 3, 2025</p>"
+                           + BODY))
+    assert art.published == "2025-03-03"
+
+
+def test_a_signature_under_the_text_gives_the_author():
+    art = extract(page("<title>Council funds playgrounds</title>",
+                       "<h1>Council funds playgrounds</h1>" + BODY + "<p>Written by Cassidy Horton</p>"))
+    assert art.authors == ("Cassidy Horton",)

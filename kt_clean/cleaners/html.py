@@ -68,24 +68,12 @@ def clean(doc: Document, limits: Limits) -> Document:
         if names and not authors:
             authors = names
             sources["authors"] = f"line {at + 1} ({RULE}:byline)"
-    if not authors:
-        from ..html.metadata import markup_authors
-
-        authors = markup_authors(root, title=art.title)
-        if authors:
-            sources["authors"] = "byline-markup"
     visible = choose_date(published, sources.get("published"), header.dates)
     if visible is not None:
         at, published = visible
         if not labels[at].kept:
             labels[at] = Label(True, "dateline", f"{RULE}:dateline")
         sources["published"] = f"line {at + 1} ({RULE}:dateline)"
-    elif published is None:
-        from ..html.metadata import htmldate_fallback
-
-        published = htmldate_fallback(root, url if isinstance(url, str) else None)
-        if published:
-            sources["published"] = "htmldate"
     extracted = {
         "title": art.title, "subtitle": art.subtitle, "authors": authors,
         "published": published, "updated": art.updated, "site_name": art.site_name,
@@ -174,8 +162,9 @@ def visible_header(lines: Sequence[str], labels: Sequence[Label]) -> Header:
 def choose_date(meta: str | None, meta_source: str | None,
                 dates: Sequence[tuple[int, str, str]]) -> tuple[int, str] | None:
     """The date the reader sees, when it should replace the metadata's: the metadata's date
-    when the page prints that day; else the printed publication date; else the printed
-    update date (a page that shows only ``Last Updated: ...`` dates itself by it). Tuned on
+    when the page prints that day; else the printed publication date; else, when the
+    markup has no date, the printed update date (a page that shows only ``Last Updated:
+    ...`` dates itself by it). Tuned on
     WCXB-dev: the gold is the date a reader sees, which the markup's dates miss or
     contradict on about one page in ten."""
     from ..dates import iso_any
@@ -190,5 +179,7 @@ def choose_date(meta: str | None, meta_source: str | None,
     published = [(i, d) for i, kind, d in printed if kind != "updated"]
     if published:
         return published[0]
+    if meta_day:
+        return None  # the page prints only when it was updated: the markup's date stands
     i, _, d = printed[0]
     return i, d

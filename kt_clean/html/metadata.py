@@ -239,24 +239,37 @@ _AUTHOR_XPATH = (
     'or contains(@class, "byline") or contains(@class, "Author") '
     'or contains(@class, "Byline")][position() <= 12]'
 )
-_NOT_A_NAME = re.compile(r"https?:|www\.|@|\.com\b|^\W*$|\d{4}|^(?:by|admin|author|authors|"
-                         r"staff|guest|editor|unknown|anonymous|view (?:all|more) posts.*|"
-                         r"about the author|posts by.*|more from.*|written by|share|follow)$",
-                         re.I)
-def normalise_authors(values: Iterable[str], limit: int = 10) -> list[str]:
+_NOT_A_NAME = re.compile(r"https?:|www\.|@|\.com\b|^\W*$|\d{4}|^\w+(?:\.\w+){2,}$|^(?:by|admin|"
+                         r"author|authors|staff|guest|editor|unknown|anonymous|"
+                         r"view (?:all|more) posts.*|about the author|posts by.*|more from.*|"
+                         r"written by|share|follow)$", re.I)
+#: Link texts around a name in byline markup: ``Read more about The Upwork Team``.
+_LINK_PREFIX = re.compile(r"^(?:read more (?:about|from|by)|more (?:from|by|about)|"
+                          r"(?:view|see) (?:all )?(?:posts|articles|stories) (?:by|from)|"
+                          r"posts by|articles by|stories by)\s+", re.I)
+#: What tells a byline from a bare name: a prefix, or names joined.
+_BYLINE_SHAPE = re.compile(r"^(?:by|written|posted|words|author)\b|[,;|&]|\sand\s|\s-\s",
+                           re.I)
+
+
+def normalise_authors(values: Iterable[str], limit: int = 10,
+                      structured: bool = False) -> list[str]:
     """Names from author fields: no ``By``/``Written by`` prefixes, joined names split,
     roles and affiliations dropped, emails and URLs never a name
-    (:func:`kt_clean.bylines.authors_from_byline`). A structured field's value that reads as
-    no byline (a user name, ``aawoods``) is kept as it is when it can be a name."""
+    (:func:`kt_clean.bylines.authors_from_byline`). A ``structured`` field's value (JSON-LD,
+    a meta tag) that is one bare name is kept whole (``Rapid7``, ``Paramita (Guha)
+    Ghosh``, a user name such as ``aawoods``), as the page declares it."""
     from ..bylines import authors_from_byline
 
     res: list[str] = []
     keys: set[str] = set()
     for value in values:
-        v = _clean(value)
-        names = list(authors_from_byline(v))
-        if not names and len(v) <= 60 and len(v.split()) <= 6 and not _NOT_A_NAME.search(v):
+        v = _LINK_PREFIX.sub("", _clean(value))
+        plausible = len(v) <= 60 and len(v.split()) <= 6 and not _NOT_A_NAME.search(v)
+        if structured and plausible and not _BYLINE_SHAPE.search(v):
             names = [v]
+        else:
+            names = list(authors_from_byline(v)) or ([v] if plausible else [])
         for name in names:
             if name.casefold() not in keys:
                 keys.add(name.casefold())
@@ -445,19 +458,20 @@ def extract_metadata(root: Any, url: str | None = None,
 
     authors: list[str] = []
     if art is not None and art.get("author"):
-        authors = normalise_authors(_names(art["author"], ids))
+        authors = normalise_authors(_names(art["author"], ids), structured=True)
         if authors:
             sources["authors"] = "json-ld:author"
     for k in ("citation_author", "dc.creator", "dcterms.creator"):
         if authors:
             break
         # a scholarly page names one author a tag, family name first: "Curie, Marie"
-        authors = normalise_authors([_first_last(v) for v in meta.get(k, [])[:50]], limit=50)
+        authors = normalise_authors([_first_last(v) for v in meta.get(k, [])[:50]], limit=50,
+                                    structured=True)
         if authors:
             sources["authors"] = f"meta:{k}"
     if not authors:
         for k in ("author", "article:author", "parsely-author", "sailthru.author", "byl"):
-            authors = normalise_authors(meta.get(k, []))
+            authors = normalise_authors(meta.get(k, []), structured=True)
             if authors:
                 sources["authors"] = f"meta:{k}"
                 break
