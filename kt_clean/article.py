@@ -259,7 +259,10 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
                                    for i in items)])
     from .language import identify  # stopword counts: no model to load
 
-    language = identify(body_text) or info.get("language")
+    language = None
+    if page_type != "empty":  # a page of only chrome says nothing in any language
+        language = (layout.language if layout is not None and layout.language else None) or (
+            identify(body_text) or info.get("language"))
     return Article(
         source=doc.source,
         layout=doc.layout or UNKNOWN,

@@ -97,6 +97,9 @@ class Layout(NamedTuple):
     knows: str = "page"
     #: Whether a rule keeps lines as ``run-on`` (a one-line story, printed twice at times).
     run_on: bool = False
+    #: The ISO 639-1 code of the site's language, when the rule file gives it (its pages'
+    #: ``language`` without identifying it page by page).
+    language: str | None = None
 
     @property
     def max_score(self) -> float:
@@ -217,6 +220,9 @@ def build_layout(data: dict[str, object], path: str, *, trusted: bool = False) -
     timezone = meta.get("timezone", str, None)
     if timezone is not None and not re.fullmatch(r"[+-]\d\d:\d\d|Z", str(timezone)):
         raise LayoutError(f"{path}: [layout].timezone must look like +09:00")
+    language = meta.get("language", str, None)
+    if language is not None and not re.fullmatch(r"[a-z]{2,3}", str(language)):
+        raise LayoutError(f"{path}: [layout].language must be an ISO 639 code such as 'en'")
     subheadings = bool(meta.get("subheadings", bool, True))
     page_type = str(meta.get("page_type", str, "article"))
     if page_type not in PAGE_TYPES:
@@ -325,4 +331,5 @@ def build_layout(data: dict[str, object], path: str, *, trusted: bool = False) -
         zones=tuple(zones), timezone=timezone, subheadings=subheadings,  # type: ignore[arg-type]
         page_type=page_type, knows=knows,
         run_on=any(rule.kept and rule.tag == "run-on" for rule in rules),
+        language=language,  # type: ignore[arg-type]
     )
