@@ -45,6 +45,10 @@ PARAGRAPH_MIN_WORDS = 8
 #: A short line with prose within this many lines on both sides is kept (subheading, short
 #: paragraph).
 CONTEXT_WINDOW = 2
+#: When the header above the first paragraph has no headline over a byline or a date, the
+#: headers above this many next paragraphs (within this many lines of the first) are tried.
+LATER_STARTS = 3
+LATER_START_LINES = 300
 #: When no line is prose, keep lines at least this share of the longest line's length.
 FALLBACK_SHARE = 0.5
 
@@ -74,26 +78,57 @@ def label_lines(lines: Sequence[str]) -> tuple[list[Label], dict[str, list[str]]
     title_at = next((i for i in kept_at if labels[i].tag == "title"), None)
     if title_at is not None:
         fields["title"] = [stripped[title_at]]
-    _find_header(lines, stripped, labels, fields, _first_paragraph(stripped, labels, kept_at))
+    _best_header(lines, stripped, labels, fields, _first_paragraphs(stripped, labels, kept_at))
     return labels, fields
 
 
-def _first_paragraph(stripped: Sequence[str], labels: Sequence[Label],
-                     kept_at: Sequence[int]) -> int:
-    """The first kept paragraph that more of the text follows (else the first kept
-    paragraph, else the first kept line that is no title)."""
+def _first_paragraphs(stripped: Sequence[str], labels: Sequence[Label],
+                      kept_at: Sequence[int]) -> list[int]:
+    """Where the text may start: the first kept paragraph that more of the text follows
+    (else the first kept paragraph, else the first kept line that is no title), then the
+    next few such paragraphs (the first may be a promotion or a notice above the header)."""
     found: int | None = None
+    starts: list[int] = []
     for k, i in enumerate(kept_at):
         if labels[i].tag != "body" or not _is_paragraph(stripped[i]):
             continue
+        if starts and i - starts[0] > LATER_START_LINES:
+            break
         if any(labels[m].tag in ("body", "subheading", "item")
                for m in kept_at[k + 1:k + TEXT_FOLLOWS + 1]):
-            return i
-        if found is None:
+            starts.append(i)
+            if len(starts) > LATER_STARTS:
+                break
+        elif found is None:
             found = i
+    if starts:
+        return starts
     if found is not None:
-        return found
-    return next((i for i in kept_at if labels[i].tag != "title"), kept_at[0])
+        return [found]
+    return [next((i for i in kept_at if labels[i].tag != "title"), kept_at[0])]
+
+
+def _best_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Label],
+                 fields: dict[str, list[str]], starts: Sequence[int]) -> None:
+    """The header found above the first paragraph (``starts[0]``), unless it shows no
+    headline over its byline or date and the header above one of the next paragraphs
+    does (the first paragraph was a promotion, a notice or a breadcrumb above the header):
+    then that header."""
+    trial, found = list(labels), dict(fields)
+    evidence = _find_header(lines, stripped, trial, found, starts[0])
+    for k in range(1, len(starts)):
+        if evidence >= STRONG_HEADER:
+            break
+        first = starts[k]
+        if not _has_meta(stripped, starts[k - 1] + 1, first + META_BELOW * 2):
+            continue  # nothing new to show a header
+        other, other_fields = list(labels), dict(fields)
+        score = _find_header(lines, stripped, other, other_fields, first)
+        if score >= STRONG_HEADER and score > evidence:
+            evidence, trial, found = score, other, other_fields
+    labels[:] = trial
+    fields.clear()
+    fields.update(found)
 
 
 def _is_paragraph(text: str) -> bool:
@@ -149,7 +184,8 @@ def heuristic(lines: Sequence[str]) -> tuple[list[Label], dict[str, list[str]]]:
 
     fields: dict[str, list[str]] = {}
     if kept_at:
-        _find_header(lines, stripped, labels, fields, _first_paragraph(stripped, labels, kept_at))
+        _best_header(lines, stripped, labels, fields,
+                     _first_paragraphs(stripped, labels, kept_at))
     # Blank lines between kept lines are kept as separators.
     for i in range(1, n - 1):
         if labels[i].tag == "blank" and not labels[i].kept:
@@ -177,6 +213,10 @@ HEADER_MAX_LINES = 150
 DATE_ABOVE_TITLE = 3
 #: A line with a date and more words than this (the date's own excepted) is a sentence.
 DATELINE_MAX_WORDS = 12
+#: The evidence of a header (:func:`_find_header`): a headline over its byline or date
+#: counts this much; one that shows it is sure enough not to try the next paragraphs.
+TITLE_OVER_META = 2
+STRONG_HEADER = 3
 #: A deck (a sentence under the headline) has this many words at least.
 DECK_MIN_WORDS = 8
 #: Title scores: a byline or a date in the three lines under a heading; one right above it
@@ -284,9 +324,26 @@ def _is_dateline(text: str, byline: str | None) -> list[tuple[str, str]]:
     return found
 
 
+_YEAR = re.compile(r"(?:19[89]|20\d)\d")
+
+
+def _has_meta(stripped: Sequence[str], start: int, end: int) -> bool:
+    """Whether a line from ``start`` to ``end`` may be a byline or a dateline (a quick
+    look: a year, a ``by``, a name)."""
+    for t in stripped[start:end]:
+        if t and len(t) <= 160 and (
+                (_YEAR.search(t) is not None and has_date(t)) or
+                ("by" in t.casefold() and byline_text(t) is not None) or is_name(t)):
+            return True
+    return False
+
+
 def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Label],
-                 fields: dict[str, list[str]], first: int) -> None:
-    """The title, byline and dates in the few lines around the first paragraph (``first``).
+                 fields: dict[str, list[str]], first: int) -> int:
+    """The title, byline and dates in the few lines around the first paragraph (``first``),
+    and how sure the header is: :data:`TITLE_OVER_META` when the headline has its byline
+    or its date under it (or, on a blog, its date over it), plus one for a byline and one
+    for a date found in the header.
 
     The title is the heading-like line above the text that scores best: a line right above
     a byline or a date, or repeated as a breadcrumb's last entry, scores higher, and so do
@@ -374,9 +431,9 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
     # the entries of lists above the text: a breadcrumb's last entry is the headline
     entries = {_ITEM_MARK.sub("", stripped[j]).casefold() for j in above if is_list_item(lines[j])}
     folded = {s.casefold() for s in seen if len(s) <= 300}
-    best: tuple[float, int, str] | None = None
+    best: tuple[float, int, str, bool] | None = None
     classifier_title = fields.get("title", [None])[0]
-    candidates: list[tuple[float, int, str, int, bool]] = []
+    candidates: list[tuple[float, int, str, int, bool, bool]] = []
     meta_under = False  # a heading has a byline or a date under it
     for j in above:
         t = stripped[j]
@@ -395,10 +452,10 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
             continue  # the author's job under the byline: "Senior Editor"
         score = min(words, 10) * 0.4 - 0.15 * dist
         after = [region[m] for m in range(rank[j] + 1, min(rank[first], rank[j] + 4))]
-        over = False  # the byline or the date right above the heading
+        over = under = False  # the byline or the date right above, under the heading
         if any(m in meta for m in after):
             score += META_UNDER_SCORE
-            meta_under = True
+            meta_under = under = True
         elif k > 0 and region[k - 1] in meta:
             over = True
         low = text.casefold()
@@ -415,14 +472,15 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
             score += 1.0
         if text.endswith("!"):
             score -= 1.5
-        candidates.append((score, j, text, words, over))
-    for score, j, text, words, over in candidates:
+        candidates.append((score, j, text, words, over, under))
+    for score, j, text, words, over, under in candidates:
         if over and not meta_under:
             score += META_OVER_SCORE
+            under = True
         if words < TITLE_MIN_WORDS and score < 4.0:
             continue
         if best is None or score > best[0]:
-            best = (score, j, text)
+            best = (score, j, text, under)
     title_at: int | None = None
     subtitle: str | None = None
     if best is not None:
@@ -438,7 +496,7 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
                     and sum(w[:1].isupper() for w in best[2].split()) < deck / 2):
                 # a headline over its deck (a sentence in sentence case): the upper line
                 subtitle = best[2]
-                best = (best[0], upper, text)
+                best = (best[0], upper, text, best[3])
         title_at = best[1]
         for k in range(n):
             if labels[k].tag in ("title", "subtitle") and labels[k].kept and k != title_at:
@@ -504,3 +562,5 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
         fields["published"] = [published]
     if updated is not None:
         fields["updated"] = [updated]
+    return ((TITLE_OVER_META if best is not None and best[3] else 0)
+            + (by_at is not None) + (published is not None))
