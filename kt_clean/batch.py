@@ -22,9 +22,13 @@ The guarantees, and how they are kept:
   folder, so a symlinked sub-folder there cannot redirect writes elsewhere. Symlinked input
   files are read only when they resolve inside the input folder; symlinked input folders are
   not followed.
+- **Workers may die.** A worker killed mid-chunk (``kill -9``, the OOM killer) is noticed at
+  once (``BrokenProcessPool``); the pool is replaced and the pages that were in flight are
+  cleaned again one by one, so only a page that kills its worker again is listed (``lost``).
 - **Per-page time limit.** A page's whole work (reading, parsing, cleaning) runs within
   :func:`kt_clean.system.time_limit` in the process doing it; a page over the limit is a
-  failure with reason ``timeout``.
+  failure with reason ``timeout``. A page deaf to the alarm (a long C call) is stopped by
+  the parent after a grace period: its worker is killed and the page listed as ``timeout``.
 """
 
 from __future__ import annotations
@@ -518,58 +522,155 @@ def _run_here(config: _Config, chunks: Iterator[Chunk],
 def _run_pool(config: _Config, chunks: Iterator[Chunk], jobs: int,
               on_start: Callable[[BatchSummary], None] | None, summary: BatchSummary,
               handle: Callable[[list[Found], list[PageResult]], None]) -> None:
+    """Run the chunks on ``jobs`` worker processes, surviving workers that die.
+
+    Why not ``multiprocessing.Pool``: it never tells that a worker died, so a chunk given to
+    a killed worker (``kill -9``, the OOM killer) never completes. A ``ProcessPoolExecutor``
+    fails every pending future with ``BrokenProcessPool`` as soon as a worker dies; the pool
+    is then replaced and the chunks that were in flight are retried once, one page per
+    chunk, so only the page that kills its worker is lost (reason ``lost``). A page that
+    overruns its time limit by a grace period (stuck in a C call that ignores the alarm) has
+    its workers killed by the parent and is listed as ``timeout``, never retried.
+    """
     import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    # The workers start before on_start: a progress display's thread must not be forked.
-    pool = ctx.Pool(jobs, initializer=_worker_init, initargs=(config,))
-    per_page = (config.limits.page_timeout or 600.0) + 5.0
+    limit = config.limits.page_timeout
+    # A chunk's bound once a worker has it: each page's limit plus a grace period.
+    per_page = (limit + max(5.0, limit)) if limit else None
+
+    def new_pool() -> ProcessPoolExecutor:
+        pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_worker_init,
+                                   initargs=(config,))
+        # Start every worker now, before on_start: a progress thread must not be forked,
+        # and a pool started lazily could fork from a thread later.
+        for f in [pool.submit(_noop) for _ in range(jobs)]:
+            f.result()
+        return pool
+
+    def kill(pool: ProcessPoolExecutor) -> None:
+        import signal
+
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            with suppress(OSError, ValueError, AttributeError):
+                if proc.pid:
+                    os.kill(proc.pid, signal.SIGKILL)
+        pool.shutdown(wait=True, cancel_futures=True)
+
+    def lost(rel: str, why: str) -> PageResult:
+        return PageResult.failed(rel, "lost", f"{os.path.join(config.in_dir, rel)}: {why}")
+
+    pool = new_pool()
     try:
         if on_start is not None:
             on_start(summary)
-        window: deque[tuple[Any, Chunk, float]] = deque()
+        # In flight: (future, chunk, is a retry, when a worker may have started it)
+        window: deque[list[Any]] = deque()
+        retries: deque[Chunk] = deque()
         source = iter(chunks)
         exhausted = False
         while True:
-            while not exhausted and len(window) < jobs * 4:
-                chunk = next(source, None)
-                if chunk is None:
-                    exhausted = True
+            while len(window) < jobs * 4:
+                # A retried page runs alone, so that if its worker dies, it is the culprit.
+                if any(item[2] for item in window):
                     break
-                pending = pool.apply_async(_run_chunk, (chunk[1],)) if chunk[1] else None
-                # Bound on a chunk's time: it is queued behind at most the whole window.
-                deadline = time.monotonic() + per_page * len(chunk[1]) * (len(window) + 1) + 30
-                window.append((pending, chunk, deadline))
+                retry = bool(retries)
+                if retry:
+                    if window:
+                        break
+                    chunk = retries.popleft()
+                elif not exhausted:
+                    next_chunk = next(source, None)
+                    if next_chunk is None:
+                        exhausted = True
+                        continue
+                    chunk = next_chunk
+                else:
+                    break
+                future = pool.submit(_run_chunk, chunk[1]) if chunk[1] else None
+                window.append([future, chunk, retry, None])
             if not window:
                 break
-            pending, (found, work), deadline = window[0]
-            if pending is not None and not pending.ready():
-                pending.wait(0.2)
-                if not pending.ready():
-                    if time.monotonic() < deadline:
+            now = time.monotonic()
+            # The first `jobs` chunks of the window are (or will soon be) on a worker.
+            for item in list(window)[:jobs]:
+                if item[3] is None:
+                    item[3] = now
+            head = window[0]
+            future, (found, work), retry, started = head
+            if future is not None and not future.done():
+                wait([f for f, *_ in list(window)[:jobs] if f is not None], timeout=0.2,
+                     return_when=FIRST_COMPLETED)
+                if not future.done():
+                    if per_page is None or time.monotonic() < started + per_page * len(work):
                         continue
-                    # The worker died (killed, out of memory): say so for each page.
+                    # Over its limit and deaf to the alarm: kill the workers.
+                    kill(pool)
                     window.popleft()
-                    handle(found, [PageResult.failed(
-                        rel, "lost", f"{os.path.join(config.in_dir, rel)}: the worker process "
-                        "cleaning it stopped answering") for rel, _ in work])
+                    if len(work) == 1:
+                        rel = work[0][0]
+                        handle(found, [PageResult.failed(
+                            rel, "timeout", f"{os.path.join(config.in_dir, rel)}: took more "
+                            f"than {limit:g} s (the worker was stopped)")])
+                    else:  # which page overran is unknown: each alone in a fresh pool
+                        handle(found, [])
+                        retries.extend(([], [page]) for page in work)
+                    _requeue(window, retries, handle)
+                    pool = new_pool()
                     continue
             window.popleft()
             results: list[PageResult] = []
-            if pending is not None:
+            if future is not None:
                 try:
-                    results = pending.get()
+                    results = future.result()
+                except BrokenProcessPool:
+                    if retry:
+                        results = [lost(rel, "the worker process cleaning it died (killed, "
+                                        "or out of memory)") for rel, _ in work]
+                    else:
+                        handle(found, [])
+                        found = []
+                        retries.extend(([], [page]) for page in work)
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    _requeue(window, retries, handle)
+                    pool = new_pool()
                 except Exception as exc:  # pickling problems and the like
                     results = [PageResult.failed(
                         rel, "internal", f"{os.path.join(config.in_dir, rel)}: internal "
                         f"error: {type(exc).__name__}: {exc}") for rel, _ in work]
-            handle(found, results)
-        pool.close()
-        pool.join()
+            if found or results:
+                handle(found, results)
+        pool.shutdown(wait=True)
     finally:
-        pool.terminate()
-        pool.join()
+        kill(pool)
+
+
+def _requeue(window: deque[list[Any]], retries: deque[Chunk],
+             handle: Callable[[list[Found], list[PageResult]], None]) -> None:
+    """After the pool broke: take back the chunks in flight, to retry page by page.
+
+    A chunk already a retry was in flight when the pool broke but is not known to be the
+    culprit; it is tried again too (at most once more per break, which is bounded by the
+    pages that kill their worker).
+    """
+    while window:
+        future, (found, work), retry, _ = window.popleft()
+        if future is not None and future.done() and future.exception() is None:
+            handle(found, future.result())
+            continue
+        if found:
+            handle(found, [])
+        if retry:
+            retries.append(([], work))
+        else:
+            retries.extend(([], [page]) for page in work)
+
+
+def _noop() -> None:
+    """Runs once in each new worker, to start it at once."""
 
 
 # -- set-up and files ------------------------------------------------------------------------

@@ -7,6 +7,7 @@ and the other pages go on.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 #: Inputs larger than this are refused (a saved news page is well under 1 MB); for a
@@ -18,6 +19,14 @@ MAX_HTML_CHARS_DEFAULT = 5_000_000
 MAX_HTML_DEPTH_DEFAULT = 180
 #: The command line's per-page time limit, in seconds.
 PAGE_TIMEOUT_DEFAULT = 30.0
+#: The longest per-page time limit (a week): ``inf``, ``nan`` or ``1e300`` are no limits
+#: a timer can be set to.
+MAX_PAGE_TIMEOUT = 7 * 24 * 3600.0
+
+
+def timeout_ok(seconds: float | None) -> bool:
+    """Whether ``seconds`` is a usable per-page time limit (``None`` or ``0``: none)."""
+    return seconds is None or (math.isfinite(seconds) and 0 <= seconds <= MAX_PAGE_TIMEOUT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +46,9 @@ class Limits:
     def __post_init__(self) -> None:
         if self.max_bytes < 1:
             raise ValueError("max_bytes must be at least 1")
-        if self.page_timeout is not None and self.page_timeout < 0:
-            raise ValueError("page_timeout must be positive (or None for no limit)")
+        if not timeout_ok(self.page_timeout):
+            raise ValueError(f"page_timeout must be a number of seconds from 0 to "
+                             f"{MAX_PAGE_TIMEOUT:g} (or None for no limit)")
 
 
 #: The library's defaults.

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..limits import MAX_BYTES_DEFAULT
+from ..limits import MAX_BYTES_DEFAULT, MAX_PAGE_TIMEOUT, timeout_ok
 from .common import (
     EXIT_INPUT,
     EXIT_OK,
@@ -86,6 +86,9 @@ def batch(
         usage_error("give -o OUT_DIR or --ndjson FILE (one of them)")
     if ndjson is not None and fmt is not Format.json:
         usage_error("--ndjson writes JSON articles; --format does not apply")
+    if not timeout_ok(timeout):
+        usage_error(f"--timeout {timeout!r}: give a number of seconds up to "
+                    f"{MAX_PAGE_TIMEOUT:g} (0: no limit)")
     r = Run(encoding, input_format, layouts)  # checks --layouts before any work
     quiet_html_libraries()  # in this process and the workers it forks
     options = BatchOptions(
