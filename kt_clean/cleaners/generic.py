@@ -186,13 +186,15 @@ def heuristic(lines: Sequence[str]) -> tuple[list[Label], dict[str, list[str]]]:
     if kept_at:
         _best_header(lines, stripped, labels, fields,
                      _first_paragraphs(stripped, labels, kept_at))
-    # Blank lines between kept lines are kept as separators.
+    # Blank lines between kept lines are kept as separators. Whether the next non-blank
+    # line below is kept is worked out in one pass from the end: linear in the page.
+    next_kept = [False] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        next_kept[i] = labels[i].kept if stripped[i] else next_kept[i + 1]
     for i in range(1, n - 1):
-        if labels[i].tag == "blank" and not labels[i].kept:
-            prev_kept = labels[i - 1].kept
-            nxt = next((labels[j] for j in range(i + 1, n) if stripped[j]), None)
-            if prev_kept and nxt is not None and nxt.kept:
-                labels[i] = Label(True, "blank", f"{RULE}:blank")
+        if (labels[i].tag == "blank" and not labels[i].kept and labels[i - 1].kept
+                and next_kept[i + 1]):
+            labels[i] = Label(True, "blank", f"{RULE}:blank")
     return labels, fields
 
 
