@@ -60,6 +60,7 @@ from .system import (
     temp_file,
     time_limit,
     umask,
+    write_all,
 )
 from .vocabulary import FAILURE_REASONS, FORMATS, Format, InputFormat
 
@@ -98,6 +99,8 @@ class BatchOptions:
     layouts: tuple[Layout, ...] | None = None
     sync: bool = True
     chunk_size: int | None = None
+    #: when another run holds the output's lock, wait for it instead of refusing to start
+    wait: bool = False
     #: keep only the pages of these page types (``article``); the others are counted in
     #: ``filtered`` and get no output
     only: tuple[str, ...] = ()
@@ -123,6 +126,12 @@ class BatchSummary:
     interrupted: bool = False
     output: str | None = None
     errors_file: str | None = None
+    #: why the errors file stopped taking lines (a full disk), and how many failures it
+    #: misses (they were all reported through ``on_progress``)
+    errors_problem: str | None = None
+    unlisted: int = 0
+    #: why the run stopped before its end (the NDJSON output cannot be written), or None
+    aborted: str | None = None
 
     @property
     def pages_per_second(self) -> float:
@@ -147,6 +156,8 @@ class BatchSummary:
             "interrupted": self.interrupted,
             "output": self.output,
             "errors_file": self.errors_file,
+            "unlisted_failures": self.unlisted,
+            "aborted": self.aborted,
         }
 
 
@@ -340,13 +351,31 @@ def _clean(cfg: _Config, source: str
 def _write_temp(cfg: _Config, target: str, data: bytes) -> str:
     folder = os.path.dirname(target)
     if folder not in _READY_DIRS:
-        os.makedirs(folder, exist_ok=True)
         assert cfg.out_real is not None
-        real = os.path.realpath(folder)
-        if real != cfg.out_real and not real.startswith(cfg.out_real + os.sep):
-            raise ValueError(f"{folder} leads outside the output folder (a symlink?)")
+        _make_dirs_inside(cfg.out_real, folder)
         _READY_DIRS.add(folder)
     return temp_file(folder, data, mode=0o666 & ~cfg.umask)
+
+
+def _make_dirs_inside(out_real: str, folder: str) -> None:
+    """Create ``folder`` (inside ``out_real``) one level at a time, refusing to go through a
+    symbolic link: nothing is ever created outside the output folder, and a tree thousands
+    of folders deep is made without recursion."""
+    here = out_real
+    for part in os.path.relpath(folder, out_real).split(os.sep):
+        if part in ("", "."):
+            continue
+        here = os.path.join(here, part)
+        try:
+            os.mkdir(here)
+            continue
+        except FileExistsError:
+            pass
+        st = os.lstat(here)
+        if stat.S_ISLNK(st.st_mode):
+            raise ValueError(f"{here} is a symlink: it could lead outside the output folder")
+        if not stat.S_ISDIR(st.st_mode):
+            raise ValueError(f"{here} exists and is not a folder")
 
 
 # -- the run ----------------------------------------------------------------------------------
@@ -356,11 +385,19 @@ def errors_path_for(options: BatchOptions) -> str | None:
     file (``articles.ndjson`` -> ``articles.errors.ndjson``); ``None`` for stdout."""
     if options.out_dir is not None:
         return os.path.join(options.out_dir, ERRORS_NAME)
-    if options.ndjson and options.ndjson != "-":
-        head, name = os.path.split(options.ndjson)
+    if options.ndjson and options.ndjson != "-" and not _is_special(options.ndjson):
+        head, name = os.path.split(os.path.realpath(options.ndjson))
         stem = name[:-len(".ndjson")] if name.endswith(".ndjson") and len(name) > 7 else name
         return os.path.join(head, stem + ".errors.ndjson")
     return None
+
+
+def _is_special(path: str) -> bool:
+    """Whether ``path`` is an existing FIFO, device or socket (written to, never replaced)."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode) and not os.path.isdir(path)
+    except OSError:
+        return False
 
 
 def default_jobs() -> int:
@@ -401,10 +438,24 @@ def run_batch(
     ext = None if stream_mode else EXTENSIONS[opts.fmt]
     ndjson_tmp = None
     out_stream: BinaryIO | None = None
+    lock_fd = None
     if stream_mode and opts.ndjson != "-":
         assert opts.ndjson is not None
+        target = os.path.realpath(opts.ndjson)
+        if target == in_real or target.startswith(in_real + os.sep):
+            raise BatchError(f"{opts.ndjson}: the NDJSON output must not be inside the input "
+                             "folder (it could overwrite a page)")
+        if errors_file is not None and os.path.realpath(errors_file).startswith(
+                in_real + os.sep):
+            raise BatchError(f"{errors_file}: the errors file must not be inside the input "
+                             "folder")
         exclude.append(opts.ndjson)
-        ndjson_tmp, out_stream = _open_stream_file(opts.ndjson)
+        if _is_special(opts.ndjson):  # a FIFO, /dev/stdout: written to as it is
+            out_stream = _open_special(opts.ndjson)
+        else:
+            lock_fd = _lock(_lock_path_for(target), opts.ndjson, opts.wait)
+            _remove_stream_temps(target)
+            ndjson_tmp, out_stream = _open_stream_file(opts.ndjson)
     elif stream_mode:
         out_stream = stream
         if out_stream is None:
@@ -413,6 +464,9 @@ def run_batch(
             out_stream = sys.stdout.buffer
     errors_fd = None
     try:
+        if out_real is not None:
+            lock_fd = _lock(os.path.join(out_real, LOCK_NAME), opts.out_dir or out_real,
+                            opts.wait)
         if errors_file is not None:
             exclude.append(errors_file)
             errors_fd = _open_errors(errors_file)
@@ -449,7 +503,7 @@ def run_batch(
                     summary.chars_kept += result.chars_kept
                     summary.chars_removed += result.chars_removed
                     if stream_mode and out_stream is not None and result.output is not None:
-                        out_stream.write(result.output)
+                        _write_stream(out_stream, result.output, opts.ndjson)
                 elif result.status == "skipped":
                     summary.skipped += 1
                 else:
@@ -458,11 +512,16 @@ def run_batch(
             for failure in failures:
                 summary.failed += 1
                 summary.reasons[failure.reason] += 1
-                if errors_fd is not None:
-                    os.write(errors_fd, failure.to_line())
+                if errors_fd is not None and summary.errors_problem is None:
+                    try:
+                        write_all(errors_fd, failure.to_line())
+                    except OSError as exc:  # a full disk: the failures still reach stderr
+                        summary.errors_problem = f"cannot write: {exc.strerror or exc}"
+                if summary.errors_problem is not None:
+                    summary.unlisted += 1
             summary.seen += len(found) + len(results)
             if stream_mode and out_stream is not None:
-                out_stream.flush()
+                _flush_stream(out_stream, opts.ndjson)
             if on_progress is not None:
                 on_progress(summary, failures)
 
@@ -475,18 +534,29 @@ def run_batch(
             summary.interrupted = True
             if out_real is not None:
                 remove_temp_files(out_real)
-        if ndjson_tmp is not None and out_stream is not None:
+        except _StreamError as exc:  # the NDJSON output cannot take more: stop, say why
+            summary.aborted = str(exc)
+        if ndjson_tmp is not None and out_stream is not None and summary.aborted is None:
             assert opts.ndjson is not None
-            _close_stream_file(out_stream, ndjson_tmp, opts.ndjson, opts.sync)
-            ndjson_tmp = None
+            try:
+                _close_stream_file(out_stream, ndjson_tmp, opts.ndjson, opts.sync)
+                ndjson_tmp = None
+            except OSError as exc:
+                summary.aborted = f"{opts.ndjson}: cannot write: {exc.strerror or exc}"
+        elif out_stream is not None and ndjson_tmp is None and opts.ndjson not in (None, "-"):
+            with suppress(OSError):
+                out_stream.close()  # a FIFO or a device
     finally:
         if errors_fd is not None:
             os.close(errors_fd)
         if ndjson_tmp is not None:
-            with suppress(OSError):
-                if out_stream is not None:
+            if out_stream is not None:
+                with suppress(OSError):
                     out_stream.close()
+            with suppress(OSError):
                 os.unlink(ndjson_tmp)
+        if lock_fd is not None:
+            os.close(lock_fd)  # releases the lock
         summary.wall_seconds = time.perf_counter() - t0
     return summary
 
@@ -726,13 +796,15 @@ def _open_errors(path: str) -> int:
 
 
 def _open_stream_file(path: str) -> tuple[str, BinaryIO]:
-    folder = os.path.dirname(os.path.abspath(path))
+    folder = os.path.dirname(os.path.realpath(path))
     if os.path.isdir(path):
         raise BatchError(f"{path}: is a folder; --ndjson wants a file name (or -)")
     if not os.path.isdir(folder):
         raise BatchError(f"{path}: no such folder {folder}")
+    name = os.path.basename(os.path.realpath(path))
     try:
-        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{name}.", suffix=TEMP_SUFFIX,
+                                   dir=folder)
     except OSError as exc:
         raise BatchError(f"{path}: cannot write: {exc.strerror or exc}") from None
     os.fchmod(fd, 0o666 & ~umask())
@@ -744,7 +816,77 @@ def _close_stream_file(out: BinaryIO, tmp: str, path: str, sync: bool) -> None:
     if sync:
         os.fsync(out.fileno())
     out.close()
-    os.replace(tmp, path)
+    os.replace(tmp, os.path.realpath(path))  # a symlink stays, its target is replaced
+
+
+#: The lock file in an output folder: one run at a time writes there.
+LOCK_NAME = ".kt-clean.lock"
+
+
+def _lock_path_for(ndjson_real: str) -> str:
+    """The lock file of an NDJSON output: a hidden file beside it."""
+    head, name = os.path.split(ndjson_real)
+    return os.path.join(head, f".{name}.kt-clean.lock")
+
+
+def _lock(path: str, what: str, wait: bool) -> int:
+    """Hold the lock at ``path`` (an exclusive ``flock``, released when the process ends,
+    however it ends); another run holding it means :class:`BatchError`, unless ``wait``."""
+    import fcntl
+
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise BatchError(f"{path}: cannot create the lock file: {exc.strerror or exc}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        os.close(fd)
+        raise BatchError(f"{what}: another kt-clean batch is writing there; wait for it to "
+                         "finish, or give --wait") from None
+    except OSError:
+        pass  # a file system without locks: run unlocked rather than not at all
+    return fd
+
+
+def _remove_stream_temps(ndjson_real: str) -> None:
+    """Remove the temporary files an earlier run into this NDJSON file left (killed)."""
+    head, name = os.path.split(ndjson_real)
+    prefix = f"{TEMP_PREFIX}{name}."
+    with suppress(OSError), os.scandir(head or ".") as it:
+        for entry in it:
+            if entry.name.startswith(prefix) and entry.name.endswith(TEMP_SUFFIX):
+                with suppress(OSError):
+                    os.unlink(entry.path)
+
+
+def _open_special(path: str) -> BinaryIO:
+    try:
+        return open(path, "wb")  # closed by run_batch
+    except OSError as exc:
+        raise BatchError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+class _StreamError(Exception):
+    """The NDJSON output cannot be written (a full disk): the run stops."""
+
+
+def _write_stream(out: BinaryIO, data: bytes, name: str | None) -> None:
+    try:
+        out.write(data)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise _StreamError(f"{name or '-'}: cannot write: {exc.strerror or exc}") from None
+
+
+def _flush_stream(out: BinaryIO, name: str | None) -> None:
+    try:
+        out.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise _StreamError(f"{name or '-'}: cannot write: {exc.strerror or exc}") from None
 
 
 def _json_line(obj: dict[str, Any]) -> bytes:

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 #: Inputs larger than this are refused (a saved news page is well under 1 MB); for a
 #: gzipped input the bound holds for the compressed and the decompressed size.
 MAX_BYTES_DEFAULT = 20 * 1024 * 1024
+#: Pages with more lines than this are refused (a news page has a few thousand; a million
+#: lines cost seconds and hundreds of megabytes in every stage).
+MAX_LINES_DEFAULT = 1_000_000
 #: HTML longer than this (characters) is cut before parsing.
 MAX_HTML_CHARS_DEFAULT = 5_000_000
 #: HTML elements nested deeper than this are flattened (their text kept, their tags dropped).
@@ -40,12 +43,15 @@ class Limits:
 
     max_bytes: int = MAX_BYTES_DEFAULT
     page_timeout: float | None = None
+    max_lines: int = MAX_LINES_DEFAULT
     max_html_chars: int = MAX_HTML_CHARS_DEFAULT
     max_html_depth: int = MAX_HTML_DEPTH_DEFAULT
 
     def __post_init__(self) -> None:
         if self.max_bytes < 1:
             raise ValueError("max_bytes must be at least 1")
+        if self.max_lines < 1:
+            raise ValueError("max_lines must be at least 1")
         if not timeout_ok(self.page_timeout):
             raise ValueError(f"page_timeout must be a number of seconds from 0 to "
                              f"{MAX_PAGE_TIMEOUT:g} (or None for no limit)")
@@ -53,3 +59,12 @@ class Limits:
 
 #: The library's defaults.
 DEFAULT_LIMITS = Limits()
+
+
+def too_many_lines(text: str, limits: Limits) -> str | None:
+    """Why ``text`` is refused for its number of lines, or ``None`` (counted without
+    splitting it: a 20 MB page of newlines is never made into ten million strings)."""
+    count = text.count("\n") + (not text.endswith("\n"))
+    if count <= limits.max_lines:
+        return None
+    return f"page has {count:,} lines; the limit is {limits.max_lines:,}"

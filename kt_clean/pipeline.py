@@ -19,7 +19,7 @@ from .inputs import from_text, load_bytes, read_path, sniff
 from .inputs.records import parse_records
 from .layouts import Layout, apply_layout, builtin_layouts, known_chrome, layout_named, page_index
 from .layouts import detect as _detect
-from .limits import DEFAULT_LIMITS, Limits
+from .limits import DEFAULT_LIMITS, Limits, too_many_lines
 from .model import Article, Document, Label
 from .render import render
 from .system import time_limit
@@ -50,6 +50,9 @@ def strip(doc: Document, layouts: Sequence[Layout] | None = None, *,
     """
     if doc.labels is not None:
         return doc
+    problem = too_many_lines(doc.text, limits)  # a record's page was not read through inputs
+    if problem is not None:
+        raise InputError(doc.source, problem, "too-large")
     layouts = builtin_layouts() if layouts is None else layouts
     if doc.layout is None:
         doc = _detect(doc, layouts)

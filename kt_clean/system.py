@@ -130,16 +130,32 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | str, *, sync: bool 
 
     The data goes to a hidden temporary file in the same folder, is flushed to disk
     (unless ``sync`` is false), and is renamed over ``path``. The new file gets the
-    permissions a plain ``open`` would give it (``0o666`` less the umask), or ``mode``.
+    permissions a plain ``open`` would give it (an existing file's own, else ``0o666``
+    less the umask), or ``mode``. Nothing is renamed over what is not a regular file: a
+    symbolic link is followed (the file it points to is replaced, the link stays), and a
+    FIFO, a device or a socket (``/dev/stdout``, ``/dev/null``) is written to as it is.
     """
+    import stat
     import tempfile
 
-    target = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(target))
+    target = os.path.realpath(os.fspath(path))
     raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        st: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(21, "Is a directory", os.fspath(path))
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        with open(target, "wb") as f:  # a FIFO, a device: written to, never replaced
+            f.write(raw)
+        return
+    if mode is None:
+        mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~umask()
+    folder = os.path.dirname(target)
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
     try:
-        os.fchmod(fd, mode if mode is not None else 0o666 & ~umask())
+        os.fchmod(fd, mode)
         write_all(fd, raw)
         if sync:
             os.fsync(fd)

@@ -67,6 +67,9 @@ def batch(
                               "print).")] = False,
     report: Annotated[str | None, typer.Option(
         "--report", metavar="FILE", help="Write the summary as JSON to FILE.")] = None,
+    wait: Annotated[bool, typer.Option(
+        "--wait", help="If another batch is writing into the same output, wait for it to "
+                       "finish instead of refusing to start.")] = False,
     encoding: EncodingOpt = None,
     input_format: InputFormatOpt = InputFormat.auto,
     layouts: LayoutsOpt = None,
@@ -95,7 +98,7 @@ def batch(
         in_dir=in_dir, out_dir=output, ndjson=ndjson, fmt=fmt.value, explain=explain,
         jobs=jobs, pattern=glob, recursive=recursive, force=force, timeout=timeout or None,
         encoding=encoding, input_format=r.input_format, max_bytes=max_bytes,
-        layouts=r.layouts, sync=not no_sync, only=check_only(only))
+        layouts=r.layouts, sync=not no_sync, only=check_only(only), wait=wait)
     view = _View(quiet)
     old_term = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as Ctrl-C does
     try:
@@ -106,20 +109,27 @@ def batch(
     finally:
         signal.signal(signal.SIGTERM, old_term)
         view.stop()
-    if report:
-        _write_report(report, summary.to_dict())
+    report_failed = report is not None and not _write_report(report, summary.to_dict())
     view.summary(summary)
+    if summary.errors_problem is not None:
+        sys.stderr.write(f"kt-clean: error: {summary.errors_file}: {summary.errors_problem}; "
+                         f"{summary.unlisted:,} failures are listed above on stderr only\n")
+    if summary.aborted is not None:
+        sys.stderr.write(f"kt-clean: error: {summary.aborted}; the run stopped after "
+                         f"{summary.seen:,} of {summary.found:,} pages\n")
     if summary.interrupted:
         sys.stderr.write("kt-clean: interrupted; run the same command again to finish\n")
         raise typer.Exit(EXIT_INTERRUPTED)
-    raise typer.Exit(EXIT_INPUT if summary.failed else EXIT_OK)
+    bad = summary.failed or summary.aborted or report_failed
+    raise typer.Exit(EXIT_INPUT if bad else EXIT_OK)
 
 
 def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def _write_report(path: str, data: dict[str, Any]) -> None:
+def _write_report(path: str, data: dict[str, Any]) -> bool:
+    """Write the ``--report`` file; whether it was written (a failure is one line)."""
     import json
 
     from ..system import atomic_write
@@ -129,6 +139,8 @@ def _write_report(path: str, data: dict[str, Any]) -> None:
     except OSError as exc:
         sys.stderr.write(f"kt-clean: error: {path}: cannot write the report: "
                          f"{exc.strerror or exc}\n")
+        return False
+    return True
 
 
 class _View:

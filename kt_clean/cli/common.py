@@ -117,7 +117,7 @@ class Run:
         try:
             with time_limit(self.limits.page_timeout):
                 return read_path(path, encoding=self.encoding, input_format=self.input_format,
-                                 limits=self.limits)
+                                 limits=self.limits, on_error=lambda exc: self.fail(str(exc)))
         except InputError as exc:
             self.fail(str(exc))
         except PageTimeout as exc:
@@ -127,7 +127,7 @@ class Run:
     def stdin(self) -> Iterator[Document]:
         """The documents on standard input, each read within the time limit."""
         docs = iter_stdin(encoding=self.encoding, input_format=self.input_format,
-                          limits=self.limits)
+                          limits=self.limits, on_error=lambda exc: self.fail(str(exc)))
         while True:
             try:
                 with time_limit(self.limits.page_timeout):

@@ -8,16 +8,15 @@ size are each capped at ``limits.max_bytes``.
 
 from __future__ import annotations
 
-import itertools
 import os
 import stat
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from ..errors import InputError
-from ..limits import DEFAULT_LIMITS, Limits
+from ..limits import DEFAULT_LIMITS, Limits, too_many_lines
 from ..model import Document
 from ..vocabulary import INPUT_FORMATS, InputFormat
 from .decode import decode
@@ -28,6 +27,8 @@ __all__ = ["from_text", "iter_stdin", "load_bytes", "read_path", "sniff"]
 #: Bytes read from a file or a stream at a time.
 _BLOCK = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
+#: What a caller is handed for each bad NDJSON record when it asks to go on past them.
+OnError = Callable[[InputError], None]
 
 
 def from_text(text: str, source: str = "<string>") -> Document:
@@ -46,20 +47,21 @@ def sniff(text: str) -> str:
 
 
 def load_bytes(data: bytes, source: str, *, encoding: str | None = None,
-               input_format: InputFormat = "auto",
-               limits: Limits = DEFAULT_LIMITS) -> list[Document]:
+               input_format: InputFormat = "auto", limits: Limits = DEFAULT_LIMITS,
+               on_error: OnError | None = None) -> list[Document]:
     """Documents from one input's bytes: one for a raw page, one per line for NDJSON.
 
     Gzipped data (a ``.gz`` name or the gzip magic bytes) is decompressed first, up to
-    ``limits.max_bytes``.
+    ``limits.max_bytes``. A bad NDJSON record raises :class:`InputError`, or, with
+    ``on_error``, is handed to it and skipped (the other records are kept).
     """
     if source.endswith(".gz") or data[:2] == _GZIP_MAGIC:
         data = gunzip(iter((data,)), source, limits.max_bytes)
-    return _documents(data, source, encoding, input_format, limits)
+    return _documents(data, source, encoding, input_format, limits, on_error)
 
 
 def _documents(data: bytes, source: str, encoding: str | None, input_format: InputFormat,
-               limits: Limits) -> list[Document]:
+               limits: Limits, on_error: OnError | None = None) -> list[Document]:
     """Documents from one input's (decompressed) bytes."""
     if input_format not in INPUT_FORMATS:
         raise ValueError(f"input_format must be one of {INPUT_FORMATS}, not {input_format!r}")
@@ -74,9 +76,12 @@ def _documents(data: bytes, source: str, encoding: str | None, input_format: Inp
     text, used = decode(data, source, encoding)
     kind = sniff(text) if input_format == "auto" else input_format
     if kind == "ndjson":
-        return list(parse_records(text, source))
+        return list(parse_records(text, source, on_error))
     if kind == "html":
         return [_html(data, source, encoding, limits)]
+    problem = too_many_lines(text, limits)
+    if problem is not None:
+        raise InputError(source, problem, "too-large")
     return [Document(source=source, text=text, encoding=used, input_format="text")]
 
 
@@ -120,9 +125,10 @@ def gunzip(blocks: Iterator[bytes], source: str, max_bytes: int) -> bytes:
 
 
 def read_path(path: str | os.PathLike[str], *, encoding: str | None = None,
-              input_format: InputFormat = "auto",
-              limits: Limits = DEFAULT_LIMITS) -> list[Document]:
-    """Documents from a file path; raises :class:`InputError` naming the path on failure."""
+              input_format: InputFormat = "auto", limits: Limits = DEFAULT_LIMITS,
+              on_error: OnError | None = None) -> list[Document]:
+    """Documents from a file path; raises :class:`InputError` naming the path on failure
+    (a bad record of an NDJSON file: see :func:`load_bytes` for ``on_error``)."""
     source = os.fspath(path)
     max_bytes = limits.max_bytes
     try:
@@ -150,7 +156,7 @@ def read_path(path: str | os.PathLike[str], *, encoding: str | None = None,
                                              "--max-bytes)", "too-large")
     except OSError as exc:
         raise InputError(source, f"cannot read: {exc.strerror or exc}", "unreadable") from None
-    return _documents(data, source, encoding, input_format, limits)
+    return _documents(data, source, encoding, input_format, limits, on_error)
 
 
 def _blocks(f: BinaryIO, head: bytes, max_bytes: int, source: str) -> Iterator[bytes]:
@@ -169,36 +175,74 @@ def _blocks(f: BinaryIO, head: bytes, max_bytes: int, source: str) -> Iterator[b
 
 
 def iter_stdin(stream: BinaryIO | None = None, *, encoding: str | None = None,
-               input_format: InputFormat = "auto",
-               limits: Limits = DEFAULT_LIMITS) -> Iterator[Document]:
-    """Documents from standard input: NDJSON records are streamed one line at a time."""
+               input_format: InputFormat = "auto", limits: Limits = DEFAULT_LIMITS,
+               on_error: OnError | None = None) -> Iterator[Document]:
+    """Documents from standard input: NDJSON records are streamed one line at a time.
+
+    Every read is bounded by ``limits.max_bytes``: a page as a whole, and each record line
+    of an NDJSON stream. A bad record (or one over the limit) raises :class:`InputError`,
+    or, with ``on_error``, is handed to it and skipped so that the next records are read.
+    """
     stream = stream if stream is not None else sys.stdin.buffer
     max_bytes = limits.max_bytes
     source = "-"
-    head = bytearray(stream.readline(max_bytes + 1))
-    while head and not head.strip() and len(head) <= max_bytes:
-        more = stream.readline(max_bytes + 1)
-        if not more:  # only whitespace, then the end
+    # Leading blank lines are skipped up to the first line with text (each line is tested
+    # once: a million newlines cost a million short reads, not a quadratic re-scan).
+    pieces: list[bytes] = []
+    size = 0
+    first = b""
+    while size <= max_bytes:
+        line = stream.readline(max_bytes + 1 - size)
+        if not line:
             break
-        head += more
-    first = bytes(head)
+        size += len(line)
+        if line.strip():
+            first = line
+            break
+        pieces.append(line)
     is_records = input_format == "ndjson" or (
         input_format == "auto" and looks_like_record(first.lstrip().decode("utf-8", "replace"))
     )
     if is_records:
-        lines = itertools.chain(first.splitlines(keepends=True), stream)
-        for number, raw in enumerate(lines, 1):
-            text = raw.decode("utf-8", "replace")
-            if text.strip():
-                yield parse_record(text, f"{source}:{number}")
+        number = len(pieces)
+        line = first
+        over = size > max_bytes  # the first record line was cut by the leading blanks' share
+        while line:
+            number += 1
+            where = f"{source}:{number}"
+            try:
+                if over or len(line) > max_bytes:
+                    over = False
+                    _skip_line(stream, line)
+                    raise InputError(where, f"record line over {_mb(max_bytes)} (see "
+                                            "--max-bytes)", "too-large")
+                text = line.decode("utf-8", "replace")
+                if text.strip():
+                    yield parse_record(text, where)
+            except InputError as exc:
+                if on_error is None:
+                    raise
+                on_error(exc)
+            line = stream.readline(max_bytes + 1)
         return
-    rest = stream.read(max_bytes + 1 - len(first)) if len(first) <= max_bytes else b""
-    data = first + rest
+    head = b"".join(pieces) + first
+    rest = stream.read(max_bytes + 1 - len(head)) if len(head) <= max_bytes else b""
+    data = head + rest
     if len(data) > max_bytes:
         raise InputError(source, f"input too large (over {_mb(max_bytes)}, see --max-bytes)",
                          "too-large")
     yield from load_bytes(data, source, encoding=encoding, input_format=input_format,
                           limits=limits)
+
+
+def _skip_line(stream: BinaryIO, start: bytes) -> None:
+    """Read past the rest of a line too long to keep, in blocks (never holding it)."""
+    if start.endswith(b"\n"):
+        return
+    while True:
+        block = stream.readline(_BLOCK)
+        if not block or block.endswith(b"\n"):
+            return
 
 
 def _mb(size: int) -> str:

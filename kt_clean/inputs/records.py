@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import math
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from ..errors import InputError
 from ..model import RECORD_VERSION, Document
@@ -14,23 +17,113 @@ def looks_like_record(line: str) -> bool:
     return line.startswith("{") and f'"kt_clean": {RECORD_VERSION}' in line[:64]
 
 
-def parse_records(text: str, source: str) -> Iterator[Document]:
-    """The documents in an NDJSON stream of records (blank lines are skipped)."""
+def parse_records(text: str, source: str,
+                  on_error: Callable[[InputError], None] | None = None) -> Iterator[Document]:
+    """The documents in an NDJSON stream of records (blank lines are skipped).
+
+    A bad record raises :class:`InputError`, or, with ``on_error``, is handed to it and
+    skipped, so that the good records around it are still read.
+    """
     for number, line in enumerate(text.split("\n"), 1):
         if line.strip():
-            yield parse_record(line, f"{source}:{number}")
+            try:
+                yield parse_record(line, f"{source}:{number}")
+            except InputError as exc:
+                if on_error is None:
+                    raise
+                on_error(exc)
+
+
+_NUMBER_TYPES = (int, float)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:20]!r} is out of range")
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def parse_record(line: str, where: str) -> Document:
     """One record's document; ``where`` (``file:line``) names it in errors."""
     try:
-        record = json.loads(line)
+        record = json.loads(line, parse_float=_finite, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise InputError(where, f"invalid NDJSON record: {exc.msg} at column {exc.colno}",
                          "bad-record") from None
+    except RecursionError:
+        raise InputError(where, "invalid NDJSON record: nested too deeply",
+                         "bad-record") from None
+    except ValueError as exc:  # a non-finite number, an integer of thousands of digits
+        why = "an integer with too many digits" if "digits" in str(exc) else _one_line(str(exc))
+        raise InputError(where, f"invalid NDJSON record: {why}", "bad-record") from None
     if not isinstance(record, dict):
         raise InputError(where, "invalid NDJSON record: not a JSON object", "bad-record")
+    problem = _type_problem(record)
+    if problem is not None:
+        raise InputError(where, f"bad kt-clean record: {problem}", "bad-record")
+    if "\\u" in line and _has_surrogate(record):
+        record = _without_surrogates(record)
     try:
         return Document.from_record(record)
-    except ValueError as exc:
-        raise InputError(where, str(exc), "bad-record") from None
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
+        raise InputError(where, _one_line(str(exc)), "bad-record") from None
+
+
+def _type_problem(record: dict[str, Any]) -> str | None:
+    """What is of the wrong type in a record (a record is a contract: a ``layout`` of 3 or
+    a ``confidence`` of ``"high"`` is refused rather than echoed)."""
+    for key in ("layout", "page_type", "url", "encoding", "input_format"):
+        value = record.get(key)
+        if value is not None and not isinstance(value, str):
+            return f"{key!r} must be a string or null"
+    confidence = record.get("confidence")
+    if confidence is not None and (isinstance(confidence, bool)
+                                   or not isinstance(confidence, _NUMBER_TYPES)
+                                   or not 0 <= confidence <= 1):
+        return "'confidence' must be a number from 0 to 1"
+    for key, kind, name in (("evidence", list, "a list"), ("labels", list, "a list"),
+                            ("fields", dict, "an object"), ("meta", dict, "an object")):
+        value = record.get(key)
+        if value is not None and not isinstance(value, kind):
+            return f"{key!r} must be {name}"
+    evidence = record.get("evidence") or []
+    if not all(isinstance(e, str) for e in evidence):
+        return "'evidence' must be a list of strings"
+    fields = record.get("fields") or {}
+    if not all(isinstance(v, list) and all(isinstance(x, str) for x in v)
+               for v in fields.values()):
+        return "'fields' must map names to lists of strings"
+    return None
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
+
+
+def _without_surrogates(value: Any) -> Any:
+    """Lone surrogates (``"\\ud800"``, which no UTF-8 output can hold) as U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:200]

@@ -43,11 +43,24 @@ def iter_pages(folder: str | os.PathLike[str], pattern: str = "*", *, recursive:
     root = os.fspath(folder)
     root_real = os.path.realpath(root)
     excluded = frozenset(os.path.realpath(p) for p in exclude)
-    yield from _walk(root, root_real, "", pattern, recursive, ext, excluded)
+    # Depth first, with a stack of the sub-folders still to visit rather than recursion:
+    # a tree thousands of folders deep is walked like any other.
+    subdirs: list[str] = []
+    yield from _walk(root, root_real, "", pattern, recursive, ext, excluded, subdirs)
+    pending = [iter(subdirs)]
+    while pending:
+        sub = next(pending[-1], None)
+        if sub is None:
+            pending.pop()
+            continue
+        subdirs = []
+        yield from _walk(root, root_real, sub, pattern, recursive, ext, excluded, subdirs)
+        pending.append(iter(subdirs))
 
 
 def _walk(root: str, root_real: str, rel_dir: str, pattern: str, recursive: bool,
-          ext: str | None, excluded: frozenset[str]) -> Iterator[Found]:
+          ext: str | None, excluded: frozenset[str], subdirs: list[str]) -> Iterator[Found]:
+    """The pages of one folder (not its sub-folders, which are added to ``subdirs``)."""
     path = os.path.join(root, rel_dir) if rel_dir else root
     try:
         with os.scandir(path) as it:
@@ -60,7 +73,6 @@ def _walk(root: str, root_real: str, rel_dir: str, pattern: str, recursive: bool
         return
     by_path = "/" in pattern
     claimed: set[str] = set()
-    subdirs: list[str] = []
     for entry in entries:
         name = entry.name
         if name.startswith(".") or name == ERRORS_NAME:
@@ -100,8 +112,6 @@ def _walk(root: str, root_real: str, rel_dir: str, pattern: str, recursive: bool
                         "name-collision")
             continue
         yield Found(rel, out_rel)
-    for sub in subdirs:
-        yield from _walk(root, root_real, sub, pattern, recursive, ext, excluded)
 
 
 def _out_name(rel_dir: str, name: str, ext: str, claimed: set[str]) -> str | None:
