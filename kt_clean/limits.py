@@ -16,7 +16,8 @@ MAX_BYTES_DEFAULT = 20 * 1024 * 1024
 #: Pages with more lines than this are refused (a news page has a few thousand; a million
 #: lines cost seconds and hundreds of megabytes in every stage).
 MAX_LINES_DEFAULT = 1_000_000
-#: HTML longer than this (characters) is cut before parsing.
+#: HTML longer than this (characters) is refused, after dropping what carries no text
+#: (scripts, styles, inline SVG, comments, data: URIs); it is never cut.
 MAX_HTML_CHARS_DEFAULT = 5_000_000
 #: HTML elements nested deeper than this are flattened (their text kept, their tags dropped).
 MAX_HTML_DEPTH_DEFAULT = 180

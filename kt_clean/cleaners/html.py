@@ -24,6 +24,7 @@ RULE = "html"
 def clean(doc: Document, limits: Limits) -> Document:
     """Label the rendered lines of an HTML page from the HTML's main text."""
     from ..html import align_blocks, extract_html, parse_html
+    from ..html.parse import HtmlTooLarge
 
     html = doc.meta.get("html")
     if not isinstance(html, str):
@@ -34,6 +35,8 @@ def clean(doc: Document, limits: Limits) -> Document:
         root: Any = doc.derived("html_root", lambda d: parse_html(html, limits))
         art = extract_html(html, url if isinstance(url, str) else None, root,
                            fallbacks=False)
+    except HtmlTooLarge as exc:
+        raise InputError(doc.source, str(exc), "too-large") from None
     except HtmlError as exc:
         raise InputError(doc.source, str(exc).split("\n")[0]) from None
     except RecursionError:

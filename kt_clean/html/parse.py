@@ -14,6 +14,42 @@ _DOCTYPE_SUBSET_RE = re.compile(r"^\s*<!DOCTYPE[^\[>]{0,200}\[.*?\]\s*>", re.IGN
 _CTRL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufdd0-\ufdef]")
 
 
+class HtmlTooLarge(HtmlError):
+    """The page is over ``limits.max_html_chars`` even without what carries no text."""
+
+
+#: where a part of a page that carries no text starts
+_TEXTLESS_RE = re.compile(r"<(?:(script|style|svg)(?=[\s/>])|!--)", re.IGNORECASE)
+_TEXTLESS_END = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE)
+                 for name in ("script", "style", "svg")}
+_DATA_URI_RE = re.compile(r"""(=\s*["']?)data:[^"'\s>]*""", re.IGNORECASE)
+
+
+def strip_textless(html: str) -> str:
+    """``html`` without its scripts, styles, inline SVG, comments and ``data:`` URIs (one
+    linear pass; an element left open keeps the rest of the page as it is)."""
+    out: list[str] = []
+    pos = 0
+    while True:
+        m = _TEXTLESS_RE.search(html, pos)
+        if m is None:
+            break
+        name = m.group(1)
+        if name is None:
+            end = html.find("-->", m.end())
+            stop = end + 3 if end >= 0 else -1
+        else:
+            e = _TEXTLESS_END[name.lower()].search(html, m.end())
+            stop = e.end() if e else -1
+        if stop < 0:
+            break
+        out.append(html[pos:m.start()])
+        out.append(" ")
+        pos = stop
+    out.append(html[pos:])
+    return _DATA_URI_RE.sub(r"\1", "".join(out))
+
+
 def html_parser() -> Any:
     """The module's lxml HTMLParser: no network, no DTD, no entity expansion."""
     global _parser
@@ -38,7 +74,14 @@ def prepare(html: str, limits: Limits = DEFAULT_LIMITS) -> str:
     if not isinstance(html, str):
         raise HtmlError("HTML input must be str (decode bytes first)")
     if len(html) > limits.max_html_chars:
-        html = html[:limits.max_html_chars]
+        # Why: a page is never cut (its end would be lost silently); what carries no text
+        # goes first, and a page still over the limit is refused.
+        size = len(html)
+        html = strip_textless(html)
+        if len(html) > limits.max_html_chars:
+            raise HtmlTooLarge(
+                f"HTML has {size:,} characters ({len(html):,} without scripts, styles and "
+                f"comments); the limit is {limits.max_html_chars:,} characters")
     html = _XML_DECL_RE.sub("", html, count=1)
     if html.lstrip()[:9].upper() == "<!DOCTYPE" and "[" in html[:300]:
         # an internal DTD subset: HTML has none; drop it (never resolved anyway)
@@ -71,8 +114,153 @@ def parse_html(html: str, limits: Limits = DEFAULT_LIMITS) -> Any:
         root = lhtml.document_fromstring(html.encode("utf-8", "replace"), parser=html_parser())
     if root is None:
         raise HtmlError("unparseable HTML")
+    if _too_deep(html_parser()):
+        # Why: libxml2 stops at depth 256 and drops the rest of the page, before the tree
+        # can be flattened; the markup is flattened first (only then: normal pages never
+        # pay for it) and parsed again, so that the text is kept.
+        root = _parse_flat(html, limits.max_html_depth)
     flatten_deep(root, limits.max_html_depth)
     return root
+
+
+def _too_deep(parser: Any) -> bool:
+    """Whether the last parse stopped at libxml2's depth limit (its last error)."""
+    from lxml import etree
+
+    last = parser.error_log.last_error
+    return last is not None and last.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT
+
+
+def _parse_flat(html: str, depth: int) -> Any:
+    """The page parsed from markup flattened below ``depth``; if libxml2 still stops (its
+    idea of the nesting differs from the pre-pass's), from shallower markup, and at last
+    from the page's text alone: its text is never lost."""
+    from lxml import etree
+    from lxml import html as lhtml
+
+    for limit in (min(depth, 180), 60):
+        data = flatten_markup(html, limit).encode("utf-8", "replace")
+        try:
+            root = lhtml.document_fromstring(data, parser=html_parser())
+        except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+            continue
+        if root is not None and not _too_deep(html_parser()):
+            return root
+    text = _TAG_RE.sub(" ", _RAWTEXT_RE.sub(" ", html))
+    return lhtml.document_fromstring(b"<html><body><p>" + escape_text(text).encode(
+        "utf-8", "replace") + b"</p></body></html>", parser=html_parser())
+
+
+def escape_text(text: str) -> str:
+    """``text`` with ``<`` and ``&`` escaped (entities are kept: they are text)."""
+    return text.replace("<", "&lt;")
+
+
+#: a tag, a comment, a doctype or a processing instruction (attribute values may hold ``>``)
+_TAG_RE = re.compile(r"""<(?:!--.*?(?:-->|\Z)|[!?][^>]*>?|(/?)([A-Za-z][^\s/>]*)"""
+                     r"""((?:[^>"']|"[^"]{0,20000}"|'[^']{0,20000}')*)>?)""", re.DOTALL)
+#: elements whose content is text, not markup
+_RAWTEXT = ("script", "style", "textarea", "title", "xmp", "plaintext", "noembed",
+            "noframes", "iframe")
+_RAWTEXT_RE = re.compile(r"<(script|style|xmp|noembed|noframes|iframe)\b.*?(?:</\1\s*>|\Z)",
+                         re.IGNORECASE | re.DOTALL)
+_VOID = frozenset(("area", "base", "br", "col", "embed", "hr", "img", "input", "keygen",
+                   "link", "meta", "param", "source", "track", "wbr"))
+#: a start tag of one of these closes an open <p> (HTML's "implied end tags")
+_CLOSES_P = frozenset((
+    "address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div",
+    "dl", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5",
+    "h6", "header", "hgroup", "hr", "li", "main", "menu", "nav", "ol", "p", "pre", "section",
+    "table", "ul", "dd", "dt"
+))
+#: a start tag of the key closes the nearest open element of the value's names, unless one
+#: of the scope's names is nearer (a <li> closes the open <li> of its own list only)
+_IMPLIED = {
+    "li": (("li",), ("ul", "ol", "menu", "dir")),
+    "dt": (("dt", "dd"), ("dl",)),
+    "dd": (("dt", "dd"), ("dl",)),
+    "option": (("option",), ("select", "datalist", "optgroup")),
+    "optgroup": (("optgroup", "option"), ("select",)),
+    "tr": (("tr", "td", "th"), ("table", "tbody", "thead", "tfoot")),
+    "td": (("td", "th"), ("tr", "table")),
+    "th": (("td", "th"), ("tr", "table")),
+    "tbody": (("tbody", "thead", "tfoot", "tr", "td", "th"), ("table",)),
+    "thead": (("tbody", "thead", "tfoot", "tr", "td", "th"), ("table",)),
+    "tfoot": (("tbody", "thead", "tfoot", "tr", "td", "th"), ("table",)),
+}
+#: how far up the open elements an implied end is looked for (linear time)
+_IMPLIED_REACH = 8
+
+
+def flatten_markup(html: str, limit: int) -> str:
+    """The markup with every tag that would open an element deeper than ``limit`` left out
+    (with its end tag); the text stays where it was. One linear pass over the tags, with
+    HTML's void elements and, roughly, its implied end tags (``p``, ``li``, ``td``, ...)."""
+    out: list[str] = []
+    stack: list[tuple[str, bool]] = []  # (name, kept)
+    open_count: dict[str, int] = {}
+    pos = 0
+    for m in _TAG_RE.finditer(html):
+        start = m.start()
+        if start < pos:  # inside a <script>, <style>, ... already copied
+            continue
+        out.append(html[pos:start])
+        pos = m.end()
+        name = m.group(2)
+        if name is None:  # comment, doctype, processing instruction
+            out.append(m.group(0))
+            continue
+        name = name.lower()
+        if m.group(1):  # an end tag
+            if not open_count.get(name):
+                continue
+            while stack:
+                top, kept = stack.pop()
+                open_count[top] -= 1
+                if top == name:
+                    if kept:
+                        out.append(m.group(0))
+                    break
+            continue
+        if name in _CLOSES_P and stack and stack[-1][0] == "p":
+            open_count["p"] -= 1
+            stack.pop()
+        implied = _IMPLIED.get(name)
+        if implied is not None:
+            closes, scope = implied
+            for i in range(len(stack) - 1, max(-1, len(stack) - 1 - _IMPLIED_REACH), -1):
+                top = stack[i][0]
+                if top in scope:
+                    break
+                if top in closes:
+                    for gone, _ in stack[i:]:
+                        open_count[gone] -= 1
+                    del stack[i:]
+                    break
+        if name in _VOID or (m.group(0).endswith("/>") and name not in _CLOSES_P):
+            if len(stack) < limit:
+                out.append(m.group(0))
+            continue
+        kept = len(stack) < limit
+        if kept:
+            out.append(m.group(0))
+        stack.append((name, kept))
+        open_count[name] = open_count.get(name, 0) + 1
+        if name in _RAWTEXT:  # its content is text up to its end tag
+            e = re.compile(rf"</{name}\s*>", re.IGNORECASE).search(html, pos)
+            stop = e.end() if e else len(html)
+            content = html[pos:e.start() if e else stop]
+            if kept:
+                out.append(content)
+            elif name not in ("script", "style"):  # no text in them
+                out.append(escape_text(content))
+            if e and kept:
+                out.append(e.group(0))
+            pos = stop
+            stack.pop()
+            open_count[name] -= 1
+    out.append(html[pos:])
+    return "".join(out)
 
 
 def flatten_deep(root: Any, limit: int) -> int:

@@ -22,6 +22,7 @@ def html_document(data: bytes, source: str, encoding: str | None = None,
                   limits: Limits = DEFAULT_LIMITS) -> Document:
     """A document of an HTML page: its rendered text, with the HTML kept for extraction."""
     from ..html import parse_html, render_html
+    from ..html.parse import HtmlTooLarge
 
     html, used = decode(data, source, encoding, markup=True)
     check_text(html, source)  # an image or archive forced through --input-format html
@@ -35,6 +36,8 @@ def html_document(data: bytes, source: str, encoding: str | None = None,
             revealed = render_html(root, reveal=True)
             if len(revealed.strip()) > len(text.strip()):
                 text = revealed
+    except HtmlTooLarge as exc:
+        raise InputError(source, str(exc), "too-large") from None
     except HtmlError as exc:
         raise InputError(source, str(exc).split("\n")[0]) from None
     except RecursionError:
