@@ -395,9 +395,10 @@ def errors_path_for(options: BatchOptions) -> str | None:
 def _is_special(path: str) -> bool:
     """Whether ``path`` is an existing FIFO, device or socket (written to, never replaced)."""
     try:
-        return not stat.S_ISREG(os.stat(path).st_mode) and not os.path.isdir(path)
+        mode = os.stat(path).st_mode
     except OSError:
         return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
 def default_jobs() -> int:
@@ -503,7 +504,7 @@ def run_batch(
                     summary.chars_kept += result.chars_kept
                     summary.chars_removed += result.chars_removed
                     if stream_mode and out_stream is not None and result.output is not None:
-                        _write_stream(out_stream, result.output, opts.ndjson)
+                        _to_stream(out_stream, result.output, opts.ndjson)
                 elif result.status == "skipped":
                     summary.skipped += 1
                 else:
@@ -521,7 +522,7 @@ def run_batch(
                     summary.unlisted += 1
             summary.seen += len(found) + len(results)
             if stream_mode and out_stream is not None:
-                _flush_stream(out_stream, opts.ndjson)
+                _to_stream(out_stream, None, opts.ndjson)
             if on_progress is not None:
                 on_progress(summary, failures)
 
@@ -871,18 +872,14 @@ class _StreamError(Exception):
     """The NDJSON output cannot be written (a full disk): the run stops."""
 
 
-def _write_stream(out: BinaryIO, data: bytes, name: str | None) -> None:
+def _to_stream(out: BinaryIO, data: bytes | None, name: str | None) -> None:
+    """Write ``data`` to the NDJSON output (``None``: flush it); a write error other than a
+    reader gone away (a full disk) becomes :class:`_StreamError`, which stops the run."""
     try:
-        out.write(data)
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        raise _StreamError(f"{name or '-'}: cannot write: {exc.strerror or exc}") from None
-
-
-def _flush_stream(out: BinaryIO, name: str | None) -> None:
-    try:
-        out.flush()
+        if data is None:
+            out.flush()
+        else:
+            out.write(data)
     except BrokenPipeError:
         raise
     except OSError as exc:

@@ -152,7 +152,7 @@ def _parse_flat(html: str, depth: int) -> Any:
 
 
 def escape_text(text: str) -> str:
-    """``text`` with ``<`` and ``&`` escaped (entities are kept: they are text)."""
+    """``text`` with ``<`` escaped (``&`` is not: its entities are the page's text)."""
     return text.replace("<", "&lt;")
 
 

@@ -34,9 +34,6 @@ def parse_records(text: str, source: str,
                 on_error(exc)
 
 
-_NUMBER_TYPES = (int, float)
-
-
 def _finite(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
@@ -66,7 +63,7 @@ def parse_record(line: str, where: str) -> Document:
     problem = _type_problem(record)
     if problem is not None:
         raise InputError(where, f"bad kt-clean record: {problem}", "bad-record")
-    if "\\u" in line and _has_surrogate(record):
+    if _ESCAPED_SURROGATE.search(line):
         record = _without_surrogates(record)
     try:
         return Document.from_record(record)
@@ -83,7 +80,7 @@ def _type_problem(record: dict[str, Any]) -> str | None:
             return f"{key!r} must be a string or null"
     confidence = record.get("confidence")
     if confidence is not None and (isinstance(confidence, bool)
-                                   or not isinstance(confidence, _NUMBER_TYPES)
+                                   or not isinstance(confidence, int | float)
                                    or not 0 <= confidence <= 1):
         return "'confidence' must be a number from 0 to 1"
     for key, kind, name in (("evidence", list, "a list"), ("labels", list, "a list"),
@@ -101,16 +98,6 @@ def _type_problem(record: dict[str, Any]) -> str | None:
     return None
 
 
-def _has_surrogate(value: Any) -> bool:
-    if isinstance(value, str):
-        return _SURROGATE.search(value) is not None
-    if isinstance(value, dict):
-        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_surrogate(v) for v in value)
-    return False
-
-
 def _without_surrogates(value: Any) -> Any:
     """Lone surrogates (``"\\ud800"``, which no UTF-8 output can hold) as U+FFFD."""
     if isinstance(value, str):
@@ -123,6 +110,8 @@ def _without_surrogates(value: Any) -> Any:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: a surrogate escaped in JSON (``\\ud800``): only then can a decoded record hold one
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _one_line(text: str) -> str:
