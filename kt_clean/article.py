@@ -181,6 +181,8 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
     fields = {k: list(v) for k, v in doc.fields.items()}
     # Metadata an HTML extractor found (pages of unknown layout that came in as HTML).
     info = doc.meta.get("extracted") or {}
+    # the extractor's blocks are the body (a page too large for it has none: its lines are)
+    from_blocks = bool(info) and "blocks" in info
 
     blocks: list[Block] = []
     captions: list[str] = []
@@ -191,7 +193,7 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
             continue
         role = label.tag
         if role in _BLOCK_ROLES:  # the most frequent roles first: a page has many lines
-            if not info:
+            if not from_blocks:
                 line = without_bullet(text)
                 if line:
                     blocks.append(Block(_KINDS[role], line))
@@ -214,7 +216,7 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
                     fields.setdefault("byline", []).append(part)
                 else:
                     blocks.append(Block(kind, part))
-    if info:
+    if from_blocks:
         blocks = [Block(_KINDS.get(kind, "paragraph"), text.strip())
                   for kind, text in info.get("blocks") or () if text.strip()]
 

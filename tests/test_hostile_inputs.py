@@ -377,3 +377,50 @@ def test_a_symlinked_subfolder_of_out_creates_nothing_outside(tmp_path):
     [error] = one_line_errors(r.stderr)
     assert "a.txt: cannot write its output" in error and "is a symlink" in error
     assert list(elsewhere.iterdir()) == []  # `deeper` was created there before
+
+
+# --- HTML too large for the DOM extractors ------------------------------------------------
+
+def _big_page(links: int) -> bytes:
+    nav = "".join(f'<div class="nav"><a href="/s{i}">Section {i}</a></div>' for i in range(links))
+    text = ("The council voted on Tuesday to extend the library's opening hours, after a "
+            "petition signed by more than four thousand residents asked for evening access")
+    paras = "".join(f"<p>{text}, point {i}.</p>" for i in range(8))
+    return (f"<html><head><title>Library hours extended</title></head><body>{nav}"
+            f"<h1>Library hours extended</h1>{paras}<div>Copyright 2025</div>"
+            f"</body></html>").encode()
+
+
+def test_html_with_too_many_elements_is_labelled_by_its_lines(monkeypatch):
+    """Over EXTRACT_MAX_ELEMENTS the DOM extractors are skipped (410,000 divs took 25 s in
+    trafilatura); the rendered lines are classified as a dump's are, nothing is lost."""
+    import kt_clean
+    from kt_clean.cleaners import html as html_cleaner
+    from kt_clean.inputs import load_bytes
+
+    page = _big_page(60)
+    monkeypatch.setattr(html_cleaner, "EXTRACT_MAX_ELEMENTS", 100)
+    art = kt_clean.extract(page, source="big.html")
+    assert "point 0." in art.body and "point 7." in art.body
+    assert "Section 3" not in art.body
+    assert art.title == "Library hours extended"
+    doc = kt_clean.strip(load_bytes(page, "big.html")[0])
+    assert "html-too-many-elements" in doc.evidence
+    assert len(doc.labels) == len(doc.lines)  # every line labelled
+    assert {lab.rule.split(":")[0] for lab in doc.labels if lab.tag != "blank"} == {"generic"}
+
+
+def test_a_long_run_of_blank_lines_before_the_photo_news_zone_is_linear():
+    """Case 6: seed 003 with 200,000 blank lines after its related story took 30 s (the
+    photo-news zone's ``\\s*`` rescanned the run from each of its lines); now the page is
+    cleaned at once, to the same article."""
+    import kt_clean
+
+    lines = FULLNAV_SEED.read_text(encoding="utf-8").split("\n")
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("North Korean leader"))
+    padded = "\n".join([*lines[:at + 1], *[""] * 200_000, *lines[at + 1:]])
+    limits = Limits(page_timeout=10.0)
+    art = kt_clean.extract(padded.encode(), source="padded.txt", limits=limits)
+    seed = kt_clean.extract(FULLNAV_SEED.read_bytes(), source="seed.txt")
+    assert art.layout == "full-nav"
+    assert (art.title, art.body, art.authors) == (seed.title, seed.body, seed.authors)

@@ -240,3 +240,17 @@ def test_shipped_model_on_training_sample() -> None:
     # the model saw these pages (with their kept lines); without them, still >= 90%
     for view, n in hits.items():
         assert n / len(sample) >= 0.90, (view, n, len(sample))
+
+
+def test_link_words_are_each_link_texts_words_once():
+    """The links' share of the words counts each word inside a link once: a link in a link
+    (or text in a link's children) is not counted twice, a comment is not text. (Read by
+    walking the outermost links: the XPath ``//a//text()`` was quadratic in their number.)"""
+    html = ("<html><body><p>one two three four five six seven eight</p>"
+            "<a href='/a'>alpha <b>beta</b><!-- not text --> gamma</a> tail words"
+            "<div><a href='/b'>delta</a></div></body></html>")
+    lines = ["one two three four five six seven eight", "alpha beta gamma tail words",
+             "delta"]
+    dense, _ = features(lines, None, parse_html(html), None)
+    n_words = sum(len(line.split()) for line in lines)
+    assert dense[NAMES.index("link_words_share")] == pytest.approx(4 / n_words)

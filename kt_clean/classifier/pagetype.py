@@ -324,7 +324,9 @@ def _xpath(name: str) -> Any:
         exprs = {
             "n_el": "count(//*)", "class": "//@class", "id": "//@id",
             **{f"tag:{t}": f"count(//{t})" for t in DOM_TAGS},
-            "a_text": "//a//text()",
+            # the links' text as the links not inside a link, each walked by lxml:
+            # ``//a//text()`` sorts its node set per step (quadratic: 200,000 links 30 s)
+            "a_top": "//a[not(ancestor::a)]",
             "ld": "//script[@type='application/ld+json']/text()",
             "itemtype": "//@itemtype",
             "title": "/html/head/title//text()",
@@ -354,7 +356,7 @@ def _dom_features(root: Any, n_lines: int, n_words: int, tokens: set[str]) -> tu
     tags = [_log(v) for v in tag_n]
     n_li = tag_n[DOM_TAGS.index("li")]
     n_a = tag_n[DOM_TAGS.index("a")]
-    a_words = len(" ".join(_xpath("a_text")(root)).split())
+    a_words = sum(len(" ".join(a.itertext()).split()) for a in _xpath("a_top")(root))
     reps = sorted(rep.values(), reverse=True)
     big = " ".join(names).lower()
     tc = Counter(_token_re().findall(big))

@@ -70,7 +70,7 @@ def html_parser() -> Any:
 
 
 def prepare(html: str, limits: Limits = DEFAULT_LIMITS) -> str:
-    """Type-check, truncate and clean an HTML string before parsing."""
+    """Type-check and clean an HTML string before parsing; refuse one over the limit."""
     if not isinstance(html, str):
         raise HtmlError("HTML input must be str (decode bytes first)")
     if len(html) > limits.max_html_chars:
