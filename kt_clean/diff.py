@@ -17,6 +17,7 @@ the same :class:`DiffView` by ``kt-clean diff`` (``kt_clean/cli/diff.py``).
 from __future__ import annotations
 
 import difflib
+import re
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -258,8 +259,40 @@ def _stacked(v: DiffView) -> Iterator[str]:
             yield f"{item.number:>{width}} {row_prefix(item)} {item.text}".rstrip()
 
 
+#: A word longer than this is wrapped by :func:`_wrap_long`: ``textwrap`` copies the rest of
+#: a long word at each cut (quadratic: a 4 MB word took 24 s to lay out).
+LONG_WORD = 1000
+_LONG_WORD = re.compile(r"\S{%d}" % (LONG_WORD + 1))
+
+
 def _cell(text: str, width: int) -> list[str]:
+    if _LONG_WORD.search(text):
+        return _wrap_long(text, width)
     return textwrap.wrap(text, width, drop_whitespace=True) or [""]
+
+
+def _wrap_long(text: str, width: int) -> list[str]:
+    """Greedy wrapping in one pass: words joined by one space up to ``width``, a word longer
+    than ``width`` cut into pieces of ``width`` (each on its own line)."""
+    rows: list[str] = []
+    row: list[str] = []
+    size = 0
+    for word in text.split():
+        if len(word) > width:
+            if row:
+                rows.append(" ".join(row))
+                row, size = [], 0
+            pieces = [word[i:i + width] for i in range(0, len(word), width)]
+            rows.extend(pieces[:-1])
+            word = pieces[-1]
+        if row and size + 1 + len(word) > width:
+            rows.append(" ".join(row))
+            row, size = [], 0
+        size += len(word) + (1 if row else 0)
+        row.append(word)
+    if row:
+        rows.append(" ".join(row))
+    return rows or [""]
 
 
 def _side_by_side(v: DiffView, width: int) -> Iterator[str]:
