@@ -61,7 +61,16 @@ def normalise(line: str) -> str:
 
 def shape(line: str) -> str | None:
     """The line with its changing parts masked, or ``None`` if it has none."""
-    masked, n = _DYNAMIC.subn(lambda m: f"\x00{m.lastgroup}\x00", normalise(line))
+    return _shape_of(normalise(line))
+
+
+def _mask(m: re.Match[str]) -> str:
+    return f"\x00{m.lastgroup}\x00"
+
+
+def _shape_of(text: str) -> str | None:
+    """:func:`shape` of a line already normalised."""
+    masked, n = _DYNAMIC.subn(_mask, text)
     return masked if n else None
 
 
@@ -127,19 +136,28 @@ def _classify(pages: Sequence[Sequence[str]], min_share: float
     exact_df: Counter[str] = Counter()
     shape_df: Counter[str] = Counter()
     examples: dict[str, str] = {}
+    # The pages of one site share most of their lines (its chrome): each distinct line is
+    # normalised and masked once (10,000 copies of one page took 29 s, now a pass).
+    facts: dict[str, tuple[str, str | None]] = {}
     for lines in pages:
-        seen_e, seen_s = set(), set()
+        # dicts, not sets: the counters keep the order lines are first seen in, so the
+        # learned file does not depend on the interpreter's string hashing (PYTHONHASHSEED)
+        seen_e: dict[str, None] = {}
+        seen_s: dict[str, None] = {}
         for line in lines:
-            t = normalise(line)
+            fact = facts.get(line)
+            if fact is None:
+                t = normalise(line)
+                fact = facts[line] = (t, _shape_of(t) if t else None)
+            t, s = fact
             if not t:
                 continue
-            seen_e.add(t)
-            s = shape(line)
+            seen_e[t] = None
             if s is not None:
-                seen_s.add(s)
+                seen_s[s] = None
                 examples.setdefault("shape:" + s, t)
-        exact_df.update(seen_e)
-        shape_df.update(seen_s)
+        exact_df.update(seen_e.keys())
+        shape_df.update(seen_s.keys())
     need = max(2, math.ceil(min_share * n))
     rec: dict[str, Recurring] = {}
     for key, df in exact_df.items():
@@ -148,27 +166,30 @@ def _classify(pages: Sequence[Sequence[str]], min_share: float
     for key, df in shape_df.items():
         if df >= need:
             rec.setdefault("shape:" + key, Recurring(key, False, examples["shape:" + key]))
+    kind_of: dict[str, str] = {}  # a line's kind, one string shared by all its copies
     out = []
     for lines in pages:
         kinds = []
         for line in lines:
-            t = normalise(line)
-            if not t:
-                kinds.append("blank")
-                continue
-            if "exact:" + t in rec:
-                kinds.append("exact:" + t)
-                continue
-            s = shape(line)
-            if s is not None and "shape:" + s in rec:
-                kinds.append("shape:" + s)
-                continue
-            words = len(_WORD.findall(t))
-            prose = words >= PROSE_MIN_WORDS or (len(t) >= PROSE_MIN_CHARS
-                                                  and words >= PROSE_MIN_WORDS // 2)
-            kinds.append("prose" if prose else "content")
+            kind = kind_of.get(line)
+            if kind is None:
+                kind = kind_of[line] = _kind(*facts[line], rec)
+            kinds.append(kind)
         out.append(_Page(list(lines), kinds))
     return out, rec
+
+
+def _kind(t: str, s: str | None, rec: dict[str, Recurring]) -> str:
+    if not t:
+        return "blank"
+    if "exact:" + t in rec:
+        return "exact:" + t
+    if s is not None and "shape:" + s in rec:
+        return "shape:" + s
+    words = len(_WORD.findall(t))
+    prose = words >= PROSE_MIN_WORDS or (len(t) >= PROSE_MIN_CHARS
+                                          and words >= PROSE_MIN_WORDS // 2)
+    return "prose" if prose else "content"
 
 
 def _find_article(page: _Page) -> None:
@@ -254,8 +275,12 @@ def learn(pages: Sequence[str | Document], name: str, *, site: str = "",
         raise LearnError(f"layout name {name!r} must be {LAYOUT_NAME_RULE}")
     if len(pages) < MIN_PAGES:
         raise LearnError(f"need at least {MIN_PAGES} pages of the site, got {len(pages)}")
-    texts = [p.text if isinstance(p, Document) else p for p in pages]
-    split = [p.replace("\r\n", "\n").split("\n") for p in texts]
+    # one string per distinct line: a site's pages repeat their chrome (memory)
+    canon: dict[str, str] = {}
+    split = [[canon.setdefault(line, line) for line in
+              (p.text if isinstance(p, Document) else p).replace("\r\n", "\n").split("\n")]
+             for p in pages]
+    del canon
     classified, rec = _classify(split, min_share)
     if not rec:
         raise LearnError("no line recurs across the pages: are they from one site and design?")
