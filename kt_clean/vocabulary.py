@@ -58,7 +58,8 @@ FAILURE_REASONS: dict[str, str] = {
     "empty": "the file is empty or holds only whitespace",
     "binary": "the file is binary data, not a page",
     "undecodable": "the bytes cannot be decoded (encoding, gzip data)",
-    "too-large": "the input is over --max-bytes (compressed or not), or over a million lines",
+    "too-large": ("the input is over --max-bytes (compressed or not), over a million lines, or "
+                  "HTML over 5,000,000 characters without its scripts and styles"),
     "unreadable": "the file cannot be read (missing, a folder, a device, permissions)",
     "bad-record": "an NDJSON record of an earlier stage is malformed",
     "timeout": "the page took longer than the time limit",

@@ -424,3 +424,63 @@ def test_a_long_run_of_blank_lines_before_the_photo_news_zone_is_linear():
     seed = kt_clean.extract(FULLNAV_SEED.read_bytes(), source="seed.txt")
     assert art.layout == "full-nav"
     assert (art.title, art.body, art.authors) == (seed.title, seed.body, seed.authors)
+
+
+# --- learn's output and input folder --------------------------------------------------------
+
+@pytest.fixture
+def site(tmp_path):
+    sys.path.insert(0, str(PRINT_SEED.parents[1] / "bench"))
+    from kt_corpus import make_pages
+
+    folder = tmp_path / "site"
+    folder.mkdir()
+    for i, page in enumerate(make_pages("print", 8, seed=3)):
+        (folder / f"p{i}.txt").write_text(page, encoding="utf-8")
+    return folder
+
+
+def test_learn_output_through_a_symlink_writes_the_target(site, tmp_path):
+    target = tmp_path / "rules.toml"
+    target.write_text("old")
+    target.chmod(0o644)
+    link = tmp_path / "link.toml"
+    link.symlink_to(target)
+    r = kt("learn", site, "-o", link, "--name", "learned")
+    assert r.returncode == 0, r.stderr
+    assert link.is_symlink() and "[layout]" in target.read_text()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644  # its mode kept (was 0600)
+
+
+def test_learn_output_into_a_fifo_writes_into_it(site, tmp_path):
+    fifo = tmp_path / "rules.fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    r = kt("learn", site, "-o", fifo, "--name", "learned")
+    reader.join(30)
+    assert r.returncode == 0, r.stderr
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert b"[layout]" in got[0]
+
+
+@pytest.mark.parametrize("where", ["folder", "missing-dir"])
+def test_learn_output_that_cannot_be_written_is_one_line(site, tmp_path, where):
+    out = tmp_path / "out-folder" if where == "folder" else tmp_path / "no" / "such" / "r.toml"
+    if where == "folder":
+        out.mkdir()
+    r = kt("learn", site, "-o", out, "--name", "learned")
+    assert r.returncode != 0
+    assert len(one_line_errors(r.stderr)) == 1
+    assert (out.is_dir() and not any(out.iterdir())) if where == "folder" else not out.exists()
+
+
+def test_learn_glob_does_not_read_outside_its_folder(site, tmp_path):
+    outside = tmp_path / "secret.txt"
+    outside.write_text(PRINT_SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    r = kt("learn", site, "--glob", "../*.txt", "--name", "learned")
+    assert r.returncode != 0
+    assert b"secret" not in r.stdout
+    assert one_line_errors(r.stderr) == [f"kt-clean: error: {site}: need at least 5 pages of "
+                                         "the site, got 0"]  # secret.txt was not read
