@@ -262,7 +262,7 @@ def _stacked(v: DiffView) -> Iterator[str]:
 #: A word longer than this is wrapped by :func:`_wrap_long`: ``textwrap`` copies the rest of
 #: a long word at each cut (quadratic: a 4 MB word took 24 s to lay out).
 LONG_WORD = 1000
-_LONG_WORD = re.compile(r"\S{%d}" % (LONG_WORD + 1))
+_LONG_WORD = re.compile(rf"\S{{{LONG_WORD + 1}}}")
 
 
 def _cell(text: str, width: int) -> list[str]:

@@ -115,3 +115,26 @@ def test_the_library_refuses_such_limits_too():
         with pytest.raises(ValueError, match="page_timeout"):
             Limits(page_timeout=bad)
     assert Limits(page_timeout=0).page_timeout == 0
+
+
+def test_a_worker_over_its_memory_mark_hands_memory_back(monkeypatch):
+    """A worker keeps its peak after a large page (glibc holds freed memory); over
+    WORKER_TRIM_BYTES after a chunk it collects and calls malloc_trim, under it does not."""
+    calls = []
+    monkeypatch.setattr(kb, "_malloc_trim", lambda: calls.append)
+    monkeypatch.setattr(kb, "WORKER_TRIM_BYTES", 1 << 60)
+    kb._give_back_memory()
+    assert calls == []
+    monkeypatch.setattr(kb, "WORKER_TRIM_BYTES", 0)
+    kb._give_back_memory()
+    assert calls == [0]
+    assert kb._resident_bytes() > 0
+
+
+def test_the_real_malloc_trim_is_found_on_glibc():
+    import platform
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        pytest.skip("malloc_trim is glibc's")
+    assert kb._malloc_trim() is not None
+    assert kb._malloc_trim()(0) in (0, 1)

@@ -6,6 +6,7 @@ commands run as a user runs them (a subprocess of the console entry point), with
 limit, so that a hang fails the test instead of stalling the suite.
 """
 
+import contextlib
 import fcntl
 import json
 import os
@@ -321,10 +322,8 @@ def test_a_second_run_into_a_locked_output_refuses_or_waits(pages, tmp_path):
         assert r.returncode == 0 and time.monotonic() - t0 >= 0.9
         assert (out / "p0.json").exists()
     finally:
-        try:
+        with contextlib.suppress(OSError):
             os.close(fd)
-        except OSError:
-            pass
 
 
 def test_the_library_refuses_a_locked_ndjson_output(pages, tmp_path):
