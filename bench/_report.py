@@ -31,3 +31,21 @@ def update_section(doc: str, name: str, body: str, title: str = "") -> Path:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of ``pid`` and its descendants, read from /proc (0 once gone)."""
+    import os
+
+    total, stack = 0, [pid]
+    page = os.sysconf("SC_PAGE_SIZE")
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/statm") as f:
+                total += int(f.read().split()[1]) * page
+            with open(f"/proc/{p}/task/{p}/children") as f:
+                stack.extend(int(c) for c in f.read().split())
+        except (OSError, ValueError):
+            continue
+    return total

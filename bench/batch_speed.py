@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import machine, update_section
+from _report import machine, tree_rss, update_section
 from make_corpus import WCXB, write_templates
 
 BIN = Path(sys.executable).parent
@@ -32,22 +32,6 @@ BIN = Path(sys.executable).parent
 
 def exe(name: str) -> str:
     return shutil.which(name) or str(BIN / name)
-
-
-def tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and its descendants (0 once gone)."""
-    total, stack = 0, [pid]
-    page = os.sysconf("SC_PAGE_SIZE")
-    while stack:
-        p = stack.pop()
-        try:
-            with open(f"/proc/{p}/statm") as f:
-                total += int(f.read().split()[1]) * page
-            with open(f"/proc/{p}/task/{p}/children") as f:
-                stack.extend(int(c) for c in f.read().split())
-        except (OSError, ValueError):
-            continue
-    return total
 
 
 def children_cpu() -> float:
