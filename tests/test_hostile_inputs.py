@@ -483,3 +483,12 @@ def test_learn_glob_does_not_read_outside_its_folder(site, tmp_path):
     assert b"secret" not in r.stdout
     assert one_line_errors(r.stderr) == [f"kt-clean: error: {site}: need at least 5 pages of "
                                          "the site, got 0"]  # secret.txt was not read
+
+
+def test_an_unterminated_string_in_a_record_is_named_once():
+    from kt_clean.inputs.records import parse_record
+
+    with pytest.raises(InputError) as err:
+        parse_record('{"text": "abc', "f.ndjson:3")
+    assert str(err.value) == ("f.ndjson:3: invalid NDJSON record: Unterminated string "
+                              "starting at column 10")

@@ -50,8 +50,9 @@ def parse_record(line: str, where: str) -> Document:
     try:
         record = json.loads(line, parse_float=_finite, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        raise InputError(where, f"invalid NDJSON record: {exc.msg} at column {exc.colno}",
-                         "bad-record") from None
+        # ("Unterminated string starting at" ends in "at" already)
+        raise InputError(where, f"invalid NDJSON record: {exc.msg.removesuffix(' at')} at "
+                                f"column {exc.colno}", "bad-record") from None
     except RecursionError:
         raise InputError(where, "invalid NDJSON record: nested too deeply",
                          "bad-record") from None
