@@ -492,3 +492,16 @@ def test_an_unterminated_string_in_a_record_is_named_once():
         parse_record('{"text": "abc', "f.ndjson:3")
     assert str(err.value) == ("f.ndjson:3: invalid NDJSON record: Unterminated string "
                               "starting at column 10")
+
+
+@pytest.mark.parametrize("charset", ["rot13", "base64", "punycode", "undefined"])
+def test_an_html_page_declaring_a_codec_that_is_no_text_encoding_is_read(charset):
+    """A page's own <meta charset> naming rot13 or punycode escaped as a bare LookupError or
+    UnicodeError; it is read as a page declaring nothing."""
+    import kt_clean
+
+    page = (f'<html><head><meta charset="{charset}"><title>T</title></head><body><p>'
+            + "A sentence of the article, long enough to be kept as its text. " * 4
+            + "</p></body></html>").encode()
+    art = kt_clean.extract(page, source="p.html")
+    assert "A sentence of the article" in art.body

@@ -81,10 +81,27 @@ def codec_for(label: str) -> str | None:
     name = label.strip().lower()
     name = _ALIASES.get(name, name)
     try:
-        codec = codecs.lookup(name).name.replace("-", "_")
-    except LookupError:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):  # unknown, or a label with a NUL in it
         return None
+    if not getattr(info, "_is_text_encoding", True):
+        return None  # rot13, base64, zlib...: bytes-to-bytes codecs, no text encodings
+    codec = info.name.replace("-", "_")
     return _SUPERSETS.get(codec, codec)
+
+
+def encoding_problem(label: str) -> str | None:
+    """Why ``label`` cannot be used to decode pages (``None`` if it can): for an
+    ``--encoding`` given by a user, a usage error."""
+    try:
+        info = codecs.lookup(label.strip().lower())
+    except (LookupError, ValueError):
+        if codec_for(label) is not None:  # an alias of kt-clean's own (EUC-KR and the like)
+            return None
+        return f"unknown encoding {label!r}"
+    if not getattr(info, "_is_text_encoding", True):
+        return f"{label!r} is not a text encoding (it turns bytes into bytes)"
+    return None
 
 
 def encoding_name(codec: str) -> str:
@@ -116,12 +133,17 @@ def decode(data: bytes, source: str, encoding: str | None = None, *,
     if encoding:
         codec = codec_for(encoding)
         if codec is None:
-            raise InputError(source, f"unknown encoding {encoding!r}", "undecodable")
+            raise InputError(source, encoding_problem(encoding) or f"unknown encoding "
+                                                                   f"{encoding!r}", "undecodable")
         try:
             text, used = data.decode(codec), codec
         except UnicodeDecodeError as exc:
             raise InputError(source, f"cannot decode as {encoding}: {exc.reason} at byte "
                                      f"{exc.start}", "undecodable") from None
+        except UnicodeError as exc:  # codecs that raise the base class (punycode, undefined)
+            why = str(exc).replace("\r", "\\r").replace("\n", "\\n")
+            raise InputError(source, f"cannot decode as {encoding}: {why}",
+                             "undecodable") from None
     else:
         text, used = _decode_auto(data, source, markup)
     if "\r" in text and not markup:  # HTML is kept as it came (the rendering normalises)
@@ -176,7 +198,7 @@ def _decode_auto(data: bytes, source: str, markup: bool) -> tuple[str, str]:
     if codec is not None:
         try:
             return data.decode(codec), codec
-        except (UnicodeDecodeError, LookupError) as exc:
+        except (UnicodeError, LookupError) as exc:
             if not markup:
                 where = (f" ({exc.reason} at byte {exc.start})"
                          if isinstance(exc, UnicodeDecodeError) else "")
@@ -215,7 +237,7 @@ def _guess(data: bytes, markup: bool) -> str | None:
 def _strict(data: bytes, codec: str) -> str | None:
     try:
         return data.decode(codec)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):
         return None
 
 
