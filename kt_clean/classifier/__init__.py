@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # numpy is imported on first use, not with the package
 
     from .trees import TreeEnsemble
 
-__all__ = ["MODEL_PATH", "Decision", "classify", "load_model"]
+__all__ = ["MODEL_PATH", "Decision", "classify", "classify_codes", "load_model"]
 
 MODEL_PATH = Path(__file__).with_name("model.json")
 
@@ -122,60 +122,102 @@ def probabilities(lines: Sequence[str], model: Model) -> tuple[
         npt.NDArray[np.intp], npt.NDArray[np.float64], npt.NDArray[np.float64],
         npt.NDArray[np.float32]]:
     """(rows, p1, p2, X) for the non-blank lines: first- and second-pass probabilities."""
+    return _scores(lines, model, None)
+
+
+def _scores(lines: Sequence[str], model: Model, cols: Sequence[int] | None) -> tuple[
+        npt.NDArray[np.intp], npt.NDArray[np.float64], npt.NDArray[np.float64],
+        npt.NDArray[np.float32]]:
+    """(rows, p1, p2, K): as ``probabilities``, K the columns ``cols`` of X (all of them
+    if None) and, for an additive second pass, those it reads (sorted, so ``cols`` are
+    found in K by ``_kept_columns``). The matrix is made and run through the first pass
+    one block of rows at a time (``features.PageFeatures``), and only K is kept."""
     import numpy as np
 
-    from .features import context_features, extract
+    from .features import _COL, BASE_NAMES, BLOCK, PageFeatures, context_features, context_from
     from .trees import sigmoid
 
-    X, rows, _ = extract(lines)
-    if X.shape[0] == 0:
-        e = np.zeros(0)
-        return rows, e, e, X
-    p1 = model.stage1.predict(X)
+    page = PageFeatures(lines)
+    rows, m = page.rows, page.m
+    keep = _kept_columns(model, cols)
+    full = len(keep) == len(BASE_NAMES)
+    K = np.empty((m, len(keep)), dtype=np.float32)
+    p1 = np.empty(m)
+    for s, Xb in page.blocks():
+        e = s + Xb.shape[0]
+        p1[s:e] = model.stage1.predict(Xb)
+        K[s:e] = Xb if full else Xb[:, keep]
+    del page  # before the second pass's work arrays
+    if m == 0:
+        return rows, p1, p1, K
     stage2 = model.stage2
     if stage2 is None:
         p2 = p1
     elif model.stage2_context is not None and model.stage2_base is not None:
-        U = np.concatenate((X[:, model.stage2_base],
-                            context_features(p1, X, model.stage2_context)), axis=1)
-        p2 = sigmoid(stage2.raw_used(U))
+        at = {j: k for k, j in enumerate(keep)}
+        C = context_from(p1, K[:, at[_COL["n_chars"]]], K[:, at[_COL["log_chars"]]],
+                         K[:, at[_COL["blank_before"]]], model.stage2_context)
+        base = [at[j] for j in model.stage2_base.tolist()]
+        p2 = np.empty(m)
+        for s in range(0, m, BLOCK):
+            e = min(s + BLOCK, m)
+            U = np.concatenate((K[s:e, base], C[s:e]), axis=1)
+            p2[s:e] = sigmoid(stage2.raw_used(U))
     else:
-        p2 = stage2.predict(np.hstack([X, context_features(p1, X)]))
-    return rows, p1, p2, X
+        p2 = stage2.predict(np.hstack([K, context_features(p1, K)]))
+    return rows, p1, p2, K
 
 
-def classify_with(lines: Sequence[str], model: Model) -> list[Decision]:
-    """``classify`` with an explicit model (used by training and benchmarks)."""
+def _kept_columns(model: Model, cols: Sequence[int] | None) -> list[int]:
+    """The columns of X that ``_scores`` keeps for ``cols``: sorted, all of them when the
+    second pass needs the whole matrix."""
+    from .features import _COL, BASE_NAMES
+
+    if cols is None or (model.stage2 is not None and model.stage2_base is None):
+        return list(range(len(BASE_NAMES)))
+    keep = set(cols)
+    if model.stage2 is not None and model.stage2_base is not None:
+        keep.update(model.stage2_base.tolist())
+        keep.update(_COL[name] for name in ("n_chars", "log_chars", "blank_before"))
+    return sorted(keep)
+
+
+# the columns of X the labels are made from
+_LABEL_COLUMNS = ("n_words", "bullet", "ends_sent", "pipe_or_arrow", "occurrence")
+
+
+def _label_arrays(lines: Sequence[str], model: Model) -> tuple[
+        list[str], npt.NDArray[np.intp], npt.NDArray[np.bool_], npt.NDArray[np.intp],
+        npt.NDArray[np.intp], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """(lines as a list of str, rows, keep, code, rule, p1, p2) for the non-blank lines:
+    code indexes ``_LABELS`` (kept: 4 and above), rule ``_RULES``."""
     import numpy as np
 
-    from .features import BASE_NAMES
+    from .features import _COL
 
     if type(lines) is not list:
         lines = list(lines)
-    n = len(lines)
-    if n == 0:
-        return []
+    want = [_COL[name] for name in _LABEL_COLUMNS]
     try:
-        rows, p1, p2, X = probabilities(lines, model)
+        rows, p1, p2, K = _scores(lines, model, want)
     except TypeError:
         # a line that is not a str (bytes, None, ...), which str.strip refuses: convert
         # and retry (rather than check every line's type on every page)
         lines = [x if type(x) is str else _as_str(x) for x in lines]
-        rows, p1, p2, X = probabilities(lines, model)
-    m = rows.shape[0]
-    if m == 0:
-        return [_BLANK_OUT] * n
-    thr = model.threshold
-    keep = p2 >= thr
-    changed = (p1 >= thr) != keep
-    col = BASE_NAMES.index
-    nw = X[:, col("n_words")]
-    bullet = X[:, col("bullet")] > 0
-    heading = (nw <= 12) & (X[:, col("ends_sent")] == 0) & ~bullet
+        rows, p1, p2, K = _scores(lines, model, want)
+    keep = p2 >= model.threshold
+    if rows.shape[0] == 0:
+        e = np.zeros(0, dtype=np.intp)
+        return lines, rows, keep, e, e, p1, p2
+    at = _kept_columns(model, want).index
+    nw, bullet_col, ends_sent, pipe, occurrence = (K[:, at(j)] for j in want)
+    changed = (p1 >= model.threshold) != keep
+    bullet = bullet_col > 0
+    heading = (nw <= 12) & (ends_sent == 0) & ~bullet
     # removed: 0 boilerplate, 1 short, 2 nav, 3 duplicate; kept: 4 body, 5 subheading, 6 title
     code = np.where(nw < 5, 1, 0)
-    code = np.where(bullet | (X[:, col("pipe_or_arrow")] >= 0.3), 2, code)
-    code = np.where(X[:, col("occurrence")] > 0, 3, code)
+    code = np.where(bullet | (pipe >= 0.3), 2, code)
+    code = np.where(occurrence > 0, 3, code)
     kcode = np.where(heading, 5, 4)
     kidx = keep.nonzero()[0]
     if kidx.size and heading[kidx[0]]:
@@ -183,6 +225,39 @@ def classify_with(lines: Sequence[str], model: Model) -> list[Decision]:
     code = np.where(keep, kcode, code)
     rule = np.where(changed, 1, 0)
     rule = np.where(~keep & (code == 3), 2, rule)
+    return lines, rows, keep, code, rule, p1, p2
+
+
+def _blank_kept(n: int, rows: npt.NDArray[np.intp],
+                keep: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_] | None:
+    """Which of the n lines are blank lines kept between two kept lines (the non-blank
+    lines k - 1 and k around them, k = the number of non-blank lines above); None if no
+    line can be."""
+    import numpy as np
+
+    m = rows.shape[0]
+    if m <= 1:
+        return None
+    nonblank = np.zeros(n, dtype=bool)
+    nonblank[rows] = True
+    both = np.zeros(m + 1, dtype=bool)
+    np.logical_and(keep[:-1], keep[1:], out=both[1:m])
+    blank_kept: npt.NDArray[np.bool_] = both[nonblank.cumsum()]
+    blank_kept &= ~nonblank
+    return blank_kept
+
+
+def classify_with(lines: Sequence[str], model: Model) -> list[Decision]:
+    """``classify`` with an explicit model (used by training and benchmarks)."""
+    import numpy as np
+
+    n = len(lines)
+    if n == 0:
+        return []
+    lines, rows, keep, code, rule, _, p2 = _label_arrays(lines, model)
+    m = rows.shape[0]
+    if m == 0:
+        return [_BLANK_OUT] * n
     global _LABELS_A, _RULES_A
     if _LABELS_A is None or _RULES_A is None:
         _LABELS_A = np.array(_LABELS, dtype=object)
@@ -193,22 +268,41 @@ def classify_with(lines: Sequence[str], model: Model) -> list[Decision]:
     decs.append(_BLANK_KEPT)
     where = np.full(n, m, dtype=np.intp)
     where[rows] = np.arange(m)
-    # blank lines: kept between two kept lines (the non-blank lines k - 1 and k around
-    # them, k = the number of non-blank lines above)
-    if m > 1:
-        nonblank = np.zeros(n, dtype=bool)
-        nonblank[rows] = True
-        both = np.zeros(m + 1, dtype=bool)
-        np.logical_and(keep[:-1], keep[1:], out=both[1:m])
-        blank_kept = both[nonblank.cumsum()]
-        blank_kept &= ~nonblank
+    blank_kept = _blank_kept(n, rows, keep)
+    if blank_kept is not None:
         where[blank_kept] = m + 1
     out = list(map(decs.__getitem__, where.tolist()))
     return out
 
 
+def classify_codes(lines: Sequence[str]) -> tuple[list[tuple[bool, str, str]], list[int]]:
+    """``classify`` without the scores, for a caller that needs only the labels: the
+    distinct (kept, label, rule) and, per line, the index of its own among them. A page
+    of a million lines then costs a million small ints, not a million ``Decision``s."""
+    import numpy as np
+
+    n = len(lines)
+    try:
+        lines, rows, keep, code, rule, _, _ = _label_arrays(lines, load_model())
+        out = np.full(n, len(_COMBOS) - 2, dtype=np.intp)
+        out[rows] = code * 3 + rule
+        blank_kept = _blank_kept(n, rows, keep)
+        if blank_kept is not None:
+            out[blank_kept] = len(_COMBOS) - 1
+        return _COMBOS, out.tolist()
+    except Exception:  # pragma: no cover - last-resort safety net (as in classify)
+        decs = classify(lines)
+        table = list(dict.fromkeys((d.kept, d.label, d.rule) for d in decs))
+        index = {t: k for k, t in enumerate(table)}
+        return table, [index[(d.kept, d.label, d.rule)] for d in decs]
+
+
 _LABELS = ("boilerplate", "short", "nav", "duplicate", "body", "subheading", "title")
 _RULES = ("classifier.model", "classifier.context", "classifier.repeat")
+#: The (kept, label, rule) of ``classify_codes``: code * 3 + rule for a non-blank line
+#: (code indexes ``_LABELS``, rule ``_RULES``), then a removed and a kept blank line.
+_COMBOS = [(code >= 4, label, rule) for code, label in enumerate(_LABELS) for rule in _RULES]
+_COMBOS += [(False, "blank", "classifier.blank"), (True, "blank", "classifier.blank")]
 # object arrays of _LABELS and _RULES, made on first use (numpy is imported lazily)
 _LABELS_A: npt.NDArray[np.object_] | None = None
 _RULES_A: npt.NDArray[np.object_] | None = None

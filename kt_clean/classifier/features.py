@@ -14,8 +14,8 @@ neighbours.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-from itertools import compress
+from collections.abc import Iterator, Sequence
+from itertools import compress, repeat
 from pathlib import Path
 from typing import Any, cast
 
@@ -271,31 +271,245 @@ def _dist_to_flag(flag: npt.NDArray[np.bool_], up: bool,
     return np.minimum(d, cap, out=d)
 
 
-def extract(lines: Sequence[str]) -> tuple[
+#: Rows (non-blank lines) per block of the feature matrix: a page's matrix is made, and
+#: the classifier runs, one block at a time, so the work arrays of a page of a million
+#: lines stay small (a block's features are the whole page's rows, bit for bit).
+BLOCK = 8192
+#: Characters per block of the first (per-line shape) pass; a longer line is one block.
+_BLOCK_CHARS = 1 << 20
+#: The per-line shape columns (made from each line's own characters, in the first pass).
+_N_SHAPE = BASE_NAMES.index("pipe_or_arrow") + 1
+
+
+def extract(lines: Sequence[str], block: int | None = None) -> tuple[
         npt.NDArray[np.float32], npt.NDArray[np.intp], list[str]]:
     """Features of the non-blank lines of one page.
 
     Returns (X, rows, stripped): X float32 (m, len(BASE_NAMES)); rows the indexes into
-    ``lines`` of the m non-blank lines; stripped their stripped texts.
-
-    The page is read as one array of code points (the lines joined by "\\n"). Its words
-    are the runs of non-space characters, so a line's stripped text runs from the start
-    of its first word to the end of its last (``str.strip`` and ``str.split`` both use
-    ``str.isspace``, the class table's space), and no line is sliced or split.
+    ``lines`` of the m non-blank lines; stripped their stripped texts. ``X`` is made in
+    blocks of ``block`` rows (default ``BLOCK``; see :class:`PageFeatures`); the result
+    does not depend on it.
     """
-    nf = len(BASE_NAMES)
-    all_stripped = list(map(str.strip, lines))
-    stripped = list(compress(all_stripped, all_stripped))
-    m = len(stripped)
-    if m == 0:
-        return np.zeros((0, nf), dtype=np.float32), np.zeros(0, dtype=np.intp), []
+    page = PageFeatures(lines, block)
+    X = np.empty((page.m, len(BASE_NAMES)), dtype=np.float32)
+    for s, Xb in page.blocks():
+        X[s:s + Xb.shape[0]] = Xb
+    return X, page.rows, page.stripped
+
+
+class PageFeatures:
+    """The features of one page's non-blank lines, made block by block.
+
+    The constructor reads the page: the per-line shape columns (the first ``_N_SHAPE`` of
+    ``BASE_NAMES``, from each line's own characters) are made in blocks of lines and kept
+    as float32, and the few whole-page series the other columns need (lengths, stopword
+    ratios, bullets, indents, repetitions, blank-line blocks, prose, running sums) are kept
+    as float64. ``block(s, e)`` then makes rows s..e-1 of the matrix from them: a window
+    or a neighbour across the block's edge is read from the page's series, so every block
+    equals the same rows of the whole-page matrix, bit for bit.
+
+    The page is read as arrays of code points (the lines of a block joined by "\\n"). Its
+    words are the runs of non-space characters, so a line's stripped text runs from the
+    start of its first word to the end of its last (``str.strip`` and ``str.split`` both
+    use ``str.isspace``, the class table's space), and no line is sliced or split.
+    """
+
+    def __init__(self, lines: Sequence[str], block: int | None = None):
+        self.block_size = max(int(BLOCK if block is None else block), 1)
+        n = len(lines)
+        all_stripped = list(map(str.strip, lines))
+        self.stripped: list[str] = list(compress(all_stripped, all_stripped))
+        m = self.m = len(self.stripped)
+        self.rows: npt.NDArray[np.intp] = np.zeros(0, dtype=np.intp)
+        if m == 0:
+            return
+        lens = np.fromiter(map(len, lines), dtype=np.int64, count=n)
+        # U+0130 lower-cases to two characters: such a page has its keywords counted
+        # line by line (see _shape), the whole page alike
+        by_line = any(map(str.__contains__, lines, repeat("\u0130")))
+        self.shape = np.empty((_N_SHAPE, m), dtype=np.float32)
+        rows = np.empty(m, dtype=np.intp)
+        indent = np.empty(m, dtype=np.int64)
+        n_stop = np.empty(m, dtype=np.float64)
+        # first pass: blocks of lines, at most block lines and _BLOCK_CHARS characters
+        clen = np.zeros(n + 1, dtype=np.int64)
+        (lens + 1).cumsum(out=clen[1:])
+        a = r = 0
+        while a < n:
+            b = min(a + self.block_size, n)
+            if clen[b] - clen[a] > _BLOCK_CHARS:
+                b = max(a + 1, int(clen.searchsorted(clen[a] + _BLOCK_CHARS, "right")) - 1)
+            part = [t for t in all_stripped[a:b] if t] if by_line else None
+            rb, F, ind, ns = _shape(lines[a:b], lens[a:b], part)
+            k = rb.shape[0]
+            rows[r:r + k] = rb + a
+            self.shape[:, r:r + k] = F
+            indent[r:r + k] = ind
+            n_stop[r:r + k] = ns
+            r += k
+            a = b
+        assert r == m
+        del all_stripped, lens, clen
+        self.rows = rows
+        self._page(indent, n_stop)
+
+    def _page(self, indent: npt.NDArray[np.int64], n_stop: npt.NDArray[np.float64]) -> None:
+        """The whole-page series and values, from the shape columns (as ``extract`` made
+        them for the whole page at once)."""
+        m, rows, c = self.m, self.rows, _COL
+        X = self.shape
+        nc = self.nc = X[c["n_chars"]].astype(np.float64)  # small integers: exact
+        nws = np.maximum(X[c["n_words"]].astype(np.float64), 1.0)
+        stop_ratio = n_stop / nws
+        bullet = X[c["bullet"]].astype(np.float64)
+        self.ind = np.minimum(indent, 40.0)
+        bb = self.blank_before = np.empty(m, dtype=np.int64)
+        bb[0] = rows[0] + 1
+        np.subtract(rows[1:], rows[:-1], out=bb[1:])
+        bb[1:] -= 1
+        self.rep, self.occ, self.lrep = _repeats(self.stripped)
+        cum = self.cum = nc.cumsum()
+        self.total = total = float(cum[-1])
+        # blocks (blank-line delimited)
+        new_block = bb > 0
+        new_block[0] = True
+        bid = self.bid = new_block.cumsum()
+        bid -= 1
+        nb = int(bid[-1]) + 1
+        is_long = nc >= LONG
+        self.blines = np.bincount(bid, minlength=nb).astype(np.float64)
+        self.bchars = np.bincount(bid, weights=nc, minlength=nb)
+        self.blong = np.bincount(bid, weights=is_long, minlength=nb)
+        self.bstart = new_block.nonzero()[0]
+        self.bmax = np.maximum.reduceat(nc, self.bstart)
+        del new_block
+        # windows: long lines, log length, stopword ratio, bullets (one running sum each)
+        S = self.S = np.empty((4, m))
+        S[0] = is_long
+        np.log1p(nc, out=S[1])
+        S[2] = stop_ratio
+        S[3] = bullet
+        self.cp = _window_sums(S, 10)
+        # prose region
+        prose = self.prose = nc >= PROSE
+        prose &= stop_ratio >= 0.15
+        prose &= self.occ == 0
+        n_prose = self.n_prose = int(np.count_nonzero(prose))
+        self.page_logs = np.log1p(np.array([m, total, n_prose], dtype=np.float64))
+        self.long_frac = np.add.reduce(is_long, dtype=np.float64) / m  # is_long.mean()
+        self.dist_up = _dist_to_flag(prose, True)
+        self.dist_down = _dist_to_flag(prose, False)
+        self.cpw = np.where(prose, nc, 0.0).cumsum()
+        self.tot_pw = max(float(self.cpw[-1]), 1.0)
+        self.fp = self.lp = self.title = 0
+        if n_prose:
+            pidx = prose.nonzero()[0]
+            fp = self.fp = int(pidx[0])
+            self.lp = int(pidx[-1])
+            # likely title: the nearest short, non-bullet line above the first prose line
+            cand = ((nc[:fp] >= 10) & (nc[:fp] < PROSE) & (bullet[:fp] == 0)).nonzero()[0]
+            self.title = int(cand[-1]) if cand.size else fp
+
+    def blocks(self) -> Iterator[tuple[int, npt.NDArray[np.float32]]]:
+        """(s, rows s.. of the matrix) for each block of the page, in order."""
+        for s in range(0, self.m, self.block_size):
+            yield s, self.block(s, min(s + self.block_size, self.m))
+
+    def block(self, s: int, e: int) -> npt.NDArray[np.float32]:
+        """Rows s..e-1 of the page's feature matrix: float32 (e - s, len(BASE_NAMES))."""
+        m, b, c = self.m, e - s, _COL
+        F = np.empty((len(BASE_NAMES), b), dtype=np.float64)  # one row per feature
+        F[:_N_SHAPE] = self.shape[:, s:e]
+        nc = self.nc[s:e]
+        F[c["repeat_count"]] = self.rep[s:e]
+        F[c["occurrence"]] = self.occ[s:e]
+        F[c["lower_repeat"]] = self.lrep[s:e]
+        idx = np.arange(s, e, dtype=np.float64)
+        np.divide(idx, max(m - 1, 1), out=F[c["pos_line"]])
+        np.subtract(self.cum[s:e], nc, out=F[c["pos_char"]])
+        F[c["pos_char"]] /= max(self.total, 1.0)
+
+        # blocks (blank-line delimited)
+        bid = self.bid[s:e]
+        F[c["block_lines"]] = self.blines.take(bid)
+        np.log1p(self.bchars.take(bid), out=F[c["block_chars_log"]])
+        np.subtract(idx, self.bstart.take(bid), out=F[c["block_pos"]])
+        np.log1p(self.bmax.take(bid), out=F[c["block_max_len"]])
+        np.divide(self.blong.take(bid), F[c["block_lines"]], out=F[c["block_long_frac"]])
+        bb = self.blank_before
+        np.minimum(bb[s:e], 5, out=F[c["blank_before"]])
+        ba = F[c["blank_after"]]
+        nb = min(e, m - 1) - s  # the rows whose next line is on the page
+        np.minimum(bb[s + 1:s + 1 + nb], 5, out=ba[:nb])
+        ba[nb:] = 1
+
+        # windows: long lines, log length, stopword ratio, bullets around the line (rows
+        # long_w1, long_w3, long_w10, len_w3, len_w10, ... bullet_w10 of F)
+        win = F[c["long_w1"]:c["bullet_w10"] + 1]
+        _window_fill(self.cp, self.S, s, e, {1: win[0:1], 3: win[1::2], 10: win[2::2]})
+        # previous / next line's log length, stopword ratio, bullet, indent (rows chars_prev,
+        # chars_next, ..., indent_next: previous and next alternate)
+        prev = F[c["chars_prev"]:c["indent_next"] + 1:2]
+        nxt = F[c["chars_next"]:c["indent_next"] + 1:2]
+        lo = max(s - 1, 0)
+        k = e - 1 - lo  # the rows with a previous line, at the block's end
+        prev[:, :b - k] = 0.0
+        prev[:3, b - k:] = self.S[1:, lo:e - 1]
+        prev[3, b - k:] = self.ind[lo:e - 1]
+        hi = min(e + 1, m)
+        k = hi - s - 1  # the rows with a next line, at the block's start
+        nxt[:, k:] = 0.0
+        nxt[:3, :k] = self.S[1:, s + 1:hi]
+        nxt[3, :k] = self.ind[s + 1:hi]
+
+        # prose region and page-level values
+        F[c["n_lines_page"]], F[c["log_chars_page"]], F[c["prose_lines_page"]] = self.page_logs
+        F[c["prose_frac_page"]] = self.n_prose / m
+        F[c["long_frac_page"]] = self.long_frac
+        F[c["dist_prose_up"]] = self.dist_up[s:e]
+        F[c["dist_prose_down"]] = self.dist_down[s:e]
+        cpw = self.cpw[s:e]
+        pw = np.where(self.prose[s:e], nc, 0.0)
+        tot_pw = self.tot_pw
+        np.subtract(cpw, pw, out=F[c["cum_prose_before"]])
+        F[c["cum_prose_before"]] /= tot_pw
+        np.subtract(tot_pw, cpw, out=F[c["cum_prose_after"]])
+        F[c["cum_prose_after"]] /= tot_pw
+        if self.n_prose:
+            fp, lp = self.fp, self.lp
+            np.subtract(idx, fp, out=F[c["after_first_prose"]])
+            F[c["after_first_prose"]] /= m
+            np.subtract(lp, idx, out=F[c["before_last_prose"]])
+            F[c["before_last_prose"]] /= m
+            between = F[c["between_prose"]]
+            between[:] = 0.0
+            between[max(fp - s, 0):max(lp + 1 - s, 0)] = 1.0
+            dt = np.subtract(idx, self.title, out=F[c["dist_title"]])
+            np.maximum(dt, -50, out=dt)
+            np.minimum(dt, 50, out=dt)
+        else:
+            F[c["after_first_prose"]] = -1.0
+            F[c["before_last_prose"]] = -1.0
+            F[c["between_prose"]] = 0.0
+            F[c["dist_title"]] = 50.0
+        return np.ascontiguousarray(F.T, dtype=np.float32)  # (b, nf)
+
+
+def _shape(lines: Sequence[str], lens: npt.NDArray[np.int64], by_line: list[str] | None
+           ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64], npt.NDArray[np.int64],
+                      npt.NDArray[np.int64]]:
+    """The per-line shape columns of the non-blank lines of ``lines`` (``lens`` their
+    lengths), from their code points: (rows, F, indent, n_stop), rows the indexes of the
+    non-blank lines in ``lines``, F float64 (_N_SHAPE, len(rows)). ``by_line``, when the
+    page holds U+0130, is the stripped non-blank lines: their keywords are counted line by
+    line (``str.lower``) rather than found in the code points."""
     n = len(lines)
     text = "\n".join(lines)
     cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    del text
     N = cps.shape[0]
     cpi = cps.astype(np.intp)  # the tables are taken with mode="clip": beyond = last entry
     cc = _CLASS.take(cpi, mode="clip")
-    lens = np.fromiter(map(len, lines), dtype=np.int64, count=n)
     line_start = np.zeros(n, dtype=np.int64)
     (lens[:-1] + 1).cumsum(out=line_start[1:])
 
@@ -303,34 +517,32 @@ def extract(lines: Sequence[str]) -> tuple[
     nonspace = np.zeros(N + 2, dtype=bool)
     np.not_equal(cc, _C_SPACE, out=nonspace[1:-1])
     edges = (nonspace[1:] != nonspace[:-1]).nonzero()[0]
+    del nonspace
     wpos, wend = edges[0::2], edges[1::2]
     first_word = wpos.searchsorted(line_start)
     end_word = wpos.searchsorted(line_start + lens)
     n_words = end_word - first_word
     rows = n_words.nonzero()[0]
+    m = rows.shape[0]
+    F = np.empty((_N_SHAPE, m), dtype=np.float64)  # one contiguous row per feature
+    if m == 0:
+        return rows, F, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     first_word = first_word[rows]
     n_words = n_words[rows]
     starts = wpos[first_word]                   # the stripped line's first character
     last = wend[first_word + n_words - 1] - 1   # and its last
     n_chars = last - starts + 1
     indent = starts - line_start[rows]
-    blank_before = np.empty(m, dtype=np.int64)
-    blank_before[0] = rows[0] + 1
-    blank_before[1:] = rows[1:] - rows[:-1] - 1
 
-    F = np.empty((nf, m), dtype=np.float64)  # one contiguous row per feature
-
-    # --- character classes: one count of (line, class) pairs for the whole page
+    # --- character classes: one count of (line, class) pairs for the block
     key = np.arange(0, n * _K, _K).repeat(lens + 1)[:N]
     key += cc
     counts = _CLASS_FLAGS.T @ np.bincount(key, minlength=n * _K).reshape(n, _K)[rows].T
+    del key
     digit, upper, alpha, sep = counts[0], counts[1], counts[2], counts[6]  # counts: (7, m)
     # per word: capitalised, stopword; summed over each line's (consecutive) words
     cap_words = np.add.reduceat(cc[wpos] == _C_UPPER, first_word, dtype=np.int64)
     n_stop = np.add.reduceat(_stop_words(cpi, wpos, wend - wpos), first_word, dtype=np.int64)
-
-    # repetition within the page
-    rep, occ, lrep = _repeats(stripped)
 
     # first / last characters
     mark_first = _MARK.take(cpi[starts], mode="clip")
@@ -347,19 +559,20 @@ def extract(lines: Sequence[str]) -> tuple[
         & (cps[np.maximum(last - 2, 0)] == 46)
     ellipsis = ((cps[last] == 0x2026) | dots3).astype(np.float64)
     # a few boilerplate keywords (rare strings: bytes.find is a fast scan), found in the
-    # page as one byte per character (see _build_keyword_bytes)
-    kb = _KW_BYTE.take(cpi, mode="clip").tobytes()
-    if 0xFF not in kb:
+    # block as one byte per character (see _build_keyword_bytes)
+    if by_line is None:
+        kb = _KW_BYTE.take(cpi, mode="clip").tobytes()
         pos = []
         for w in _BOILER_BYTES:
             p = kb.find(w)
             while p >= 0:
                 pos.append(p)
                 p = kb.find(w, p + 1)
+        del kb
         kw = np.bincount(starts.searchsorted(pos, side="right") - 1, minlength=m) \
             .astype(np.float64) if pos else np.zeros(m)
     else:  # U+0130 lower-cases to two characters: search line by line
-        kw = np.array([sum(w in ls for w in _BOILER_WORDS) for ls in map(str.lower, stripped)],
+        kw = np.array([sum(w in ls for w in _BOILER_WORDS) for ls in map(str.lower, by_line)],
                       dtype=np.float64)
     # years 19xx / 20xx: four digits, not part of a longer number
     dig = cc >= _C_DIGIT
@@ -368,6 +581,7 @@ def extract(lines: Sequence[str]) -> tuple[
         pair = cc[:-3] << 4  # the classes of characters p and p + 1
         pair |= cc[1:-2]
         cand = (pair == _C_19) | (pair == _C_20)
+        del pair
         cand &= dig[2:-1]
         cand &= dig[3:]
         cand[1:] &= ~dig[:-4]
@@ -376,7 +590,7 @@ def extract(lines: Sequence[str]) -> tuple[
         if hits.size:
             has_year[starts.searchsorted(hits, side="right") - 1] = 1.0
 
-    # --- the rows of F, mostly written in place (numpy calls on one page's lines are
+    # --- the rows of F, mostly written in place (numpy calls on a block's lines are
     # cheap on data and dear per call, so the rows that go together go in one call)
     c = _COL
     nc = F[c["n_chars"]]
@@ -387,7 +601,7 @@ def extract(lines: Sequence[str]) -> tuple[
     nws = np.maximum(n_words, 1.0)
     np.add(alpha, digit, out=F[c["mean_word_len"]])
     F[c["mean_word_len"]] /= nws
-    stop_ratio = np.divide(n_stop, nws, out=F[c["stop_ratio"]])
+    np.divide(n_stop, nws, out=F[c["stop_ratio"]])
     F[c["n_stop"]] = n_stop
     # digit_ratio, upper_ratio, alpha_ratio, punct_ratio: digit, upper, alpha, punct over
     # the line's characters (upper: over its letters)
@@ -401,7 +615,7 @@ def extract(lines: Sequence[str]) -> tuple[
     np.not_equal(mark_last & _M_COLON, 0, out=F[c["ends_colon"]])
     np.equal(cc[starts], _C_UPPER, out=F[c["starts_upper"]])
     np.logical_and(upper == alpha, alpha >= 3, out=F[c["all_caps"]])
-    ind = np.minimum(indent, 40.0, out=F[c["indent"]])
+    np.minimum(indent, 40.0, out=F[c["indent"]])
     F[c["bullet"]] = bullet
     F[c["numbered"]] = numbered
     F[c["ellipsis"]] = ellipsis
@@ -409,98 +623,7 @@ def extract(lines: Sequence[str]) -> tuple[
     F[c["has_year"]] = has_year
     np.subtract(sep, bullet, out=F[c["pipe_or_arrow"]])
     F[c["pipe_or_arrow"]] /= nws
-    F[c["repeat_count"]] = rep
-    F[c["occurrence"]] = occ
-    F[c["lower_repeat"]] = lrep
-
-    idx = np.arange(m, dtype=np.float64)
-    np.divide(idx, max(m - 1, 1), out=F[c["pos_line"]])
-    cum = nc.cumsum()
-    total = float(cum[-1])
-    np.subtract(cum, nc, out=F[c["pos_char"]])
-    F[c["pos_char"]] /= max(total, 1.0)
-
-    # blocks (blank-line delimited)
-    new_block = blank_before > 0
-    new_block[0] = True
-    bid = new_block.cumsum()
-    bid -= 1
-    nb = int(bid[-1]) + 1
-    is_long = nc >= LONG
-    blines = np.bincount(bid, minlength=nb).astype(np.float64)
-    bchars = np.bincount(bid, weights=nc, minlength=nb)
-    blong = np.bincount(bid, weights=is_long, minlength=nb)
-    bstart = new_block.nonzero()[0]
-    bmax = np.maximum.reduceat(nc, bstart)
-    F[c["block_lines"]] = blines.take(bid)
-    np.log1p(bchars.take(bid), out=F[c["block_chars_log"]])
-    np.subtract(idx, bstart.take(bid), out=F[c["block_pos"]])
-    np.log1p(bmax.take(bid), out=F[c["block_max_len"]])
-    np.divide(blong.take(bid), F[c["block_lines"]], out=F[c["block_long_frac"]])
-    np.minimum(blank_before, 5, out=F[c["blank_before"]])
-    ba = F[c["blank_after"]]
-    np.minimum(blank_before[1:], 5, out=ba[:-1])
-    ba[-1] = 1
-
-    # windows: long lines, log length, stopword ratio, bullets around the line (rows
-    # long_w1, long_w3, long_w10, len_w3, len_w10, ... bullet_w10 of F)
-    S = np.empty((4, m))
-    S[0] = is_long
-    S[1:] = F[[c["log_chars"], c["stop_ratio"], c["bullet"]]]
-    win = F[c["long_w1"]:c["bullet_w10"] + 1]
-    _window_means(S, {1: win[0:1], 3: win[1::2], 10: win[2::2]})
-    # previous / next line's log length, stopword ratio, bullet, indent (rows chars_prev,
-    # chars_next, ..., indent_next: previous and next alternate)
-    prev = F[c["chars_prev"]:c["indent_next"] + 1:2]
-    nxt = F[c["chars_next"]:c["indent_next"] + 1:2]
-    prev[:, 0] = 0.0
-    prev[:3, 1:] = S[1:, :-1]
-    prev[3, 1:] = ind[:-1]
-    nxt[:, -1] = 0.0
-    nxt[:3, :-1] = S[1:, 1:]
-    nxt[3, :-1] = ind[1:]
-
-    # prose region
-    prose = nc >= PROSE
-    prose &= stop_ratio >= 0.15
-    prose &= occ == 0
-    n_prose = int(np.count_nonzero(prose))
-    # page-level values
-    F[c["n_lines_page"]], F[c["log_chars_page"]], F[c["prose_lines_page"]] = \
-        np.log1p(np.array([m, total, n_prose], dtype=np.float64))
-    F[c["prose_frac_page"]] = n_prose / m
-    F[c["long_frac_page"]] = np.add.reduce(is_long, dtype=np.float64) / m  # is_long.mean()
-    F[c["dist_prose_up"]] = _dist_to_flag(prose, True)
-    F[c["dist_prose_down"]] = _dist_to_flag(prose, False)
-    pw = np.where(prose, nc, 0.0)
-    cpw = pw.cumsum()
-    tot_pw = max(float(cpw[-1]), 1.0)
-    np.subtract(cpw, pw, out=F[c["cum_prose_before"]])
-    F[c["cum_prose_before"]] /= tot_pw
-    np.subtract(tot_pw, cpw, out=F[c["cum_prose_after"]])
-    F[c["cum_prose_after"]] /= tot_pw
-    if n_prose:
-        pidx = prose.nonzero()[0]
-        fp, lp = int(pidx[0]), int(pidx[-1])
-        np.subtract(idx, fp, out=F[c["after_first_prose"]])
-        F[c["after_first_prose"]] /= m
-        np.subtract(lp, idx, out=F[c["before_last_prose"]])
-        F[c["before_last_prose"]] /= m
-        between = F[c["between_prose"]]
-        between[:] = 0.0
-        between[fp:lp + 1] = 1.0
-        # likely title: the nearest short, non-bullet line above the first prose line
-        cand = ((nc[:fp] >= 10) & (nc[:fp] < PROSE) & (bullet[:fp] == 0)).nonzero()[0]
-        t = int(cand[-1]) if cand.size else fp
-        dt = np.subtract(idx, t, out=F[c["dist_title"]])
-        np.maximum(dt, -50, out=dt)
-        np.minimum(dt, 50, out=dt)
-    else:
-        F[c["after_first_prose"]] = -1.0
-        F[c["before_last_prose"]] = -1.0
-        F[c["between_prose"]] = 0.0
-        F[c["dist_title"]] = 50.0
-    return np.ascontiguousarray(F.T, dtype=np.float32), rows, stripped  # (m, nf)
+    return rows, F, indent, n_stop
 
 
 def _repeats(items: list[str]) -> tuple[
@@ -537,26 +660,42 @@ def _repeats(items: list[str]) -> tuple[
     return rep, occ, lcount[lid_at[ids]]
 
 
-def _window_means(S: npt.NDArray[np.float64], outs: dict[int, npt.NDArray[np.float64]]) -> None:
-    """For each width w in ``outs``: the mean of the first k rows (series) of S (k, m)
-    over the w lines on each side of each line, itself excluded (fewer at the page's
-    edges), written to ``outs[w]`` (k, m). One cumulative sum serves every width."""
+def _window_sums(S: npt.NDArray[np.float64], W: int) -> npt.NDArray[np.float64]:
+    """The running sums of the series S (k, m) for windows of up to W lines on each side:
+    (k, m + 1 + 2W), column W + 1 + j the sum of S[:, :j + 1], 0 before the page and the
+    total after it."""
     k, m = S.shape
-    W = max(outs)
-    # cp[:, W + 1 + j] = sum of S[:, :j + 1]; 0 before the page, the total after it
     cp = np.zeros((k, m + 1 + 2 * W))
     S.cumsum(axis=1, out=cp[:, W + 1:W + 1 + m])
     cp[:, W + 1 + m:] = cp[:, W + m:W + m + 1]
-    i = np.arange(m)
+    return cp
+
+
+def _window_fill(cp: npt.NDArray[np.float64], S: npt.NDArray[np.float64], s: int, e: int,
+                 outs: dict[int, npt.NDArray[np.float64]]) -> None:
+    """For each width w in ``outs``: the mean of the first k rows (series) of S (k, m)
+    over the w lines on each side of the lines s..e-1, themselves excluded (fewer at the
+    page's edges), written to ``outs[w]`` (k, e - s); ``cp`` is ``_window_sums(S, W)``."""
+    m = S.shape[1]
+    W = (cp.shape[1] - 1 - m) // 2
+    assert max(outs) <= W
+    i = np.arange(s, e)
     widths = np.array(list(outs))[:, None]
     cnt = np.minimum(i + widths, m - 1)  # the neighbours in the window
     cnt -= np.maximum(i - widths, 0)
     np.maximum(cnt, 1, out=cnt)
     for j, (w, out) in enumerate(outs.items()):
         kw = out.shape[0]
-        np.subtract(cp[:kw, W + w + 1:W + w + 1 + m], cp[:kw, W - w:W - w + m], out=out)
-        out -= S[:kw]
+        np.subtract(cp[:kw, W + w + 1 + s:W + w + 1 + e], cp[:kw, W - w + s:W - w + e], out=out)
+        out -= S[:kw, s:e]
         out /= cnt[j]
+
+
+def _window_means(S: npt.NDArray[np.float64], outs: dict[int, npt.NDArray[np.float64]]) -> None:
+    """For each width w in ``outs``: the mean of the first k rows (series) of S (k, m)
+    over the w lines on each side of each line, itself excluded (fewer at the page's
+    edges), written to ``outs[w]`` (k, m). One cumulative sum serves every width."""
+    _window_fill(_window_sums(S, max(outs)), S, 0, S.shape[1], outs)
 
 
 def context_features(p: npt.NDArray[np.floating[Any]], X: npt.NDArray[np.float32],
@@ -564,14 +703,22 @@ def context_features(p: npt.NDArray[np.floating[Any]], X: npt.NDArray[np.float32
     """Second-pass features from first-pass probabilities ``p`` of the non-blank lines:
     float32 (m, len(names)), the columns ``names`` of ``CONTEXT_NAMES`` in that order (all
     of them by default; the classifier asks only for those its second pass uses)."""
+    c = _COL
+    return context_from(p, X[:, c["n_chars"]], X[:, c["log_chars"]], X[:, c["blank_before"]],
+                        names)
+
+
+def context_from(p: npt.NDArray[np.floating[Any]], n_chars: npt.NDArray[np.float32],
+                 log_chars: npt.NDArray[np.float32], blank_before: npt.NDArray[np.float32],
+                 names: Sequence[str] = tuple(CONTEXT_NAMES)) -> npt.NDArray[np.float32]:
+    """``context_features`` from the only columns of X it reads (float32, as in X)."""
     m = p.shape[0]
-    out = np.empty((len(names), m), dtype=np.float64)  # one row per feature
     if m == 0:
         return np.zeros((0, len(names)), dtype=np.float32)
     want = set(names)
     f = {}  # name -> its (m,) row of values, or a scalar for the whole page
     p = p.astype(np.float64)
-    nc = X[:, _COL["n_chars"]].astype(np.float64)
+    nc = n_chars.astype(np.float64)
     f["p_self"] = p
     for name, k in (("p_prev1", 1), ("p_next1", -1), ("p_prev2", 2), ("p_next2", -2)):
         if name in want:  # the neighbour k lines up (k < 0: down), 0.5 past the edges
@@ -584,7 +731,7 @@ def context_features(p: npt.NDArray[np.floating[Any]], X: npt.NDArray[np.float32
     if want & {"p_w3", "p_w10", "p_w30", "pw_w3", "pw_w10"}:
         S = np.empty((3, m))  # p, p * w, w (w: the log length)
         S[0] = p
-        S[2] = X[:, _COL["log_chars"]]
+        S[2] = log_chars
         np.multiply(p, S[2], out=S[1])
         W = {3: np.empty((3, m)), 10: np.empty((3, m)), 30: np.empty((1, m))}
         _window_means(S, W)
@@ -592,7 +739,7 @@ def context_features(p: npt.NDArray[np.floating[Any]], X: npt.NDArray[np.float32
         f["pw_w3"] = W[3][1] / np.maximum(W[3][2], 1e-6)
         f["pw_w10"] = W[10][1] / np.maximum(W[10][2], 1e-6)
     if want & {"p_block_mean", "p_block_max"}:
-        new_block = X[:, _COL["blank_before"]] > 0
+        new_block = blank_before > 0
         new_block[0] = True
         bid = new_block.cumsum() - 1
         bstart = new_block.nonzero()[0]
@@ -614,6 +761,7 @@ def context_features(p: npt.NDArray[np.floating[Any]], X: npt.NDArray[np.float32
         f["p_dist_up"] = _dist_to_flag(kept, True)
     if "p_dist_down" in want:
         f["p_dist_down"] = _dist_to_flag(kept, False)
+    out = np.empty((m, len(names)), dtype=np.float32)  # float32 at once: no float64 copy
     for k, name in enumerate(names):
-        out[k] = f[name]
-    return np.ascontiguousarray(out.T, dtype=np.float32)
+        out[:, k] = f[name]
+    return out

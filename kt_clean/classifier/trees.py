@@ -111,7 +111,18 @@ class TreeEnsemble:
 
     def raw_used(self, U: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
         """Raw scores of an additive ensemble from ``U``, the columns ``self.used`` of the
-        input (so a caller can build only those)."""
+        input (so a caller can build only those), in blocks of rows (the keys and
+        positions are 8 bytes per value: a page's whole matrix of them would be large)."""
+        m = U.shape[0]
+        b = 4 * self._BLOCK
+        if m <= b:
+            return self._raw_used(U)
+        raw = np.empty(m)
+        for s in range(0, m, b):
+            raw[s:s + b] = self._raw_used(U[s:s + b])
+        return raw
+
+    def _raw_used(self, U: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
         k = _sortable(U).astype(np.uint64)
         k |= self.key_hi
         pos = self.keys.searchsorted(k.ravel()).reshape(k.shape)

@@ -32,6 +32,7 @@ from ..limits import Limits
 from ..model import Document, Label
 from ..textshape import (
     NOT_A_HEADLINE_END,
+    PROSE_MIN_WORDS,
     is_list_item,
     is_prose,
     is_subheading_text,
@@ -66,10 +67,13 @@ def label_lines(lines: Sequence[str]) -> tuple[list[Label], dict[str, list[str]]
     """One label per line, and the fields found (title, byline)."""
     if not any(line.strip() for line in lines):
         return heuristic(lines)
-    from ..classifier import classify  # numpy and the model load on the first generic page
+    # numpy and the model load on the first generic page
+    from ..classifier import classify_codes
 
-    labels = [Label(d.kept, d.label, "generic:" + d.rule.rpartition(".")[2])
-              for d in classify(lines)]
+    # one Label per distinct decision, shared by its lines (a page may have a million)
+    table, codes = classify_codes(lines)
+    shared = [Label(kept, tag, "generic:" + rule.rpartition(".")[2]) for kept, tag, rule in table]
+    labels = list(map(shared.__getitem__, codes))
     kept_at = [i for i, lab in enumerate(labels) if lab.kept and lab.tag != "blank"]
     if not any(labels[i].tag != "title" for i in kept_at):
         return heuristic(lines)
@@ -134,6 +138,8 @@ def _best_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
 def _is_paragraph(text: str) -> bool:
     """A line of running text: a sentence of some words, or a very long line (a long
     heading is no paragraph)."""
+    if len(text) < _MIN_CHARS_OF_WORDS:  # too short for the words (most lines of a page)
+        return False
     words = len(_WORD.findall(text))
     if words < PARAGRAPH_MIN_WORDS:
         return False
@@ -141,46 +147,85 @@ def _is_paragraph(text: str) -> bool:
     return end in ".…:;," or (end in "?!" and words >= 2 * PARAGRAPH_MIN_WORDS) or len(text) >= 200
 
 
+#: k words (runs of ``\w``) need 2k - 1 characters at least: a shorter line has fewer than
+#: ``PARAGRAPH_MIN_WORDS`` (== ``PROSE_MIN_WORDS``), so it is no paragraph and no prose.
+_MIN_CHARS_OF_WORDS = 2 * min(PARAGRAPH_MIN_WORDS, PROSE_MIN_WORDS) - 1
+#: The first characters of a list item (``textshape.is_list_item``) besides the digits:
+#: its pattern skips ``\s`` (``str.isspace``, as ``str.strip``) and then needs one of
+#: these or a ``\d`` (``str.isdecimal``), so a stripped line starting otherwise is none.
+_ITEM_FIRST = frozenset("•◦▪■□‣*·")
+
+
+def _list_item(line: str, stripped: str) -> bool:
+    """``is_list_item(line)``, ``stripped`` the stripped line (not blank), without the
+    pattern for the lines whose first character rules it out."""
+    first = stripped[0]
+    return (first in _ITEM_FIRST or first.isdecimal()) and is_list_item(line)
+
+
+_L_BLANK = Label(False, "blank", f"{RULE}:blank")
+_L_BLANK_KEPT = Label(True, "blank", f"{RULE}:blank")
+_L_PROSE = Label(True, "body", f"{RULE}:prose")
+_L_REPEATED = Label(False, "duplicate", f"{RULE}:repeated-line")
+_L_BULLET = Label(False, "nav", f"{RULE}:bullet")
+_L_SHORT = Label(False, "short", f"{RULE}:short-line")
+_L_BETWEEN = {True: Label(True, "subheading", f"{RULE}:between-prose"),
+              False: Label(True, "body", f"{RULE}:between-prose")}
+
+
 def heuristic(lines: Sequence[str]) -> tuple[list[Label], dict[str, list[str]]]:
-    """The rule-based cleaner: one label per line, and the fields found."""
+    """The rule-based cleaner: one label per line, and the fields found.
+
+    Linear in the page, with one shared ``Label`` per kind of decision (a page may have a
+    million lines)."""
     n = len(lines)
     stripped = [line.strip() for line in lines]
-    counts = Counter(t for t in stripped if t)
-    words = [len(_WORD.findall(t)) for t in stripped]
-    prose = [bool(t) and counts[t] == 1 and is_prose(t, w) for t, w in zip(stripped, words)]
+    counts = Counter(filter(None, stripped))
+    # prose: a line too short for PROSE_MIN_WORDS words is none (its words go uncounted)
+    prose = [len(t) >= _MIN_CHARS_OF_WORDS and counts[t] == 1
+             and is_prose(t, len(_WORD.findall(t))) for t in stripped]
 
     if not any(prose):
-        longest = max((len(t) for t in stripped), default=0)
-        prose = [bool(t) and len(t) >= FALLBACK_SHARE * longest and not is_list_item(lines[i])
-                 for i, t in enumerate(stripped)]
+        longest = max(map(len, stripped), default=0)
+        least = FALLBACK_SHARE * longest
+        prose = [bool(t) and len(t) >= least and not _list_item(line, t)
+                 for line, t in zip(lines, stripped)]
         if not any(prose):  # only bullets: keep them all rather than nothing
             prose = [bool(t) for t in stripped]
 
     labels: list[Label] = []
-    for i, t in enumerate(stripped):
+    add = labels.append
+    for line, t, is_p in zip(lines, stripped, prose):
         if not t:
-            labels.append(Label(False, "blank", f"{RULE}:blank"))
-        elif prose[i]:
-            labels.append(Label(True, "body", f"{RULE}:prose"))
+            add(_L_BLANK)
+        elif is_p:
+            add(_L_PROSE)
         elif counts[t] > 1:
-            labels.append(Label(False, "duplicate", f"{RULE}:repeated-line"))
-        elif is_list_item(lines[i]):
-            labels.append(Label(False, "nav", f"{RULE}:bullet"))
+            add(_L_REPEATED)
+        elif _list_item(line, t):
+            add(_L_BULLET)
         else:
-            labels.append(Label(False, "short", f"{RULE}:short-line"))
+            add(_L_SHORT)
 
     # Second pass: a short line between prose lines is part of the text (subheading, short
-    # paragraph, quote), as jusText revises short blocks by their neighbours.
-    kept_at = [i for i in range(n) if labels[i].kept]
+    # paragraph, quote), as jusText revises short blocks by their neighbours: a kept line
+    # within CONTEXT_WINDOW + 1 lines above (one this pass kept counts) and below.
+    kept_at = [i for i, is_kept in enumerate(prose) if is_kept]  # the kept lines, so far
+    reach = CONTEXT_WINDOW + 1
+    upcoming = [n + reach] * n  # the next kept line below each line
+    after = n + reach
+    for i in reversed(kept_at):
+        upcoming[i] = after
+        after = i
+    nxt = after  # the first kept line
+    last = -reach - 1  # the last kept line above
     for i in range(n):
-        lab = labels[i]
-        if lab.kept or lab.tag != "short":
+        if i == nxt:  # a kept line
+            last, nxt = i, upcoming[i]
             continue
-        before = any(labels[j].kept for j in range(max(0, i - CONTEXT_WINDOW - 1), i))
-        after = any(labels[j].kept for j in range(i + 1, min(n, i + CONTEXT_WINDOW + 2)))
-        if before and after:
-            role = "subheading" if is_subheading_text(stripped[i]) else "body"
-            labels[i] = Label(True, role, f"{RULE}:between-prose")
+        if labels[i] is _L_SHORT and i - last <= reach and nxt - i <= reach:
+            labels[i] = _L_BETWEEN[is_subheading_text(stripped[i])]
+            last = i
 
     fields: dict[str, list[str]] = {}
     if kept_at:
@@ -192,9 +237,10 @@ def heuristic(lines: Sequence[str]) -> tuple[list[Label], dict[str, list[str]]]:
     for i in range(n - 1, -1, -1):
         next_kept[i] = labels[i].kept if stripped[i] else next_kept[i + 1]
     for i in range(1, n - 1):
-        if (labels[i].tag == "blank" and not labels[i].kept and labels[i - 1].kept
+        lab = labels[i]
+        if (lab.tag == "blank" and not lab.kept and labels[i - 1].kept
                 and next_kept[i + 1]):
-            labels[i] = Label(True, "blank", f"{RULE}:blank")
+            labels[i] = _L_BLANK_KEPT
     return labels, fields
 
 
