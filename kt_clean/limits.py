@@ -69,3 +69,21 @@ def too_many_lines(text: str, limits: Limits) -> str | None:
     if count <= limits.max_lines:
         return None
     return f"page has {count:,} lines; the limit is {limits.max_lines:,}"
+
+
+def size_text(size: int) -> str:
+    """A size as an error message shows it: ``21.0 MB`` (decimal megabytes, as ``ls -h``
+    does not), or in bytes below 0.1 MB, where one decimal of a megabyte says nothing."""
+    if size < 100_000:
+        return f"{size:,} bytes"
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def size_texts(size: int, limit: int) -> tuple[str, str]:
+    """``size`` and ``limit`` as :func:`size_text` shows them, or both in bytes when that
+    would show them alike: one byte over 20 MiB is ``20,971,521 bytes`` against
+    ``20,971,520 bytes``, never "21.0 MB; the limit is 21.0 MB"."""
+    shown, limit_shown = size_text(size), size_text(limit)
+    if shown == limit_shown and size != limit:
+        return f"{size:,} bytes", f"{limit:,} bytes"
+    return shown, limit_shown

@@ -7,7 +7,10 @@ input failed (each failure is one line on stderr; the other inputs are still pro
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import importlib
+import io
 import os
 import sys
 from collections.abc import Iterable
@@ -67,19 +70,119 @@ def _single_command_app(argv: list[str]) -> typer.Typer | None:
 
 
 def main() -> None:
-    """Console entry point: runs the app, and keeps a closed pipe from becoming a traceback."""
-    argv = sys.argv[1:]
+    """Console entry point: runs the app; every way it can end becomes an exit code.
+
+    The one exception funnel of the command line: a failed write to stdout (closed, a full
+    disk) is one error line and exit 1; a closed pipe (`kt-clean ... | head`) stops quietly;
+    Ctrl-C exits 130 quietly; any other exception (a bug, MemoryError, an OSError nobody
+    expected) is one ``kt-clean: error: internal error: ...`` line and exit 1, unless
+    ``KT_CLEAN_DEBUG=1`` asks for the traceback.
+    """
+    debug = os.environ.get("KT_CLEAN_DEBUG", "") not in ("", "0")
+    _stand_in_for_closed_streams()
+    try:
+        code = _run(sys.argv[1:])
+        code = _flush_stdout(code)
+    except KeyboardInterrupt:
+        code = 130
+    except BrokenPipeError:
+        code = _reader_gone()
+    except common.OutputError as exc:
+        if debug:
+            raise
+        common.error(str(exc))
+        _silence_stdout()
+        code = common.EXIT_INPUT
+    except Exception as exc:  # MemoryError, RecursionError and OSError are Exceptions too
+        if debug:
+            raise
+        with contextlib.suppress(MemoryError):  # too little memory left even for the line
+            common.error(_internal(exc))
+        code = common.EXIT_INPUT
+    sys.exit(code)
+
+
+def _run(argv: list[str]) -> int:
+    """Run the command line; its exit code (typer ends a command with ``SystemExit``)."""
     try:
         single = _single_command_app(argv)
         if single is not None:
             single(args=argv[1:], prog_name=f"kt-clean {argv[0]}")
         else:
             full_app()(prog_name="kt-clean")
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        common.error(str(exc.code))
+        return common.EXIT_INPUT
+    return 0
+
+
+def _internal(exc: BaseException) -> str:
+    """The one line for an exception nobody expected."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG,
+                                                  errno.EBADF):
+        # A write that failed where no command expected it (the help into a full disk).
+        where = f"{exc.filename}: " if exc.filename is not None else "the output: "
+        return f"cannot write {where}{exc.strerror}"
+    if isinstance(exc, MemoryError):
+        return "internal error: out of memory (MemoryError)"
+    text = str(exc)
+    return f"internal error: {type(exc).__name__}" + (f": {text[:300]}" if text else "")
+
+
+def _flush_stdout(code: int) -> int:
+    """Flush what is still buffered for stdout; a failure is one line and exit 1 (else
+    Python's own flush at exit would print "Exception ignored" and exit 120)."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
     except BrokenPipeError:
-        # The reader went away (`kt-clean ... | head`): stop quietly, as Unix tools do.
+        return _reader_gone()
+    except (OSError, ValueError) as exc:
+        common.error(f"cannot write the output: {getattr(exc, 'strerror', None) or exc}")
+        _silence_stdout()
+        return code or common.EXIT_INPUT
+    return code
+
+
+def _reader_gone() -> int:
+    # The reader went away (`kt-clean ... | head`): stop quietly, as Unix tools do.
+    _silence_stdout()
+    return common.EXIT_INPUT
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that what is still buffered for it can go."""
+    try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(common.EXIT_INPUT)
-    except KeyboardInterrupt:
-        sys.stderr.write("kt-clean: interrupted\n")
-        sys.exit(130)
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):
+        pass
+
+
+class _ClosedStream(io.TextIOBase):
+    """Stands in for stdout when the process started with it closed (``>&-``): writing
+    raises ``EBADF``, reported as any failed write, instead of an AttributeError on
+    ``None``. (A closed stdin stays ``None``: reading ``-`` checks for it.)"""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self._name = name
+
+    def write(self, s: str) -> int:
+        raise OSError(errno.EBADF, f"standard {self._name} is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _stand_in_for_closed_streams() -> None:
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream("output")
+    if sys.stderr is None:  # errors cannot be shown; the exit code still tells
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115

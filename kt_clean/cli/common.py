@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
+import errno
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -22,6 +25,90 @@ from ..vocabulary import Format as FormatName
 from ..vocabulary import InputFormat as InputFormatName
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+
+
+class OutputError(Exception):
+    """Standard output cannot be written (closed, a full disk, a dead device): the run
+    stops, since no later result could be written either; ``main`` reports it in one line."""
+
+
+#: The control characters a page's text may carry to a terminal: C0 (tab and newline are
+#: layout, not control), DEL and C1. ESC starts the CSI (``\x1b[2J`` clears the screen) and
+#: OSC (``\x1b]0;title\x07`` sets the window title) sequences; C1 ``\x9b`` is a CSI alone.
+_PAGE_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: In an error line every control character is escaped, newline and tab too: one line.
+_LINE_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    c = match.group()
+    return _NAMED.get(c) or f"\\x{ord(c):02x}"
+
+
+def shown(text: str) -> str:
+    r"""``text`` as a human view shows it: each control character but tab and newline
+    written as its Python escape (ESC as ``\x1b``, CR as ``\r``), so a page cannot move the
+    cursor, clear the screen or retitle the terminal."""
+    return _PAGE_CONTROLS.sub(_escape, text) if _PAGE_CONTROLS.search(text) else text
+
+
+def one_line(message: str) -> str:
+    r"""``message`` with every control character escaped (a newline in a file name as
+    ``\n``): an error is always exactly one line."""
+    return _LINE_CONTROLS.sub(_escape, message) if _LINE_CONTROLS.search(message) else message
+
+
+def error(message: str) -> None:
+    """Write ``kt-clean: error: message`` to stderr, as one line."""
+    stream = sys.stderr
+    if stream is None:  # stderr closed: the exit code is all that is left
+        return
+    try:
+        stream.write(f"kt-clean: error: {one_line(message)}\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def check_encoding(encoding: str | None) -> None:
+    """``--encoding`` must name a text codec Python knows (not ``rot13`` or ``base64``,
+    which are codecs from bytes to bytes or str to str); otherwise a usage error."""
+    if encoding is None:
+        return
+    try:
+        info = codecs.lookup(encoding)
+    except (LookupError, ValueError):
+        usage_error(f"--encoding {encoding!r}: unknown encoding")
+    if not getattr(info, "_is_text_encoding", True):
+        usage_error(f"--encoding {encoding!r}: not a text encoding (it does not decode bytes "
+                    "to text)")
+
+
+def stdout_is_terminal() -> bool:
+    """Whether standard output is a terminal (human views escape control characters)."""
+    try:
+        return bool(sys.stdout is not None and sys.stdout.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def write_out(text: str) -> None:
+    """Write ``text`` to stdout now; :class:`OutputError` if it cannot be written."""
+    out = sys.stdout
+    if out is None:
+        raise OutputError("cannot write the output: standard output is closed")
+    try:
+        out.write(text)
+        out.flush()
+    except BrokenPipeError:
+        raise  # the reader went away: main stops quietly
+    except OSError as exc:
+        if exc.errno == errno.EBADF:
+            raise OutputError("cannot write the output: standard output is closed") from None
+        raise OutputError(f"cannot write the output: {exc.strerror or exc}") from None
+    except ValueError as exc:  # a closed stream object
+        raise OutputError(f"cannot write the output: {exc}") from None
 
 app = typer.Typer(
     name="kt-clean",
@@ -98,6 +185,7 @@ class Run:
         self.input_format: InputFormatName = input_format.value
         self.limits = Limits(max_bytes=max_bytes, page_timeout=PAGE_TIMEOUT_DEFAULT)
         self.failed = 0
+        check_encoding(encoding)
         try:
             self.layouts: tuple[Layout, ...] = load_layouts(layouts or ())
         except KtCleanError as exc:
@@ -126,6 +214,9 @@ class Run:
 
     def stdin(self) -> Iterator[Document]:
         """The documents on standard input, each read within the time limit."""
+        if sys.stdin is None:  # started with stdin closed (`<&-`)
+            self.fail("-: cannot read: standard input is closed")
+            return
         docs = iter_stdin(encoding=self.encoding, input_format=self.input_format,
                           limits=self.limits, on_error=lambda exc: self.fail(str(exc)))
         while True:
@@ -162,15 +253,17 @@ class Run:
             self.fail(f"{folder}: is a directory with no pages in it")
 
     def each(self, pages: list[str], work: Callable[[Document], str],
-             url: str | None = None) -> None:
+             url: str | None = None, *, human: bool = False) -> None:
         """Run ``work`` on every document and write what it returns to stdout; ``url`` (the
-        ``--url`` hint) is the address of the one page input."""
+        ``--url`` hint) is the address of the one page input. A ``human`` view (text,
+        Markdown) has its control characters escaped on a terminal (see :func:`shown`);
+        data (JSON, NDJSON, a pipe or a file) is written as it is."""
         if url is not None:
             if len(pages) != 1 or os.path.isdir(pages[0]):
                 usage_error("--url names the address of one page: give one input file (or -)")
             if not url.strip() or any(c.isspace() for c in url.strip()):
                 usage_error(f"--url {url!r} is not an address")
-        out = sys.stdout
+        escape = human and stdout_is_terminal()
         for doc in self.documents(pages):
             if url is not None:
                 doc = doc.replace(url=url.strip())
@@ -188,13 +281,11 @@ class Run:
             except Exception as exc:  # a bug must not hide the other inputs' results
                 self.fail(f"{doc.source}: internal error: {type(exc).__name__}: {exc}")
                 continue
-            out.write(text)
-            out.flush()
+            write_out(shown(text) if escape else text)
 
     def fail(self, message: str) -> None:
         self.failed += 1
-        sys.stderr.write(f"kt-clean: error: {message}\n")
-        sys.stderr.flush()
+        error(message)
 
     def finish(self) -> None:
         raise typer.Exit(EXIT_INPUT if self.failed else EXIT_OK)
@@ -215,8 +306,8 @@ def quiet_html_libraries() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
-def usage_error(message: str) -> None:
-    sys.stderr.write(f"kt-clean: error: {message}\n")
+def usage_error(message: str) -> NoReturn:
+    error(message)
     raise typer.Exit(EXIT_USAGE)
 
 
@@ -234,7 +325,7 @@ def record_line(doc: Document) -> str:
 
 def _version(value: bool) -> None:
     if value:
-        sys.stdout.write(f"kt-clean {__version__}\n")
+        write_out(f"kt-clean {__version__}\n")
         raise typer.Exit()
 
 

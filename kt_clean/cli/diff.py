@@ -25,6 +25,7 @@ from .common import (
     Pages,
     Run,
     app,
+    shown,
     usage_error,
 )
 
@@ -110,7 +111,8 @@ def rich_view(v: DiffView, console: Console, *, side_by_side: bool = False) -> N
         else:
             mark = Text("-", style=f"bold {removed_style}")
             text = Text(item.text.strip() if sbs else item.text, style=f"{removed_style} strike")
-            side = Text.assemble((item.tag, f"bold {removed_style}"), " ", (item.rule, dim))
+            side = Text.assemble((item.tag, f"bold {removed_style}"), " ",
+                                 (shown(item.rule), dim))
         if sbs:
             right = Text(item.text.strip()) if item.kept else side
             grid.add_row(number, mark, text, "│", right)
@@ -154,14 +156,40 @@ def render(doc: Document, stream: IO[str], *, full: bool = False, collapse_at: i
     from ..diff import COLLAPSE_DEFAULT, plain, view
 
     threshold = None if full else (collapse_at or COLLAPSE_DEFAULT)
-    v = view(doc, collapse_at=threshold)
+    v = shown_view(view(doc, collapse_at=threshold))
     cols = view_width(stream, width)
     if not use_color(stream, color):
-        return plain(v, width=cols, side_by_side=side_by_side)
+        return shown(plain(v, width=cols, side_by_side=side_by_side))  # rule ids too
     console = make_console(stream, cols)
     with console.capture() as captured:
         rich_view(v, console, side_by_side=side_by_side)
     return captured.get()
+
+
+def shown_view(v: DiffView) -> DiffView:
+    """``v`` with the control characters of its texts escaped (see
+    :func:`~kt_clean.cli.common.shown`): the view is for a person, so a page's escape
+    sequences are shown, never sent to the terminal. The counts stay the page's own."""
+    from dataclasses import replace
+
+    from ..diff import Collapsed, DiffView
+
+    def changed(text: str | None) -> bool:
+        return text is not None and shown(text) != text
+
+    if not any(changed(r.text) for r in v.rows) and not (
+            changed(v.source) or changed(v.summary.layout)
+            or any(changed(e) for e in v.summary.evidence)):
+        return v
+    rows = {id(r): replace(r, text=shown(r.text)) for r in v.rows}
+    new_rows = tuple(rows[id(r)] for r in v.rows)
+    items = tuple(Collapsed(tuple(rows[id(r)] for r in i.rows)) if isinstance(i, Collapsed)
+                  else rows[id(i)] for i in v.items)
+    s = v.summary
+    summary = replace(s, source=shown(s.source),
+                      layout=None if s.layout is None else shown(s.layout),
+                      evidence=tuple(shown(e) for e in s.evidence))
+    return DiffView(shown(v.source), new_rows, items, summary)
 
 
 def show_on_stderr(doc: Document) -> None:
@@ -216,7 +244,7 @@ def diff(
         nonlocal written
         doc = run(doc, r.layouts, limits=r.limits)
         if fmt is DiffFormat.unified:
-            return unified(doc)
+            return shown(unified(doc))
         text = render(doc, sys.stdout, full=full, collapse_at=collapse_at,
                       side_by_side=side_by_side, color=color, width=width)
         written += 1

@@ -15,7 +15,16 @@ from ..inputs import read_path
 from ..inputs.walk import iter_pages
 from ..model import Document
 from ..vocabulary import layout_name_from
-from .common import EXIT_INPUT, EXIT_OK, EncodingOpt, app, usage_error
+from .common import (
+    EXIT_INPUT,
+    EXIT_OK,
+    EncodingOpt,
+    app,
+    check_encoding,
+    error,
+    usage_error,
+    write_out,
+)
 
 
 @app.command("learn", epilog="Example: kt-clean learn saved/mysite/ -o mysite.toml && "
@@ -48,6 +57,7 @@ def learn_command(
     from ..learning import learn
     from ..system import atomic_write
 
+    check_encoding(encoding)
     if not folder.is_dir():
         usage_error(f"{folder}: not a folder")
     if name is None:
@@ -58,27 +68,27 @@ def learn_command(
         path = os.path.join(folder, entry.rel)
         if entry.problem is not None:
             failed += 1
-            sys.stderr.write(f"kt-clean: error: {path}: {entry.problem}\n")
+            error(f"{path}: {entry.problem}")
             continue
         try:
             pages.extend(read_path(path, encoding=encoding))
         except InputError as exc:
             failed += 1
-            sys.stderr.write(f"kt-clean: error: {exc}\n")
+            error(str(exc))
     if timezone is not None and not re.fullmatch(r"[+-](?:0\d|1[0-4]):[0-5]\d|Z", timezone):
         usage_error(f"--timezone {timezone!r}: give the offset as +HH:MM (+09:00) or Z")
     try:
         learned = learn(pages, name, site=site, min_share=min_share, timezone=timezone)
     except LearnError as exc:
-        sys.stderr.write(f"kt-clean: error: {folder}: {exc}\n")
+        error(f"{folder}: {exc}")
         raise typer.Exit(EXIT_INPUT) from None
     if output == "-":
-        sys.stdout.write(learned.toml)
+        write_out(learned.toml)
     else:
         try:
             atomic_write(output, learned.toml)
         except OSError as exc:
-            sys.stderr.write(f"kt-clean: error: {output}: cannot write: {exc.strerror or exc}\n")
+            error(f"{output}: cannot write: {exc.strerror or exc}")
             raise typer.Exit(EXIT_INPUT) from None
     chrome = sum(1 for r in learned.recurring if r.pages)
     sys.stderr.write(

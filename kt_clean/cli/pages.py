@@ -61,7 +61,7 @@ def detect(
             return record_line(doc)
         return f"{doc.source}\t{doc.layout}\t{doc.confidence:.2f}\t{','.join(doc.evidence)}\n"
 
-    r.each(pages, work, url)
+    r.each(pages, work, url, human=not as_json)
     r.finish()
 
 
@@ -96,7 +96,7 @@ def strip(
             return "".join(text + "\n" for _, text, _ in doc.kept_lines())
         return record_line(doc)
 
-    r.each(pages, work, url)
+    r.each(pages, work, url, human=kept)
     r.finish()
 
 
@@ -122,7 +122,7 @@ def _emit_command(pages: list[str], fmt: Format, as_json: bool, as_markdown: boo
             show_on_stderr(art.document)
         return render(art, chosen, explain)
 
-    r.each(pages, work, url)
+    r.each(pages, work, url, human=chosen != "json")
     r.finish()
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +26,9 @@ BUILTIN_DIR = os.path.join(os.path.dirname(__file__), "rules")
 CACHE_NAME = "builtin.json"
 BUILTIN_CACHE = os.path.join(BUILTIN_DIR, CACHE_NAME)
 _CACHE_FORMAT = 1
+#: The largest user rule file read (``--layouts``): the built-in ones are a few kB each, a
+#: learned one tens of kB.
+MAX_LAYOUT_BYTES = 4 * 1024 * 1024
 
 
 def builtin_sources(folder: str = BUILTIN_DIR) -> dict[str, str]:
@@ -109,18 +113,58 @@ def load_layouts(paths: Iterable[str | os.PathLike[str]] = (), builtin: bool = T
     """
     found: dict[str, Layout] = {lay.name: lay for lay in builtin_layouts()} if builtin else {}
     for raw in paths:
+        if not os.fspath(raw):
+            raise LayoutError("an empty path is no layout file")
         p = Path(raw)
         files = sorted(p.glob("*.toml")) if p.is_dir() else [p]
         if p.is_dir() and not files:
             raise LayoutError(f"{p}: no *.toml layout files in this folder")
         for f in files:
+            text = read_layout_file(f)
             try:
-                text = f.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise LayoutError(f"{f}: cannot read: {exc.strerror or exc}") from None
-            lay = parse_layout(text, str(f))
+                lay = parse_layout(text, str(f))
+            except RecursionError:
+                raise LayoutError(f"{f}: not valid TOML: nested too deeply") from None
             found[lay.name] = lay
     return tuple(found.values())
+
+
+def read_layout_file(path: str | os.PathLike[str], max_bytes: int = MAX_LAYOUT_BYTES) -> str:
+    """The text of a user's rule file; raises :class:`LayoutError` with one line.
+
+    Read with a bound: only a regular file is read (a FIFO, ``/dev/zero`` or a folder is
+    refused before any read: ``O_NONBLOCK`` keeps a FIFO with no writer from blocking the
+    open), at most ``max_bytes`` of it, and it must be UTF-8.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise LayoutError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:  # a NUL byte in the name
+        raise LayoutError(f"{path}: cannot read: {exc}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise LayoutError(f"{path}: not a regular file (a layout rule file is a "
+                              "*.toml file)")
+        if st.st_size > max_bytes:
+            raise LayoutError(f"{path}: layout file too large ({st.st_size:,} bytes; the "
+                              f"limit is {max_bytes:,})")
+        with os.fdopen(fd, "rb") as stream:
+            fd = -1  # the stream closes it
+            data = stream.read(max_bytes + 1)
+    except OSError as exc:
+        raise LayoutError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if len(data) > max_bytes:  # it grew after the check
+        raise LayoutError(f"{path}: layout file too large (over {max_bytes:,} bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LayoutError(f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+                          f"{exc.start:,})") from None
 
 
 def write_builtin_cache(folder: str = BUILTIN_DIR) -> str:
