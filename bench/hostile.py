@@ -30,6 +30,7 @@ import contextlib
 import gzip
 import json
 import os
+import pty
 import random
 import shutil
 import signal
@@ -39,10 +40,12 @@ import sys
 import tempfile
 import threading
 import time
+import tty
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import ROOT, machine, tree_rss, update_section
@@ -78,6 +81,7 @@ class Run:
     check: Callable[[bytes], str] | None = None
     stdout: str | None = None
     want: int | None = None
+    tty: bool = False  # stdout is a terminal (a pty the bench reads back)
 
 
 @dataclass
@@ -473,11 +477,12 @@ def cases() -> list[Case]:
         return Run(["diff", "--no-color", str(write(tmp, "esc.txt", text))],
                    check=no_escape_in_output)
 
-    @add("terminal-escapes-text", "extract (ESC sequences in the page) --format text")
+    @add("terminal-escapes-text", "extract (ESC sequences in the page) --format text, on a terminal")
     def _(tmp: Path) -> Run:
         esc = "\x1b[2J\x1b]0;pwned\x07\x1b[31mred\x1b[0m"
         text = seed().replace(". ", f". {esc} ", 5)
-        return Run(["extract", str(write(tmp, "esc.txt", text))], check=no_escape_in_output)
+        return Run(["extract", str(write(tmp, "esc.txt", text))], check=no_escape_in_output,
+                   tty=True)
 
     # options
     @add("encoding-rot13", "extract seed003 --encoding rot13")
@@ -623,6 +628,21 @@ sys.exit(code)
 """
 
 
+def copy_pty(master: int, out: Any) -> None:
+    """Copy what a command writes to its terminal into ``out`` until it closes."""
+    try:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the last writer closed the terminal
+                return
+            if not data:
+                return
+            out.write(data)
+    finally:
+        os.close(master)
+
+
 def run_case(case: Case, limit: float, kill_kb: int) -> Result:
     res = Result(case)
     with tempfile.TemporaryDirectory(prefix=f"kt-hostile-{case.name}-") as name:
@@ -643,9 +663,18 @@ def run_case(case: Case, limit: float, kill_kb: int) -> Result:
         killed = ""
         sampled = 0
         with open(spec.stdout or out_path, "wb") as out, open(err_path, "wb") as err:
+            reader = None
+            target: Any = out
+            if spec.tty:  # a terminal: the pty's other side copied into the output file
+                master, target = pty.openpty()
+                tty.setraw(target)  # no newline translation: the bytes as written
+                reader = threading.Thread(target=copy_pty, args=(master, out), daemon=True)
+                reader.start()
             t0 = time.perf_counter()
-            proc = subprocess.Popen(argv, stdin=stdin, stdout=out, stderr=err, env=env,
+            proc = subprocess.Popen(argv, stdin=stdin, stdout=target, stderr=err, env=env,
                                     start_new_session=True)
+            if spec.tty:
+                os.close(target)
             while True:
                 pid, status, _ = os.wait4(proc.pid, os.WNOHANG)
                 if pid:
@@ -662,6 +691,8 @@ def run_case(case: Case, limit: float, kill_kb: int) -> Result:
                 time.sleep(0.01)
             res.seconds = time.perf_counter() - t0
             proc.returncode = os.waitstatus_to_exitcode(status)
+            if reader is not None:
+                reader.join(10)
         with contextlib.suppress(ProcessLookupError):  # workers left behind
             os.killpg(proc.pid, signal.SIGKILL)
         if hasattr(stdin, "close"):

@@ -226,6 +226,14 @@ def test_one_byte_over_the_limit_shows_a_difference():
     assert size_text(2_000) == "2,000 bytes"  # not "0.0 MB"
 
 
+def test_a_file_one_byte_over_max_bytes_says_so_in_bytes(tmp_path):
+    page = tmp_path / "big.txt"
+    page.write_bytes(b"a line of text\n" * 100 + b"x")  # 1,501 bytes
+    r = kt("extract", page, "--max-bytes", "1500")
+    assert r.returncode == 1
+    assert "file too large (1,501 bytes; the limit is 1,500 bytes" in r.stderr.decode()
+
+
 # -- 6: the timeout message names its source once ------------------------------------------------
 
 def test_an_html_timeout_names_the_page_once(tmp_path):

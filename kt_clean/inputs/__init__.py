@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from ..errors import InputError
-from ..limits import DEFAULT_LIMITS, Limits, too_many_lines
+from ..limits import DEFAULT_LIMITS, Limits, size_text, size_texts, too_many_lines
 from ..model import Document
 from ..vocabulary import INPUT_FORMATS, InputFormat
 from .decode import decode
@@ -141,8 +141,9 @@ def read_path(path: str | os.PathLike[str], *, encoding: str | None = None,
         raise InputError(source, "is a directory (use 'kt-clean batch DIR' for directories)",
                          "unreadable")
     if st.st_size > max_bytes:
-        raise InputError(source, f"file too large ({_mb(st.st_size)}; the limit is "
-                                 f"{_mb(max_bytes)}, see --max-bytes)", "too-large")
+        size, limit = size_texts(st.st_size, max_bytes)
+        raise InputError(source, f"file too large ({size}; the limit is {limit}, see "
+                                 "--max-bytes)", "too-large")
     try:
         with open(source, "rb") as f:
             head = f.read(2)
@@ -246,4 +247,4 @@ def _skip_line(stream: BinaryIO, start: bytes) -> None:
 
 
 def _mb(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB"
+    return size_text(size)
