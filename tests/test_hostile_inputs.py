@@ -409,6 +409,34 @@ def test_html_with_too_many_elements_is_labelled_by_its_lines(monkeypatch):
     assert {lab.rule.split(":")[0] for lab in doc.labels if lab.tag != "blank"} == {"generic"}
 
 
+def test_an_element_with_thousands_of_attributes_is_cut_after_a_slow_parse(monkeypatch):
+    """A tag of 50,000 attributes cost libxml2 seconds per parse (quadratic), and the page's
+    parts are parsed again by the extractors (10.7 s in all): after a slow parse, elements
+    keep their first MAX_ATTRIBUTES attributes, so the later parses are cheap; the text
+    and the element's first attributes stay."""
+    import kt_clean
+    from kt_clean.html import parse
+
+    monkeypatch.setattr(parse, "SLOW_PARSE", 0.0)  # every parse counts as slow
+    monkeypatch.setattr(parse, "MAX_ATTRIBUTES", 50)
+    attrs = " ".join(f"data-a{i}='{i}'" for i in range(400))
+    html = _big_page(3).decode().replace("<h1>", f"<h1 class='headline' {attrs}>", 1)
+    root = parse.parse_html(html)
+    h1 = root.find(".//h1")
+    assert len(h1.attrib) == 50 and h1.get("class") == "headline" and h1.get("data-a48") == "48"
+    assert h1.text_content() == "Library hours extended"
+    art = kt_clean.extract(html.encode(), source="attrs.html")
+    assert art.title == "Library hours extended" and "point 7." in art.body
+
+
+def test_a_fast_parse_keeps_every_attribute():
+    from kt_clean.html import parse
+
+    attrs = " ".join(f"data-a{i}='{i}'" for i in range(1500))
+    root = parse.parse_html(f"<html><body><p {attrs}>Text of the page.</p></body></html>")
+    assert len(root.find(".//p").attrib) == 1500  # real pages are never touched
+
+
 def test_a_long_run_of_blank_lines_before_the_photo_news_zone_is_linear():
     """Case 6: seed 003 with 200,000 blank lines after its related story took 30 s (the
     photo-news zone's ``\\s*`` rescanned the run from each of its lines); now the page is
