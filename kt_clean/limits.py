@@ -19,6 +19,9 @@ MAX_LINES_DEFAULT = 1_000_000
 #: HTML longer than this (characters) is refused, after dropping what carries no text
 #: (scripts, styles, inline SVG, comments, data: URIs); it is never cut.
 MAX_HTML_CHARS_DEFAULT = 5_000_000
+#: HTML with more elements than this is refused (the largest of 1,497 real pages has 15,795;
+#: a million elements cost tens of seconds to render and end over ``max_lines`` anyway).
+MAX_HTML_ELEMENTS_DEFAULT = 500_000
 #: HTML elements nested deeper than this are flattened (their text kept, their tags dropped).
 MAX_HTML_DEPTH_DEFAULT = 180
 #: The command line's per-page time limit, in seconds.
@@ -47,6 +50,7 @@ class Limits:
     max_lines: int = MAX_LINES_DEFAULT
     max_html_chars: int = MAX_HTML_CHARS_DEFAULT
     max_html_depth: int = MAX_HTML_DEPTH_DEFAULT
+    max_html_elements: int = MAX_HTML_ELEMENTS_DEFAULT
 
     def __post_init__(self) -> None:
         if self.max_bytes < 1:

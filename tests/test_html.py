@@ -147,6 +147,38 @@ def test_deep_nesting_keeps_the_text():
     assert "deep text" in render_html(html + "</body></html>")
 
 
+def test_flatten_deep_cuts_exactly_below_the_limit():
+    """Elements deeper than the limit are flattened into their ancestor at the limit (their
+    text kept); a tree that reaches the limit and no further is left as it is."""
+    from kt_clean.html.parse import flatten_deep, parse_html
+    from kt_clean.limits import Limits
+
+    def tree(depth):  # html > body > div x depth: the innermost div is at depth 1 + depth
+        return parse_html("<html><body>" + "<div>" * depth + "<b>x</b>" + "</div>" * depth
+                          + "</body></html>", Limits(max_html_depth=1000))
+
+    root = tree(8)  # the <b> is at depth 10
+    assert flatten_deep(root, 10) == 0 and root.find(".//b") is not None
+    root = tree(8)
+    assert flatten_deep(root, 9) == 1  # the innermost div (depth 9) loses its <b>, keeps x
+    assert root.find(".//b") is None and root.text_content() == "x"
+
+
+def test_html_with_more_elements_than_the_limit_is_refused_in_one_line():
+    """1.2 million unclosed <p> took 14 s to parse, flatten and render before the line
+    limit refused it; the element count refuses it right after the parse."""
+    import kt_clean
+    from kt_clean.errors import InputError
+    from kt_clean.limits import Limits
+
+    html = "<html><body>" + "<p>a" * 200 + "</body></html>"
+    with pytest.raises(InputError, match=r"HTML has 202 elements; the limit is 150") as err:
+        kt_clean.extract(html.encode(), source="p.html", limits=Limits(max_html_elements=150))
+    assert err.value.reason == "too-large"
+    art = kt_clean.extract(html.encode(), source="p.html", limits=Limits(max_html_elements=202))
+    assert art.body.count("a") >= 200
+
+
 def test_extract_deep_nesting_does_not_crash():
     html = (
         "<html><body>"

