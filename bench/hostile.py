@@ -364,6 +364,17 @@ def cases() -> list[Case]:
         return Run(["extract", str(write(tmp, "p.html", "<html><body>" + "<p>a" * 1_300_000)),
                     "--json"])
 
+    @add("html-unclosed-p-1.2m", "extract (1.2M unclosed '<p>a', under the character limit) --json")
+    def _(tmp: Path) -> Run:
+        return Run(["extract", str(write(tmp, "p.html", "<html><body>" + "<p>a" * 1_220_000)),
+                    "--json"])
+
+    @add("html-attributes-100k", "extract (one tag of 100,000 attributes) --json")
+    def _(tmp: Path) -> Run:
+        attrs = " ".join(f"a{i}" for i in range(100_000))
+        html = f"<html><body><h1 {attrs}>A title</h1>" + "<p>Some words of a text.</p>" * 50
+        return Run(["extract", str(write(tmp, "a.html", html + "</body></html>")), "--json"])
+
     @add("html-deep-50000", "extract (<div> nested 50,000 deep) --json")
     def _(tmp: Path) -> Run:
         html = ("<html><body>" + "<div>" * 50_000 + "<p>Deep text here.</p>"
