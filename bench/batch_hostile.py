@@ -2,13 +2,14 @@
 """`kt-clean batch` on 20,000 pages, clean and with about 1% pathological pages (issue #16).
 Writes the figures to docs/reliability.md (section "batch-hostile") with --write.
 
-    python bench/batch_hostile.py [--pages 20000] [--share 0.01] [--repeat 2] [--write]
+    python bench/batch_hostile.py [--pages 20000] [--share 0] [--timeout S] [--repeat 2]
+                                  [--section NAME] [--write]
 
 The corpus is built into a temporary folder: template pages from bench/make_corpus.py (Korea
 Times, seeds and print/full-nav variants, prose varied), with 2% wcxb-dev text dumps and
 0.5% wcxb-dev HTML pages of other sites when ../shared/data/wcxb-dev exists, in sub-folders
 of 1,000. The hostile corpus is the same folder with ``--share`` of its pages (seeded
-positions) replaced by pathological ones, the kinds in turn: 999,999 short lines, 20 MB of
+positions; by default each kind once) replaced by pathological ones, the kinds in turn: 999,999 short lines, 20 MB of
 ``a\\n``, a gzip bomb, HTML nested 50,000 deep, 300,000 ``<li>``, 100,000 blank lines, binary
 junk, invalid UTF-8, an empty file, a FIFO (no writer), a symlink to /dev/zero, an NDJSON file
 with a bad record. Large pathological files are hard links to one copy; the clean pages of
@@ -128,7 +129,7 @@ def build(work: Path, n: int, share: float, seed: int = 16
     dumps = sorted((WCXB / "dumps-w3m").glob("*.txt")) if (WCXB / "dumps-w3m").is_dir() else []
     htmls = sorted((WCXB / "html").glob("*.html.gz")) if (WCXB / "html").is_dir() else []
     rng = random.Random(seed)
-    k = max(len(KINDS), round(n * share)) if share > 0 else 0
+    k = max(len(KINDS), round(n * share))  # share 0: each kind once
     positions = sorted(rng.sample(range(n), min(k, n)))
     order = KINDS[:]
     rng.shuffle(order)
@@ -176,12 +177,15 @@ def build(work: Path, n: int, share: float, seed: int = 16
 
 # --- one run ------------------------------------------------------------------------------
 
-def run(in_dir: Path, out_dir: Path, jobs: int, kill: float) -> dict:
+def run(in_dir: Path, out_dir: Path, jobs: int, kill: float,
+        timeout: float | None = None) -> dict:
     shutil.rmtree(out_dir, ignore_errors=True)
     report = out_dir.parent / f"{out_dir.name}.report.json"
     report.unlink(missing_ok=True)
     cmd = [exe("kt-clean"), "batch", str(in_dir), "-o", str(out_dir), "-r", "--force", "-q",
            "--jobs", str(jobs), "--report", str(report)]
+    if timeout is not None:
+        cmd += ["--timeout", f"{timeout:g}"]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
@@ -269,7 +273,12 @@ def check_kinds(res: dict, kinds: dict[str, str], in_dir: Path) -> dict[str, Cou
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pages", type=int, default=20000)
-    ap.add_argument("--share", type=float, default=0.01, help="pathological share (0.01)")
+    ap.add_argument("--share", type=float, default=0.0,
+                    help="pathological share (default 0: each kind once, 12 pages)")
+    ap.add_argument("--timeout", type=float, default=None,
+                    help="batch --timeout (default: the command's own, 30 s)")
+    ap.add_argument("--section", default=SECTION,
+                    help=f"the docs/{DOC} section to write (default {SECTION})")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=2, help="runs of each corpus (2)")
     ap.add_argument("--kill", type=float, default=1800.0, help="kill a run after this (s)")
@@ -278,9 +287,9 @@ def main() -> int:
     ap.add_argument("--write", action="store_true", help="write the section in docs/")
     ap.add_argument("--tmp", default=None, help="folder for the corpus (default: system temp)")
     args = ap.parse_args()
-    if args.write and f"<!-- bench:{SECTION} -->" not in (
+    if args.write and f"<!-- bench:{args.section} -->" not in (
             Path(__file__).resolve().parent.parent / "docs" / DOC).read_text(encoding="utf-8"):
-        raise SystemExit(f"docs/{DOC} has no <!-- bench:{SECTION} --> marker; not writing")
+        raise SystemExit(f"docs/{DOC} has no <!-- bench:{args.section} --> marker; not writing")
     load = os.getloadavg()[0]
     runs: dict[str, list[dict]] = {"clean": [], "hostile": []}
     with tempfile.TemporaryDirectory(prefix="kt-batch-hostile-", dir=args.tmp) as tmp:
@@ -292,7 +301,8 @@ def main() -> int:
         for r in range(args.repeat):
             for name, folder in (("clean", clean), ("hostile", hostile)):
                 print(f"run {r + 1} {name}", flush=True)
-                runs[name].append(run(folder, work / f"out-{name}", args.jobs, args.kill))
+                runs[name].append(run(folder, work / f"out-{name}", args.jobs, args.kill,
+                                      args.timeout))
         outcome = check_kinds(runs["hostile"][-1], kinds, hostile)
         alone = {} if args.no_per_kind else per_kind(work, hostile, kinds, args.kill)
         n_other = {"html": sum(1 for _ in clean.rglob("*.html")),
@@ -365,10 +375,12 @@ def main() -> int:
                + ("; a traceback on stderr" if tracebacks else "") + ".")
     others = (f", {n_other['dumps']:,} wcxb-dev text dumps and {n_other['html']:,} wcxb-dev "
               "HTML pages (other sites)" if n_other["html"] or n_other["dumps"] else "")
+    timeout_opt = "" if args.timeout is None else f" --timeout {args.timeout:g}"
     body = f"""Measured by `python bench/batch_hostile.py` on {machine()}; the one-minute load
 average was {load:.1f} when it started (the two cores are shared, so times are noisy: each
 corpus ran {args.repeat} times, clean and hostile in turn, and the ratio is of the fastest
-runs). Each run: `kt-clean batch IN -o OUT -r --force -q --jobs {args.jobs}` into an empty OUT.
+runs). Each run: `kt-clean batch IN -o OUT -r --force -q --jobs {args.jobs}{timeout_opt}` into an
+empty OUT.
 
 Corpus: {args.pages:,} pages in folders of 1,000: template pages from `bench/make_corpus.py`
 (Korea Times){others}. The hostile corpus replaces {len(kinds)} of them
@@ -404,7 +416,7 @@ peak RSS of the command; the last row is one clean page, for the start-up cost):
 """
     print(body)
     if args.write:
-        print("wrote", update_section(DOC, SECTION, body))
+        print("wrote", update_section(DOC, args.section, body))
     return 0 if ok else 1
 
 
