@@ -357,3 +357,29 @@ def test_a_newline_in_a_layouts_path_is_one_line(tmp_path):
                             str(PRINT_SEED)])
     assert r.exit_code == 2
     assert "a\\nb.toml" in one_error(r.stderr)
+
+
+# -- case 3: devices and FIFOs as page inputs are read with a bound -------------------------
+
+def test_dev_zero_as_an_input_is_refused_at_the_limit_and_the_next_input_is_processed():
+    """`extract /dev/zero S0` read 3.7 GB, then a MemoryError traceback, and S0 was lost."""
+    r = kt("extract", "/dev/zero", PRINT_SEED, "--json", "--max-bytes", "1000000", timeout=60)
+    assert r.returncode == 1
+    assert "/dev/zero: input too large (over 1.0 MB" in one_error(r.stderr)
+    assert json.loads(r.stdout)["layout"] == "print"
+
+
+def test_a_fifo_as_an_input_is_read_as_a_page(tmp_path):
+    fifo = tmp_path / "page.fifo"
+    os.mkfifo(fifo)
+
+    def writer():
+        with open(fifo, "wb") as f:
+            f.write(PRINT_SEED.read_bytes())
+
+    t = threading.Thread(target=writer, daemon=True)
+    t.start()
+    r = kt("extract", fifo, "--json", timeout=60)
+    t.join(10)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["layout"] == "print"

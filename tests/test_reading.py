@@ -157,6 +157,26 @@ def test_a_gzip_page_under_the_limit_reads_and_a_broken_one_is_undecodable(tmp_p
     assert caught.value.reason == "undecodable"
 
 
+def test_a_valid_gzip_over_20_mb_compressed_reads_when_max_bytes_allows(tmp_path):
+    """Case 4: the compressed input was cut at a hard-coded 20 MB, so a valid 24.8 MB .gz
+    was "bad gzip data" even with --max-bytes 100M; only --max-bytes bounds it now."""
+    import base64
+    import gzip
+    import os
+
+    from kt_clean import Limits
+
+    text = base64.b85encode(os.urandom(21_000_000))  # 26 MB that gzip shrinks to 21.5
+    page = tmp_path / "big.txt.gz"
+    page.write_bytes(gzip.compress(b"A headline\n\n" + text + b"\n", compresslevel=1))
+    assert page.stat().st_size > 21_000_000
+    [doc] = read_path(page, limits=Limits(max_bytes=100_000_000))
+    assert doc.lines[0] == "A headline" and len(doc.text) > 21_000_000
+    with pytest.raises(InputError, match="too large") as caught:
+        read_path(page, limits=Limits(max_bytes=20_000_000))
+    assert caught.value.reason == "too-large"
+
+
 def test_a_latin_1_text_file_is_windows_1252_as_html_would_say(tmp_path):
     german = ("Die Bundesregierung hat am Mittwoch beschlossen, die Förderung für "
               "Wärmepumpen zu erhöhen. Grüße aus München, schöne Straße, Äpfel und Öl. ") * 8
