@@ -106,3 +106,23 @@ def test_the_package_map_names_every_module_and_only_real_ones():
     assert real <= top, f"modules missing from the map: {sorted(real - top)}"
     for name in named - top:  # a file named inside a folder's line: it exists in some folder
         assert any(package.rglob(name.rstrip("/"))), f"the map names {name}, which is not there"
+
+
+def test_the_version_agrees_with_the_changelog():
+    """`kt-clean --version` names a released version only when CHANGELOG.md has its dated
+    section; before the first release (or between releases) it is a development release
+    (PEP 440 `.devN`) of a version no section has yet."""
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    released = re.findall(r"^## \[(\d+\.\d+\.\d+)\] - (\d{4}-\d{2}-\d{2})$", text, re.M)
+    version = kt_clean.__version__
+    numbers = [v for v, _ in released]
+    if re.fullmatch(r"\d+\.\d+\.\d+", version):
+        assert numbers and numbers[0] == version, (
+            f"--version says {version}, but CHANGELOG.md has no '## [{version}] - DATE' on top")
+    else:
+        m = re.fullmatch(r"(\d+\.\d+\.\d+)\.dev\d+", version)
+        assert m, f"{version} is neither a release nor a development release"
+        assert m.group(1) not in numbers, f"{m.group(1)} is released: the version must move on"
+        if numbers:
+            as_tuple = lambda v: tuple(int(x) for x in v.split("."))  # noqa: E731
+            assert as_tuple(m.group(1)) > as_tuple(numbers[0])

@@ -43,11 +43,15 @@ class DiffFormat(StrEnum):
 
 
 def use_color(stream: IO[str], color: bool | None) -> bool:
-    """``--color``/``--no-color`` win; otherwise colour only on a terminal without NO_COLOR."""
+    """``--color``/``--no-color`` win; then ``NO_COLOR`` (no-color.org: off), then
+    ``FORCE_COLOR`` (force-color.org: on, in a pipe or a CI log too); otherwise colour only
+    on a terminal. Each variable counts when set to anything but the empty string."""
     if color is not None:
         return color
     if os.environ.get("NO_COLOR", ""):
         return False
+    if os.environ.get("FORCE_COLOR", ""):
+        return True
     try:
         return stream.isatty()
     except (AttributeError, ValueError):
