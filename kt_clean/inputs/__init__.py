@@ -21,7 +21,13 @@ from ..model import Document
 from ..vocabulary import INPUT_FORMATS, InputFormat
 from .compressed import MAGIC_BYTES, compression_of, decompress, gunzip
 from .decode import decode
-from .records import looks_like_record, parse_record, parse_records
+from .records import (
+    ARTICLE_PROBLEM,
+    looks_like_article,
+    looks_like_record,
+    parse_record,
+    parse_records,
+)
 
 __all__ = ["from_text", "gunzip", "iter_stdin", "load_bytes", "read_path", "sniff"]
 
@@ -37,10 +43,13 @@ def from_text(text: str, source: str = "<string>") -> Document:
 
 
 def sniff(text: str) -> str:
-    """``"ndjson"`` for kt-clean records, ``"html"`` for markup, else ``"text"``."""
+    """``"ndjson"`` for kt-clean records, ``"article"`` for article records (which no stage
+    reads), ``"html"`` for markup, else ``"text"``."""
     head = text.lstrip()[:2048]
     if looks_like_record(head):
         return "ndjson"
+    if looks_like_article(head):
+        return "article"
     from ..html import looks_like_html  # the package imports nothing heavy until used
 
     return "html" if looks_like_html(head) else "text"
@@ -79,6 +88,8 @@ def _documents(data: bytes, source: str, encoding: str | None, input_format: Inp
     kind = sniff(text) if input_format == "auto" else input_format
     if kind == "ndjson":
         return list(parse_records(text, source, on_error))
+    if kind == "article":
+        raise InputError(source, ARTICLE_PROBLEM, "input")
     if kind == "html":
         return [_html(data, source, encoding, limits)]
     problem = too_many_lines(text, limits)
