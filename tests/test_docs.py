@@ -114,7 +114,8 @@ def click_options():
     return options
 
 
-COMMAND_NAMES = ["detect", "strip", "emit", "extract", "diff", "batch", "learn"]
+#: every command, in the order of `kt-clean --help` (a new command must be documented too)
+COMMAND_NAMES = [c.name or c.callback.__name__ for c in app.registered_commands]
 #: a command documented as "the options of X, and:"
 INHERITS = {"extract": "emit"}
 
