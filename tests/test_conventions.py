@@ -329,3 +329,24 @@ def test_extract_dir_shows_a_progress_bar_on_a_terminal_but_not_in_a_pipe():
     assert piped.stderr == b""
     _quiet, screen = _pty_run("extract", ROOT / "seeds", "--json", "-q", stderr_pty=True)
     assert "cleaning" not in screen
+
+
+def test_the_library_logs_on_its_own_logger_only_when_the_host_logs():
+    code = ("import sys, kt_clean; kt_clean.extract('seeds/003_67df4e5bb0c6f5bf.txt'); "
+            "print('logging' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT)
+    assert result.stdout == "False\n"  # a program that does not log pays nothing
+
+
+def test_the_library_says_how_it_read_and_cleaned_a_page(caplog):
+    import logging
+
+    import kt_clean
+
+    with caplog.at_level(logging.DEBUG, logger="kt_clean"):
+        kt_clean.extract(str(FULLNAV_SEED))
+    messages = [(r.name, r.getMessage()) for r in caplog.records]
+    assert ("kt_clean.inputs", f"{FULLNAV_SEED}: decoded as utf-8") in messages
+    assert ("kt_clean.pipeline", f"{FULLNAV_SEED}: labelled by the rules of layout full-nav"
+            ) in messages

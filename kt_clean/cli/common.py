@@ -88,8 +88,8 @@ def setup_logging(verbose: int = 0, quiet: bool = False) -> None:
     if quiet and verbose:
         usage_error("--quiet and --verbose cannot be used together")
     _level = 40 if quiet else 20 if verbose == 1 else 10 if verbose >= 2 else 30
-    if verbose:
-        logger()  # now, so that the library's own messages find the handler
+    if verbose or "logging" in sys.modules:
+        logger()  # now: the library's messages find the handler, at this run's level
 
 
 def logger() -> logging.Logger:

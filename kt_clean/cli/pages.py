@@ -52,12 +52,9 @@ def _log_page(doc: Document) -> None:
     if log_enabled(10) and doc.labels is not None:
         log = logger()
         kept = sum(1 for lab in doc.labels if lab.kept)
-        log.debug("%s: %s as %s (%s), layout %s (confidence %.2f; %s), %d of %d lines kept",
-                  doc.source, doc.input_format, doc.encoding, "rules" if doc.layout not in (
-                      None, "unknown") and not any(e.startswith("rules-") for e in
-                                                   doc.evidence) else "generic cleaner",
-                  doc.layout, doc.confidence, ",".join(doc.evidence) or "no evidence", kept,
-                  len(doc.labels))
+        log.debug("%s: a %s page, layout %s (confidence %.2f; %s), %d of %d lines kept",
+                  doc.source, doc.input_format, doc.layout, doc.confidence,
+                  ",".join(doc.evidence) or "no evidence", kept, len(doc.labels))
 
 
 @app.command(epilog=examples(
