@@ -350,3 +350,16 @@ def test_the_library_says_how_it_read_and_cleaned_a_page(caplog):
     assert ("kt_clean.inputs", f"{FULLNAV_SEED}: decoded as utf-8") in messages
     assert ("kt_clean.pipeline", f"{FULLNAV_SEED}: labelled by the rules of layout full-nav"
             ) in messages
+
+
+def test_extract_o_dir_writes_nothing_outside_it(tmp_path):
+    pages = tmp_path / "pages"
+    (pages / "sub").mkdir(parents=True)
+    (pages / "sub" / "a.txt").write_bytes(SEEDS[0].read_bytes())
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    (out / "sub").symlink_to(elsewhere)
+    result = run("extract", pages, "-o", out, "--json")
+    assert result.exit_code == 1 and "leads outside" in result.stderr
+    assert list(elsewhere.iterdir()) == []

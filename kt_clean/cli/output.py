@@ -100,6 +100,11 @@ class Folder:
         path = os.path.join(self.out_dir, rel)
         try:
             os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+            root = os.path.realpath(self.out_dir)
+            where = os.path.realpath(os.path.dirname(path))
+            if where != root and not where.startswith(root + os.sep):
+                # a symlinked sub-folder of DIR: nothing is written outside DIR
+                return f"{path}: cannot write: the folder leads outside {self.out_dir}"
             atomic_write(path, self.header + text, sync=False)
         except OSError as exc:
             return f"{path}: cannot write: {exc.strerror or exc}"
