@@ -15,7 +15,7 @@ from kt_clean import render
 from kt_clean.model import Article, Block
 from kt_clean.render import csv_columns, md_escape, to_csv, to_front_matter, yaml_scalar
 
-seeded = settings(max_examples=300, deadline=None, derandomize=True, database=None,
+seeded = settings(max_examples=150, deadline=None, derandomize=True, database=None,
                   suppress_health_check=[HealthCheck.too_slow])
 MD = MarkdownIt("commonmark")
 #: Text as pages print it, heavy on what Markdown reads as markup.
