@@ -63,7 +63,7 @@ from .system import (
     umask,
     write_all,
 )
-from .vocabulary import FAILURE_REASONS, FORMATS, Format, InputFormat
+from .vocabulary import FAILURE_REASONS, Format, InputFormat
 
 __all__ = ["ERRORS_NAME", "BatchError", "BatchOptions", "BatchSummary", "Failure", "Found",
            "PageResult", "iter_pages", "remove_temp_files", "run_batch"]
@@ -133,6 +133,16 @@ class BatchSummary:
     unlisted: int = 0
     #: why the run stopped before its end (the NDJSON output cannot be written), or None
     aborted: str | None = None
+    #: pages the workers have finished, counted as each one ends (``seen`` moves a chunk
+    #: at a time): a shared counter, for a progress bar that moves page by page
+    worker_pages: Any = field(default=None, repr=False, compare=False)
+    handled: int = field(default=0, repr=False, compare=False)
+
+    def seen_now(self) -> int:
+        """Pages seen so far, counting those of chunks still in flight."""
+        counter = self.worker_pages
+        in_flight = (counter.value - self.handled) if counter is not None else 0
+        return self.seen + max(0, in_flight)
 
     @property
     def pages_per_second(self) -> float:
@@ -232,13 +242,16 @@ class PageResult:
 
 _CONFIG: _Config | None = None
 _READY_DIRS: set[str] = set()
+#: The run's shared count of finished pages (``BatchSummary.worker_pages``), or None.
+_DONE: Any = None
 
 
-def _worker_init(config: _Config) -> None:
-    global _CONFIG
+def _worker_init(config: _Config, done: Any = None) -> None:
+    global _CONFIG, _DONE
     import signal
 
     _CONFIG = config
+    _DONE = done
     _READY_DIRS.clear()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the workers
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -302,6 +315,9 @@ def process_chunk(cfg: _Config, chunk: list[tuple[str, str | None]]) -> list[Pag
             if staged:
                 pending.append((len(results), *staged))
             results.append(result)
+            if _DONE is not None:
+                with _DONE.get_lock():
+                    _DONE.value += 1
         if pending:
             if cfg.sync:
                 make_durable([tmp for _, tmp, _ in pending])
@@ -462,10 +478,11 @@ def run_batch(
     ``on_progress`` after each chunk with the failures it brought. Ctrl-C
     (``KeyboardInterrupt``) stops the workers and returns the summary with ``interrupted``.
     """
+    global _DONE
     t0 = time.perf_counter()
     opts = options
-    if opts.fmt not in FORMATS:
-        raise BatchError(f"format must be one of {', '.join(FORMATS)}, not {opts.fmt!r}")
+    if opts.fmt not in EXTENSIONS:  # (CSV is one table of many pages: extract writes it)
+        raise BatchError(f"format must be one of {', '.join(EXTENSIONS)}, not {opts.fmt!r}")
     if (opts.out_dir is None) == (opts.ndjson is None):
         raise BatchError("give an output folder or an NDJSON stream (and not both)")
     in_real = _check_input(opts.in_dir)
@@ -564,11 +581,17 @@ def run_batch(
                 if summary.errors_problem is not None:
                     summary.unlisted += 1
             summary.seen += len(found) + len(results)
+            summary.handled += len(results)
             if stream_mode and out_stream is not None:
                 _to_stream(out_stream, None, opts.ndjson)
             if on_progress is not None:
                 on_progress(summary, failures)
 
+        import multiprocessing
+
+        summary.worker_pages = multiprocessing.get_context(
+            "fork" if "fork" in multiprocessing.get_all_start_methods() else None).Value("q", 0)
+        _DONE = summary.worker_pages if jobs == 1 else None  # jobs=1: cleaned right here
         try:
             if jobs == 1:
                 _run_here(config, chunks, on_start, summary, handle)
@@ -601,6 +624,7 @@ def run_batch(
                 os.unlink(ndjson_tmp)
         if lock_fd is not None:
             os.close(lock_fd)  # releases the lock
+        _DONE = None
         summary.wall_seconds = time.perf_counter() - t0
     return summary
 
@@ -658,7 +682,7 @@ def _run_pool(config: _Config, chunks: Iterator[Chunk], jobs: int,
 
     def new_pool() -> ProcessPoolExecutor:
         pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_worker_init,
-                                   initargs=(config,))
+                                   initargs=(config, summary.worker_pages))
         # Start every worker now, before on_start: a progress thread must not be forked,
         # and a pool started lazily could fork from a thread later.
         for f in [pool.submit(_noop) for _ in range(jobs)]:

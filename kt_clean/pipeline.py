@@ -13,6 +13,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from . import log
 from .article import build_article
 from .errors import InputError
 from .inputs import from_text, load_bytes, read_path, sniff
@@ -61,6 +62,8 @@ def strip(doc: Document, layouts: Sequence[Layout] | None = None, *,
     if layout is not None:
         applied = apply_layout(layout, doc.lines, page_index(doc))
         if applied is not None:
+            log.debug("kt_clean.pipeline", "%s: labelled by the rules of layout %s",
+                      doc.source, layout.name)
             labels, fields = applied
             return doc.replace(labels=tuple(labels),
                                fields={k: tuple(v) for k, v in fields.items()})
@@ -76,6 +79,10 @@ def strip(doc: Document, layouts: Sequence[Layout] | None = None, *,
         from .cleaners.html import clean as cleaner
     else:
         from .cleaners.generic import clean as cleaner  # compiles its patterns on first use
+    log.debug("kt_clean.pipeline", "%s: labelled by the %s cleaner (%s)", doc.source,
+              "HTML" if doc.input_format == "html" else "generic text",
+              "no layout claims it" if layout is None else f"layout {layout.name}'s rules "
+              "do not place it")
     cleaned = cleaner(doc, limits)
     if chrome is None or not any(chrome) or cleaned.labels is None:
         return cleaned

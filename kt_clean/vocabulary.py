@@ -71,8 +71,8 @@ FAILURE_REASONS: dict[str, str] = {
     "input": "another problem with the input",
 }
 
-#: Output formats of ``emit`` / ``extract`` / ``render``.
-Format = Literal["text", "json", "markdown"]
+#: Output formats of ``emit`` / ``extract`` / ``render`` (``batch``: not ``csv``).
+Format = Literal["text", "json", "markdown", "csv"]
 FORMATS: tuple[Format, ...] = get_args(Format)
 
 #: What an input is; ``auto`` tells them apart.

@@ -24,11 +24,17 @@ def test_version():
     assert result.exit_code == 0 and result.stdout == f"kt-clean {__version__}\n"
 
 
-@pytest.mark.parametrize("command", ["detect", "strip", "emit", "extract"])
-def test_help_has_an_example(command):
-    result = run(command, "-h")
-    assert result.exit_code == 0
-    assert "Example: kt-clean" in result.stdout
+@pytest.mark.parametrize("command", ["detect", "strip", "emit", "extract", "diff", "batch",
+                                     "learn"])
+def test_help_has_examples_each_on_a_line_of_its_own(command):
+    for width in (40, 60, 80, 120):
+        result = runner.invoke(app, [command, "-h"], terminal_width=width)
+        assert result.exit_code == 0
+        examples = result.stdout.split("Examples:\n\n", 1)[1].splitlines()
+        assert examples and all(line.startswith("    kt-clean ") for line in examples)
+        assert examples[0].startswith(f"    kt-clean {command} ")
+        # never cut at the program name's hyphen, or anywhere: each example whole
+        assert not any(line.rstrip().endswith("kt-") for line in result.stdout.splitlines())
 
 
 def test_no_arguments_shows_help():

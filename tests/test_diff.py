@@ -356,7 +356,7 @@ def test_view_options_with_unified_are_a_usage_error(option):
 
 def test_help_has_an_example():
     result = run("diff", "-h")
-    assert result.exit_code == 0 and "Example: kt-clean diff" in result.stdout
+    assert result.exit_code == 0 and "Examples:\n\n    kt-clean diff " in result.stdout
 
 
 def test_several_pages_are_separated_by_a_blank_line():

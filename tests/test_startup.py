@@ -23,7 +23,8 @@ except SystemExit:
 patterns = list(patterns_of(builtin_layouts()))
 sys.stderr.write(json.dumps({{
     "modules": sorted(m for m in sys.modules if m.split('.')[0] in
-                      ('tomllib', 'numpy', 'lxml', 'rich') or m.startswith('kt_clean')),
+                      ('tomllib', 'numpy', 'lxml', 'rich', 'logging', 'csv', 'zstandard',
+                       'yaml') or m.startswith('kt_clean')),
     "lazy": sum(isinstance(p, LazyPattern) for p in patterns),
     "compiled": sum(1 for p in patterns if isinstance(p, LazyPattern) and p.is_compiled),
     "total": len(patterns),
@@ -46,13 +47,16 @@ def test_one_page_imports_only_its_command_and_no_parser_of_rule_files(extract_s
     # no parser, no numeric or terminal library, and no package a text page of a known
     # layout does not need: the cleaners, the classifier, the HTML extractors, batch, learn
     heavy = ("tomllib", "numpy", "lxml", "rich")
+    # nor what only some runs need: logging (-v, a note), CSV, zstd (bz2 and lzma come with
+    # shutil, which typer imports)
+    heavy += ("logging", "csv", "zstandard", "yaml")
     unneeded = ("kt_clean.cleaners", "kt_clean.classifier", "kt_clean.batch",
                 "kt_clean.learning", "kt_clean.html.extract", "kt_clean.html.result")
     for name in modules:
         assert name.split(".")[0] not in heavy, name
         assert not name.startswith(unneeded), name
     commands = {m for m in modules if m.startswith("kt_clean.cli.")}
-    assert commands == {"kt_clean.cli.common", "kt_clean.cli.pages"}
+    assert commands == {"kt_clean.cli.common", "kt_clean.cli.pages", "kt_clean.cli.output"}
 
 
 def test_built_in_patterns_are_compiled_only_when_a_page_needs_them(extract_seed):

@@ -22,8 +22,12 @@ from .common import (
     MaxBytesOpt,
     OnlyOpt,
     Run,
+    VerboseOpt,
     app,
     check_only,
+    error,
+    examples,
+    pick_format,
     quiet_html_libraries,
     usage_error,
 )
@@ -31,8 +35,8 @@ from .common import (
 EXIT_INTERRUPTED = 130
 
 
-@app.command(epilog="Example: kt-clean batch pages/ -o clean/ --recursive; "
-                    "kt-clean batch pages/ --ndjson - | jq -r .title")
+@app.command(epilog=examples("kt-clean batch pages/ -o clean/ --recursive",
+                             "kt-clean batch pages/ --ndjson - | jq -r .title"))
 def batch(
     in_dir: Annotated[str, typer.Argument(
         metavar="IN_DIR", help="Folder of pages (text dumps, HTML, NDJSON records).",
@@ -48,23 +52,26 @@ def batch(
     fmt: FormatOpt = Format.json,
     explain: ExplainOpt = False,
     jobs: Annotated[int | None, typer.Option(
-        "--jobs", "-j", min=1, help="Worker processes (default: the number of CPUs).",
+        "--jobs", "-j", min=1, metavar="N", help="Worker processes (default: the number of CPUs).",
         show_default=False)] = None,
     glob: Annotated[str, typer.Option(
-        "--glob", help="Only pages whose name matches (the path under IN_DIR when it has a "
+        "--glob", metavar="PATTERN",
+        help="Only pages whose name matches (the path under IN_DIR when it has a "
                        "'/').")] = "*",
     recursive: Annotated[bool, typer.Option(
         "--recursive", "-r", help="Also the pages in sub-folders.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Redo every page, even those whose output is up to date.")] = False,
     timeout: Annotated[float, typer.Option(
-        "--timeout", min=0, help="Per-page time limit in seconds (0: none).")] = 30.0,
+        "--timeout", min=0, metavar="SECONDS",
+        help="Per-page time limit in seconds (0: none).")] = 30.0,
     no_sync: Annotated[bool, typer.Option(
         "--no-sync", help="Do not wait for outputs to reach the disk (faster; a power loss "
                           "may then leave empty outputs).")] = False,
     quiet: Annotated[bool, typer.Option(
-        "--quiet", "-q", help="No progress bar and no summary table (failures still "
+        "--quiet", "-q", help="No progress bar, summary table or notes (failures still "
                               "print).")] = False,
+    verbose: VerboseOpt = 0,
     report: Annotated[str | None, typer.Option(
         "--report", metavar="FILE", help="Write the summary as JSON to FILE.")] = None,
     wait: Annotated[bool, typer.Option(
@@ -87,15 +94,20 @@ def batch(
 
     if (output is None) == (ndjson is None):
         usage_error("give -o OUT_DIR or --ndjson FILE (one of them)")
+    if fmt is Format.csv:
+        usage_error("batch writes a file per page; for one CSV of a folder's pages, run "
+                    "'kt-clean extract IN_DIR --format csv > pages.csv'")
     if ndjson is not None and fmt is not Format.json:
         usage_error("--ndjson writes JSON articles; --format does not apply")
     if not timeout_ok(timeout):
         usage_error(f"--timeout {timeout!r}: give a number of seconds up to "
                     f"{MAX_PAGE_TIMEOUT:g} (0: no limit)")
-    r = Run(encoding, input_format, layouts)  # checks --layouts before any work
+    # checks --layouts before any work; sets up -v / -q
+    r = Run(encoding, input_format, layouts, verbose=verbose, quiet=quiet)
     quiet_html_libraries()  # in this process and the workers it forks
     options = BatchOptions(
-        in_dir=in_dir, out_dir=output, ndjson=ndjson, fmt=fmt.value, explain=explain,
+        in_dir=in_dir, out_dir=output, ndjson=ndjson, fmt=pick_format(fmt, False, False),
+        explain=explain,
         jobs=jobs, pattern=glob, recursive=recursive, force=force, timeout=timeout or None,
         encoding=encoding, input_format=r.input_format, max_bytes=max_bytes,
         layouts=r.layouts, sync=not no_sync, only=check_only(only), wait=wait)
@@ -110,6 +122,10 @@ def batch(
         signal.signal(signal.SIGTERM, old_term)
         view.stop()
     report_failed = report is not None and not _write_report(report, summary.to_dict())
+    if summary.found == 0 and not summary.interrupted:
+        # As `extract EMPTY_DIR`: a run that finds nothing to do is a failed one, said so.
+        error(_nothing_found(in_dir, glob, recursive))
+        raise typer.Exit(EXIT_INPUT)
     view.summary(summary)
     if summary.errors_problem is not None:
         sys.stderr.write(f"kt-clean: error: {summary.errors_file}: {summary.errors_problem}; "
@@ -122,6 +138,22 @@ def batch(
         raise typer.Exit(EXIT_INTERRUPTED)
     bad = summary.failed or summary.aborted or report_failed
     raise typer.Exit(EXIT_INPUT if bad else EXIT_OK)
+
+
+def _nothing_found(in_dir: str, glob: str, recursive: bool) -> str:
+    """Why a run found no page: the pattern, the folder, or the sub-folders not searched."""
+    import os
+
+    where = f"{in_dir}: no pages" + (f" match --glob {glob!r}" if glob != "*" else " in it")
+    if not recursive:
+        try:
+            with os.scandir(in_dir) as entries:
+                if any(e.is_dir(follow_symlinks=False) and not e.name.startswith(".")
+                       for e in entries):
+                    where += " (its sub-folders are searched only with --recursive)"
+        except OSError:
+            pass
+    return where
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -173,6 +205,27 @@ class _View:
             console=Console(stderr=True), transient=False)
         self.task = self.bar.add_task("batch", total=summary.found, rate="-", failed=0)
         self.bar.start()
+        # Why a thread: outputs are committed a chunk at a time (up to 256 pages, one disk
+        # sync each), but the workers count each page as it ends; the bar follows that
+        # count, so it moves page by page and its time left is right from the first pages.
+        import threading
+
+        self.summary_now = summary
+        self.stopping = threading.Event()
+        self.ticker = threading.Thread(target=self._tick, name="kt-clean-progress",
+                                       daemon=True)
+        self.ticker.start()
+
+    def _tick(self) -> None:
+        while not self.stopping.wait(0.1):
+            bar = self.bar
+            if bar is None:
+                return
+            summary = self.summary_now
+            seen = summary.seen_now()
+            elapsed = bar.tasks[0].elapsed or 0.0
+            rate = f"{seen / elapsed:,.0f}" if elapsed > 0 else "-"
+            bar.update(self.task, completed=seen, rate=rate, failed=summary.failed)
 
     def progress(self, summary: Any, failures: list[Any]) -> None:
         lines = "".join(f"kt-clean: error: {f.error}\n" for f in failures)
@@ -180,15 +233,18 @@ class _View:
             for f in failures:
                 self.bar.console.print(f"kt-clean: error: {f.error}", markup=False,
                                             highlight=False, soft_wrap=True)
-            rate = summary.seen / max(self.bar.tasks[0].elapsed or 1e-9, 1e-9)
-            self.bar.update(self.task, completed=summary.seen, rate=f"{rate:,.0f}",
-                                 failed=summary.failed)
+            seen = summary.seen_now()
+            rate = seen / max(self.bar.tasks[0].elapsed or 1e-9, 1e-9)
+            self.bar.update(self.task, completed=seen, rate=f"{rate:,.0f}",
+                            failed=summary.failed)
         elif lines:
             sys.stderr.write(lines)
             sys.stderr.flush()
 
     def stop(self) -> None:
         if self.bar is not None:
+            self.stopping.set()
+            self.ticker.join()
             self.bar.stop()
             self.bar = None
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import errno
 import json
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator
 from enum import StrEnum
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -23,6 +25,11 @@ from ..model import Document
 from ..system import time_limit
 from ..vocabulary import Format as FormatName
 from ..vocabulary import InputFormat as InputFormatName
+
+if TYPE_CHECKING:
+    import logging
+
+    from .output import Bar, Sink
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -57,6 +64,78 @@ def one_line(message: str) -> str:
     r"""``message`` with every control character escaped (a newline in a file name as
     ``\n``): an error is always exactly one line."""
     return _LINE_CONTROLS.sub(_escape, message) if _LINE_CONTROLS.search(message) else message
+
+
+def examples(*commands: str) -> str:
+    """A command's help epilog: its example commands, one a line, never re-wrapped (click
+    would break ``kt-clean`` at its hyphen); ``\b`` keeps a paragraph as written."""
+    return "Examples:\n\n\b\n" + "\n".join(f"  {c}" for c in commands)
+
+
+# -- what the command says on stderr besides errors: kt-clean's logger ----------------------
+
+#: The labels of the levels on stderr: ``kt-clean: note: ...``.
+_LEVEL_NAMES = {10: "debug", 20: "info", 30: "note", 40: "error", 50: "error"}
+#: The level of this run's logger: notes by default, errors only with ``-q``.
+_level = 30
+
+
+def setup_logging(verbose: int = 0, quiet: bool = False) -> None:
+    """``-v``/``-vv``/``-q``: the level of kt-clean's own logger (``kt_clean``), which the
+    command line gives a handler writing ``kt-clean: LEVEL: message`` lines to stderr.
+    Nothing global: the root logger and other libraries' loggers are left alone."""
+    global _level
+    if quiet and verbose:
+        usage_error("--quiet and --verbose cannot be used together")
+    _level = 40 if quiet else 20 if verbose == 1 else 10 if verbose >= 2 else 30
+    if verbose or "logging" in sys.modules:
+        logger()  # now: the library's messages find the handler, at this run's level
+
+
+def logger() -> logging.Logger:
+    """kt-clean's logger, set up for this run (importing :mod:`logging` on first use)."""
+    import logging
+
+    log = logging.getLogger("kt_clean")
+    if not any(getattr(h, "kt_clean_stderr", False) for h in log.handlers):
+        log.addHandler(_stderr_handler())
+        log.propagate = False  # the command line's own output, not the root logger's
+    log.setLevel(_level)
+    return log
+
+
+def _stderr_handler() -> logging.Handler:
+    """A handler writing ``kt-clean: LEVEL: message`` lines to whatever ``sys.stderr`` is
+    when a record comes (a test runner swaps it), each as one line."""
+    import logging
+
+    class StderrHandler(logging.Handler):
+        kt_clean_stderr = True
+
+        def emit(self, record: logging.LogRecord) -> None:
+            stream = sys.stderr
+            if stream is None:
+                return
+            try:
+                label = _LEVEL_NAMES.get(record.levelno, "note")
+                stream.write(f"kt-clean: {label}: {one_line(record.getMessage())}\n")
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+
+    return StderrHandler()
+
+
+def note(message: str) -> None:
+    """A note on stderr (``kt-clean: note: ...``): a hint or a warning, never an error;
+    ``-q`` silences it."""
+    if _level <= 30:
+        logger().warning(message)
+
+
+def quiet() -> bool:
+    """Whether ``-q`` asked for errors only (no notes, hints, progress bars)."""
+    return _level > 30
 
 
 def error(message: str) -> None:
@@ -115,7 +194,10 @@ app = typer.Typer(
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
-    add_completion=False,
+    # `kt-clean --install-completion` (bash, zsh, fish, PowerShell): commands, options and
+    # their choices complete. (A one-page command runs an app of its command alone, which
+    # has no completion options: they cost start-up, and only the bare command uses them.)
+    add_completion=True,
     help="Turn scraped news pages (text dumps or HTML) into clean articles, and show what was "
     "removed and why.\n\nExit codes: 0 every input was fine, 1 some input failed, 2 usage error.",
 )
@@ -125,6 +207,7 @@ class Format(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
+    csv = "csv"
 
 
 class InputFormat(StrEnum):
@@ -138,19 +221,22 @@ Pages = Annotated[list[str], typer.Argument(
     help="Page files (text dumps, HTML, or NDJSON records of an earlier stage); '-' is stdin.",
     show_default=False, metavar="PAGE...")]
 EncodingOpt = Annotated[str | None, typer.Option(
-    "--encoding", help="Decode every input with this encoding instead of guessing.")]
+    "--encoding", metavar="NAME",
+    help="Decode every input with this encoding instead of guessing.")]
 InputFormatOpt = Annotated[InputFormat, typer.Option(
     "--input-format", help="What the inputs are; 'auto' tells them apart.", case_sensitive=False)]
 LayoutsOpt = Annotated[list[str] | None, typer.Option(
-    "--layouts", help="Extra layout rule file, or folder of *.toml files (repeatable).")]
+    "--layouts", metavar="FILE_OR_DIR",
+    help="Extra layout rule file, or folder of *.toml files (repeatable).")]
 MaxBytesOpt = Annotated[int, typer.Option(
-    "--max-bytes", help="Refuse inputs larger than this many bytes.", min=1)]
+    "--max-bytes", metavar="N", help="Refuse inputs larger than this many bytes.", min=1)]
 FormatOpt = Annotated[Format, typer.Option(
     "--format", "-f", help="Output format.", case_sensitive=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
 MarkdownOpt = Annotated[bool, typer.Option("--markdown", help="Shorthand for --format markdown.")]
 UrlOpt = Annotated[str | None, typer.Option(
-    "--url", help="The page's address, a hint for detection (morelist.asp is a reporter "
+    "--url", metavar="URL",
+    help="The page's address, a hint for detection (morelist.asp is a reporter "
                   "list); one input only.")]
 OnlyOpt = Annotated[list[str] | None, typer.Option(
     "--only", metavar="TYPE", help="Keep only pages of this page type (article, list, forum, "
@@ -168,6 +254,12 @@ def check_only(only: list[str] | None) -> tuple[str, ...]:
     return tuple(only or ())
 
 
+VerboseOpt = Annotated[int, typer.Option(
+    "--verbose", "-v", count=True, show_default=False,
+    help="Say more on stderr: -v a line per page (how long it took), -vv also how it was "
+         "read and cleaned.")]
+QuietOpt = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="Say nothing on stderr but errors: no notes, hints or progress bar.")]
 ExplainOpt = Annotated[bool, typer.Option(
     "--explain", help="JSON: add 'removed', every removed line with its reason and rule.")]
 
@@ -176,15 +268,20 @@ class Run:
     """Inputs in, one outcome per input; counts failures for the exit code.
 
     Each page's work (reading it, then the command's work on it) runs within the command
-    line's per-page time limit.
+    line's per-page time limit. Constructing it sets up ``-v``/``-q`` (see
+    :func:`setup_logging`) and checks ``--encoding`` and ``--layouts`` before any input is
+    read.
     """
 
     def __init__(self, encoding: str | None, input_format: InputFormat,
-                 layouts: list[str] | None, max_bytes: int = MAX_BYTES_DEFAULT) -> None:
+                 layouts: list[str] | None, max_bytes: int = MAX_BYTES_DEFAULT, *,
+                 verbose: int = 0, quiet: bool = False) -> None:
+        setup_logging(verbose, quiet)
         self.encoding = encoding
         self.input_format: InputFormatName = input_format.value
         self.limits = Limits(max_bytes=max_bytes, page_timeout=PAGE_TIMEOUT_DEFAULT)
         self.failed = 0
+        self.exclude: list[str] = []  # folders a folder input skips (an -o DIR inside it)
         check_encoding(encoding)
         try:
             self.layouts: tuple[Layout, ...] = load_layouts(layouts or ())
@@ -192,13 +289,29 @@ class Run:
             usage_error(str(exc))
 
     def documents(self, pages: list[str]) -> Iterator[Document]:
+        for doc, _ in self.named_documents(pages):
+            yield doc
+
+    def named_documents(self, pages: list[str], bar: Bar | None = None
+                        ) -> Iterator[tuple[Document, str | None]]:
+        """Each document with the name its own output file would take (``-o DIR``): its
+        path under a folder input, or a file input's name, when the file holds one page;
+        ``None`` for the pages of stdin and of NDJSON files (named by their ``source``).
+        ``bar`` advances after each input file."""
         for page in pages:
             if page == "-":
-                yield from self.stdin()
-            elif os.path.isdir(page):
-                yield from self.folder(page)
+                for doc in self.stdin():
+                    yield doc, None
+                continue
+            if os.path.isdir(page):
+                files = self.folder(page)
             else:
-                yield from self.read(page)
+                files = iter([(os.path.basename(page), self.read(page))])
+            for name, docs in files:
+                for doc in docs:
+                    yield doc, name if len(docs) == 1 else None
+                if bar is not None:
+                    bar.advance(self.failed)
 
     def read(self, path: str) -> list[Document]:
         """The documents of one file; a failure is reported and gives none."""
@@ -217,6 +330,11 @@ class Run:
         if sys.stdin is None:  # started with stdin closed (`<&-`)
             self.fail("-: cannot read: standard input is closed")
             return
+        if _is_terminal(sys.stdin):
+            # Why: `kt-clean extract -` typed at a prompt waits for a page with no sign of
+            # it; `cat`-like tools that read a terminal say so.
+            note("reading a page from the terminal (standard input): paste or type it, then "
+                 "press Ctrl-D on a line of its own (Ctrl-C to stop)")
         docs = iter_stdin(encoding=self.encoding, input_format=self.input_format,
                           limits=self.limits, on_error=lambda exc: self.fail(str(exc)))
         while True:
@@ -233,55 +351,100 @@ class Run:
                 return
             yield doc
 
-    def folder(self, folder: str) -> Iterator[Document]:
-        """The pages of a folder and its sub-folders, as ``kt-clean batch -r`` finds them."""
+    def folder(self, folder: str) -> Iterator[tuple[str, list[Document]]]:
+        """The pages of a folder and its sub-folders, as ``kt-clean batch -r`` finds them:
+        (path under the folder, the file's documents) for each file."""
         from ..inputs.walk import iter_pages
 
         found = False
         try:
-            for entry in iter_pages(folder, recursive=True):
+            for entry in iter_pages(folder, recursive=True, exclude=self.exclude):
                 found = True
                 path = os.path.join(folder, entry.rel)
                 if entry.problem is not None:
                     self.fail(f"{path}: {entry.problem}")
+                    yield entry.rel, []
                     continue
-                yield from self.read(path)
+                yield entry.rel, self.read(path)
         except OSError as exc:
             self.fail(f"{folder}: cannot list the folder: {exc.strerror or exc}")
             return
         if not found:
             self.fail(f"{folder}: is a directory with no pages in it")
 
+    def count_files(self, pages: list[str]) -> int:
+        """How many input files ``pages`` stand for (a folder: the files in it)."""
+        from ..inputs.walk import iter_pages
+
+        total = 0
+        for page in pages:
+            if page != "-" and os.path.isdir(page):
+                with contextlib.suppress(OSError):
+                    total += sum(1 for _ in iter_pages(page, recursive=True,
+                                                       exclude=self.exclude))
+            else:
+                total += 1
+        return total
+
     def each(self, pages: list[str], work: Callable[[Document], str],
-             url: str | None = None, *, human: bool = False) -> None:
-        """Run ``work`` on every document and write what it returns to stdout; ``url`` (the
-        ``--url`` hint) is the address of the one page input. A ``human`` view (text,
-        Markdown) has its control characters escaped on a terminal (see :func:`shown`);
-        data (JSON, NDJSON, a pipe or a file) is written as it is."""
+             url: str | None = None, *, human: bool = False, sink: Sink | None = None,
+             progress: bool = False) -> None:
+        """Run ``work`` on every document and write what it returns to ``sink`` (stdout by
+        default); ``url`` (the ``--url`` hint) is the address of the one page input. A
+        ``human`` view (text, Markdown) has its control characters escaped on a terminal
+        (see :func:`shown`); data (JSON, NDJSON, a pipe or a file) is written as it is.
+        ``progress``: a bar on stderr for a run over folders (see
+        :class:`~kt_clean.cli.output.Bar`)."""
+        from .output import Stdout
+
         if url is not None:
             if len(pages) != 1 or os.path.isdir(pages[0]):
                 usage_error("--url names the address of one page: give one input file (or -)")
             if not url.strip() or any(c.isspace() for c in url.strip()):
                 usage_error(f"--url {url!r} is not an address")
-        escape = human and stdout_is_terminal()
-        for doc in self.documents(pages):
-            if url is not None:
-                doc = doc.replace(url=url.strip())
-            if doc.input_format == "html":
-                quiet_html_libraries()
-            try:
-                with time_limit(self.limits.page_timeout):
-                    text = work(doc)
-            except InputError as exc:
-                self.fail(str(exc))
-                continue
-            except KtCleanError as exc:
-                self.fail(f"{doc.source}: {exc}")
-                continue
-            except Exception as exc:  # a bug must not hide the other inputs' results
-                self.fail(f"{doc.source}: internal error: {type(exc).__name__}: {exc}")
-                continue
-            write_out(shown(text) if escape else text)
+        sink = sink if sink is not None else Stdout()
+        to_stdout = isinstance(sink, Stdout)
+        escape = human and to_stdout and stdout_is_terminal()
+        bar = self.bar(pages, to_stdout) if progress else None
+        try:
+            for doc, name in self.named_documents(pages, bar):
+                if url is not None:
+                    doc = doc.replace(url=url.strip())
+                if doc.input_format == "html":
+                    quiet_html_libraries()
+                started = time.perf_counter()
+                try:
+                    with time_limit(self.limits.page_timeout):
+                        text = work(doc)
+                except InputError as exc:
+                    self.fail(str(exc))
+                    continue
+                except KtCleanError as exc:
+                    self.fail(f"{doc.source}: {exc}")
+                    continue
+                except Exception as exc:  # a bug must not hide the other inputs' results
+                    self.fail(f"{doc.source}: internal error: {type(exc).__name__}: {exc}")
+                    continue
+                if log_enabled(20):
+                    logger().info("%s: done in %.1f ms", doc.source,
+                                  (time.perf_counter() - started) * 1000)
+                problem = sink.write(doc, name, shown(text) if escape else text)
+                if problem is not None:
+                    self.fail(problem)
+        finally:
+            if bar is not None:
+                bar.stop()
+
+    def bar(self, pages: list[str], to_stdout: bool) -> Bar | None:
+        """A progress bar for a run over folders, where someone watches it: stderr a
+        terminal, stdout not (it would mix with the pages), no ``-q``."""
+        from .output import Bar, wants_bar
+
+        if quiet() or not any(p != "-" and os.path.isdir(p) for p in pages):
+            return None
+        if not wants_bar() or (to_stdout and stdout_is_terminal()):
+            return None
+        return Bar(self.count_files(pages))
 
     def fail(self, message: str) -> None:
         self.failed += 1
@@ -289,6 +452,18 @@ class Run:
 
     def finish(self) -> None:
         raise typer.Exit(EXIT_INPUT if self.failed else EXIT_OK)
+
+
+def _is_terminal(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def log_enabled(level: int) -> bool:
+    """Whether this run logs at ``level`` (without importing :mod:`logging` to ask)."""
+    return _level <= level
 
 
 #: The libraries the HTML cleaner uses, which log warnings about the pages they read.

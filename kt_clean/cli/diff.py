@@ -23,8 +23,12 @@ from .common import (
     LayoutsOpt,
     MaxBytesOpt,
     Pages,
+    QuietOpt,
     Run,
+    VerboseOpt,
     app,
+    examples,
+    note,
     shown,
     usage_error,
 )
@@ -43,11 +47,15 @@ class DiffFormat(StrEnum):
 
 
 def use_color(stream: IO[str], color: bool | None) -> bool:
-    """``--color``/``--no-color`` win; otherwise colour only on a terminal without NO_COLOR."""
+    """``--color``/``--no-color`` win; then ``NO_COLOR`` (no-color.org: off), then
+    ``FORCE_COLOR`` (force-color.org: on, in a pipe or a CI log too); otherwise colour only
+    on a terminal. Each variable counts when set to anything but the empty string."""
     if color is not None:
         return color
     if os.environ.get("NO_COLOR", ""):
         return False
+    if os.environ.get("FORCE_COLOR", ""):
+        return True
     try:
         return stream.isatty()
     except (AttributeError, ValueError):
@@ -198,14 +206,15 @@ def show_on_stderr(doc: Document) -> None:
     sys.stderr.flush()
 
 
-@app.command(epilog="Example: kt-clean diff seeds/003_67df4e5bb0c6f5bf.txt; "
-                    "kt-clean diff page.txt --format unified > page.diff")
+@app.command(epilog=examples("kt-clean diff seeds/003_67df4e5bb0c6f5bf.txt",
+                             "kt-clean diff page.txt --format unified > page.diff",
+                             "kt-clean diff page.txt --side-by-side --width 160 | less -R"))
 def diff(
     pages: Pages,
     full: Annotated[bool, typer.Option(
         "--full", help="Show every removed line instead of collapsing long runs.")] = False,
     collapse_at: Annotated[int | None, typer.Option(
-        "--collapse", min=1, show_default=False,
+        "--collapse", min=1, show_default=False, metavar="N",
         help="Collapse runs of at least N removed lines (default 4).")] = None,
     side_by_side: Annotated[bool, typer.Option(
         "--side-by-side", help="Original left, cleaned right (stacked below 100 columns).")
@@ -219,13 +228,15 @@ def diff(
         help="Force colours on or off (default: on a terminal, unless NO_COLOR is set).")
     ] = None,
     width: Annotated[int | None, typer.Option(
-        "--width", min=20, show_default=False,
+        "--width", min=20, show_default=False, metavar="N",
         help="Columns to lay out for (default: COLUMNS, else the terminal's width, else 80).")
     ] = None,
     encoding: EncodingOpt = None,
     input_format: InputFormatOpt = InputFormat.auto,
     layouts: LayoutsOpt = None,
     max_bytes: MaxBytesOpt = MAX_BYTES_DEFAULT,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
 ) -> None:
     """Show each page with every removed line marked (reason, rule) and every kept line's role.
 
@@ -237,7 +248,16 @@ def diff(
 
     if fmt is DiffFormat.unified and (full or side_by_side or collapse_at):
         usage_error("--full, --collapse and --side-by-side apply to --format view only")
-    r = Run(encoding, input_format, layouts, max_bytes)
+    r = Run(encoding, input_format, layouts, max_bytes, verbose=verbose, quiet=quiet)
+    if side_by_side:
+        from ..diff import SIDE_BY_SIDE_MIN_WIDTH
+
+        cols = view_width(sys.stdout, width)
+        if cols < SIDE_BY_SIDE_MIN_WIDTH:
+            # Why say so: the option would otherwise be ignored without a word.
+            note(f"--side-by-side needs {SIDE_BY_SIDE_MIN_WIDTH} columns and {cols} are "
+                 "available (--width, else COLUMNS, else the terminal's width, else 80): "
+                 "the view is stacked")
     written = 0
 
     def work(doc: Document) -> str:

@@ -4,50 +4,70 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
 from ..errors import InputError
 from ..inputs import read_path
 from ..inputs.walk import iter_pages
+from ..limits import MAX_BYTES_DEFAULT, Limits
 from ..model import Document
+from ..vocabulary import InputFormat as InputFormatName
 from ..vocabulary import layout_name_from
 from .common import (
     EXIT_INPUT,
     EXIT_OK,
     EncodingOpt,
+    InputFormat,
+    InputFormatOpt,
+    MaxBytesOpt,
+    QuietOpt,
+    VerboseOpt,
     app,
     check_encoding,
     error,
+    examples,
+    note,
+    setup_logging,
     usage_error,
     write_out,
 )
 
 
-@app.command("learn", epilog="Example: kt-clean learn saved/mysite/ -o mysite.toml && "
-                    "kt-clean extract --layouts mysite.toml saved/mysite/page1.txt --json")
+@app.command("learn", epilog=examples(
+    "kt-clean learn saved/mysite/ -o mysite.toml",
+    "kt-clean extract --layouts mysite.toml saved/mysite/page1.txt --json"))
 def learn_command(
     folder: Annotated[Path, typer.Argument(
         help="Folder of saved pages (text dumps) of one site and one page design.",
         show_default=False)],
     output: Annotated[str, typer.Option(
-        "--output", "-o", help="Where to write the rule file ('-' for stdout).")] = "-",
+        "--output", "-o", metavar="FILE",
+        help="Where to write the rule file ('-' for stdout).")] = "-",
     name: Annotated[str | None, typer.Option(
-        "--name", help="Layout name (default: the output file's name).")] = None,
-    glob: Annotated[str, typer.Option("--glob", help="Which files of the folder to read.")] = "*",
+        "--name", metavar="NAME", help="Layout name (default: the output file's name).")] = None,
+    glob: Annotated[str, typer.Option(
+        "--glob", metavar="PATTERN",
+        help="Which files of the folder to read.")] = "*",
     recursive: Annotated[bool, typer.Option(
         "--recursive", "-r", help="Read sub-folders too.")] = False,
     min_share: Annotated[float, typer.Option(
-        "--min-share", min=0.05, max=1.0,
+        "--min-share", min=0.05, max=1.0, metavar="SHARE",
         help="A line on at least this share of the pages is site chrome.")] = 0.5,
-    site: Annotated[str, typer.Option("--site", help="The site's name, for site_name.")] = "",
+    site: Annotated[str, typer.Option(
+        "--site", metavar="NAME",
+        help="The site's name, for site_name.")] = "",
     timezone: Annotated[str | None, typer.Option(
-        "--timezone", help="Offset for the site's dates, e.g. +09:00 (without it the "
+        "--timezone", metavar="+HH:MM",
+        help="Offset for the site's dates, e.g. +09:00 (without it the "
                            "learned layout's dates have no offset).")] = None,
     encoding: EncodingOpt = None,
+    input_format: InputFormatOpt = InputFormat.auto,
+    max_bytes: MaxBytesOpt = MAX_BYTES_DEFAULT,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
 ) -> None:
     """Learn a layout rule file from many pages of one site (recurring lines are chrome).
 
@@ -57,7 +77,13 @@ def learn_command(
     from ..learning import learn
     from ..system import atomic_write
 
+    setup_logging(verbose, quiet)
     check_encoding(encoding)
+    if input_format is InputFormat.ndjson:
+        usage_error("--input-format ndjson: learn reads pages (text dumps, or HTML as it "
+                    "renders), not records")
+    limits = Limits(max_bytes=max_bytes)
+    kind = cast(InputFormatName, input_format.value)
     if not folder.is_dir():
         usage_error(f"{folder}: not a folder")
     if name is None:
@@ -71,7 +97,7 @@ def learn_command(
             error(f"{path}: {entry.problem}")
             continue
         try:
-            pages.extend(read_path(path, encoding=encoding))
+            pages.extend(read_path(path, encoding=encoding, input_format=kind, limits=limits))
         except InputError as exc:
             failed += 1
             error(str(exc))
@@ -91,12 +117,11 @@ def learn_command(
             error(f"{output}: cannot write: {exc.strerror or exc}")
             raise typer.Exit(EXIT_INPUT) from None
     chrome = sum(1 for r in learned.recurring if r.pages)
-    sys.stderr.write(
-        f"kt-clean: learned layout '{name}' from {learned.pages} pages: {chrome} recurring "
-        f"lines, article start found on {learned.agreement:.0%} of pages"
-        + (f", written to {output}" if output != "-" else "") + "\n")
+    note(f"learned layout '{name}' from {learned.pages} pages: {chrome} recurring "
+         f"lines, article start found on {learned.agreement:.0%} of pages"
+         + (f", written to {output}" if output != "-" else ""))
     if timezone is None:
-        sys.stderr.write("kt-clean: note: no --timezone given: the layout's dates are written "
-                         "without an offset (learn again with --timezone +HH:MM, or add "
-                         "timezone = \"+HH:MM\" to [layout] in the file)\n")
+        note("no --timezone given: the layout's dates are written without an offset (learn "
+             "again with --timezone +HH:MM, or add timezone = \"+HH:MM\" to [layout] in "
+             "the file)")
     raise typer.Exit(EXIT_INPUT if failed else EXIT_OK)

@@ -1,9 +1,10 @@
-"""Reading pages: files, ``-`` for stdin, bytes; gzip; telling a page from a record.
+"""Reading pages: files, ``-`` for stdin, bytes; compressed (gzip, bzip2, xz, zstd: see
+``compressed.py``); telling a page from a record.
 
 Every problem with an input becomes an :class:`~kt_clean.errors.InputError` naming the input
 and its failure reason, so that a caller can report it in one line and go on with the next
-input. Nothing is read without a bound: a file, a stream and a gzip member's decompressed
-size are each capped at ``limits.max_bytes``.
+input. Nothing is read without a bound: a file, a stream and a compressed input's
+decompressed size are each capped at ``limits.max_bytes``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import zlib
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
@@ -19,14 +19,20 @@ from ..errors import InputError
 from ..limits import DEFAULT_LIMITS, Limits, size_text, size_texts, too_many_lines
 from ..model import Document
 from ..vocabulary import INPUT_FORMATS, InputFormat
+from .compressed import MAGIC_BYTES, compression_of, decompress, gunzip
 from .decode import decode
-from .records import looks_like_record, parse_record, parse_records
+from .records import (
+    ARTICLE_PROBLEM,
+    looks_like_article,
+    looks_like_record,
+    parse_record,
+    parse_records,
+)
 
-__all__ = ["from_text", "iter_stdin", "load_bytes", "read_path", "sniff"]
+__all__ = ["from_text", "gunzip", "iter_stdin", "load_bytes", "read_path", "sniff"]
 
 #: Bytes read from a file or a stream at a time.
 _BLOCK = 1 << 20
-_GZIP_MAGIC = b"\x1f\x8b"
 #: What a caller is handed for each bad NDJSON record when it asks to go on past them.
 OnError = Callable[[InputError], None]
 
@@ -37,10 +43,13 @@ def from_text(text: str, source: str = "<string>") -> Document:
 
 
 def sniff(text: str) -> str:
-    """``"ndjson"`` for kt-clean records, ``"html"`` for markup, else ``"text"``."""
+    """``"ndjson"`` for kt-clean records, ``"article"`` for article records (which no stage
+    reads), ``"html"`` for markup, else ``"text"``."""
     head = text.lstrip()[:2048]
     if looks_like_record(head):
         return "ndjson"
+    if looks_like_article(head):
+        return "article"
     from ..html import looks_like_html  # the package imports nothing heavy until used
 
     return "html" if looks_like_html(head) else "text"
@@ -51,12 +60,14 @@ def load_bytes(data: bytes, source: str, *, encoding: str | None = None,
                on_error: OnError | None = None) -> list[Document]:
     """Documents from one input's bytes: one for a raw page, one per line for NDJSON.
 
-    Gzipped data (a ``.gz`` name or the gzip magic bytes) is decompressed first, up to
-    ``limits.max_bytes``. A bad NDJSON record raises :class:`InputError`, or, with
-    ``on_error``, is handed to it and skipped (the other records are kept).
+    Compressed data (a ``.gz``, ``.bz2``, ``.xz`` or ``.zst`` name, or their magic bytes)
+    is decompressed first, up to ``limits.max_bytes``. A bad NDJSON record raises
+    :class:`InputError`, or, with ``on_error``, is handed to it and skipped (the other
+    records are kept).
     """
-    if source.endswith(".gz") or data[:2] == _GZIP_MAGIC:
-        data = gunzip(iter((data,)), source, limits.max_bytes)
+    compression = compression_of(source, data[:MAGIC_BYTES])
+    if compression is not None:
+        data = decompress(compression, iter((data,)), source, limits.max_bytes)
     return _documents(data, source, encoding, input_format, limits, on_error)
 
 
@@ -77,6 +88,8 @@ def _documents(data: bytes, source: str, encoding: str | None, input_format: Inp
     kind = sniff(text) if input_format == "auto" else input_format
     if kind == "ndjson":
         return list(parse_records(text, source, on_error))
+    if kind == "article":
+        raise InputError(source, ARTICLE_PROBLEM, "input")
     if kind == "html":
         return [_html(data, source, encoding, limits)]
     problem = too_many_lines(text, limits)
@@ -91,39 +104,6 @@ def _html(data: bytes, source: str, encoding: str | None, limits: Limits) -> Doc
     return html_document(data, source, encoding, limits)
 
 
-def gunzip(blocks: Iterator[bytes], source: str, max_bytes: int) -> bytes:
-    """The decompressed bytes of gzip data given in blocks (every member of a multi-member
-    file), refused as soon as they pass ``max_bytes``: a gzip bomb is never held whole."""
-    out: list[bytes] = []
-    size = 0
-    inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
-    started = False
-    try:
-        for block in blocks:
-            pending = block
-            while pending:
-                started = True
-                piece = inflater.decompress(pending, max_bytes + 1 - size)
-                size += len(piece)
-                out.append(piece)
-                if size > max_bytes:
-                    raise InputError(source, f"gzip data expands to over {_mb(max_bytes)} "
-                                             "(see --max-bytes)", "too-large")
-                if inflater.eof:  # a member ends; another may follow
-                    pending = inflater.unused_data
-                    inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
-                    started = bool(pending)
-                else:
-                    pending = inflater.unconsumed_tail
-        if started and not inflater.eof:
-            raise InputError(source, "bad gzip data: Compressed file ended before the "
-                                     "end-of-stream marker was reached", "undecodable")
-    except zlib.error as exc:
-        problem = str(exc) if size or out else "not gzip data"
-        raise InputError(source, f"bad gzip data: {problem}", "undecodable") from None
-    return b"".join(out)
-
-
 def read_path(path: str | os.PathLike[str], *, encoding: str | None = None,
               input_format: InputFormat = "auto", limits: Limits = DEFAULT_LIMITS,
               on_error: OnError | None = None) -> list[Document]:
@@ -134,7 +114,7 @@ def read_path(path: str | os.PathLike[str], *, encoding: str | None = None,
     try:
         st = os.stat(source)
     except FileNotFoundError:
-        raise InputError(source, "no such file", "unreadable") from None
+        raise InputError(source, _not_found(source), "unreadable") from None
     except OSError as exc:
         raise InputError(source, f"cannot read: {exc.strerror or exc}", "unreadable") from None
     if stat.S_ISDIR(st.st_mode):
@@ -146,9 +126,11 @@ def read_path(path: str | os.PathLike[str], *, encoding: str | None = None,
                                  "--max-bytes)", "too-large")
     try:
         with open(source, "rb") as f:
-            head = f.read(2)
-            if source.endswith(".gz") or head == _GZIP_MAGIC:
-                data = gunzip(_blocks(f, head, max_bytes, source), source, max_bytes)
+            head = f.read(MAGIC_BYTES)
+            compression = compression_of(source, head)
+            if compression is not None:
+                data = decompress(compression, _blocks(f, head, max_bytes, source), source,
+                                  max_bytes)
             else:
                 # Bounded even where the size is unknown (a pipe or device says 0).
                 data = head + f.read(max_bytes + 1 - len(head))
@@ -244,6 +226,16 @@ def _skip_line(stream: BinaryIO, start: bytes) -> None:
         block = stream.readline(_BLOCK)
         if not block or block.endswith(b"\n"):
             return
+
+
+def _not_found(source: str) -> str:
+    """What to say of a path that is not there (an address given as a page, say)."""
+    import re
+
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", source):
+        return ("no such file: this is a URL, and kt-clean reads saved pages; download it "
+                "first with 'kt-clean fetch URL'")
+    return "no such file"
 
 
 def _mb(size: int) -> str:

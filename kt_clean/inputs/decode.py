@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import re
 
+from .. import log
 from ..errors import InputError
 
 #: chardet looks at this many bytes at most: enough for a confident guess, bounded time.
@@ -153,7 +154,10 @@ def decode(data: bytes, source: str, encoding: str | None = None, *,
     if not (used == "utf_8" and b"\x00" not in data
             and len(data.translate(None, _CONTROL_BYTES)) == len(data)):
         check_text(text, source)
-    return text, encoding_name(used)
+    name = encoding_name(used)
+    log.debug("kt_clean.inputs", "%s: decoded as %s%s", source, name,
+              " (--encoding)" if encoding else "")
+    return text, name
 
 
 def _decode_auto(data: bytes, source: str, markup: bool) -> tuple[str, str]:

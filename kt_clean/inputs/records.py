@@ -17,6 +17,19 @@ def looks_like_record(line: str) -> bool:
     return line.startswith("{") and f'"kt_clean": {RECORD_VERSION}' in line[:64]
 
 
+#: The start of an article record (``extract --json``), whose first keys are fixed.
+_ARTICLE_START = re.compile(r'\{"source": "(?:[^"\\]|\\.)*", "layout": ')
+#: What kt-clean says of an article record given where a page or a stage record goes.
+ARTICLE_PROBLEM = ("an article record (the output of 'extract --json'), not a page or a "
+                   "stage record: it is the end of the pipeline, and its lines are gone; "
+                   "give the page itself (or the records of 'detect --json' or 'strip')")
+
+
+def looks_like_article(line: str) -> bool:
+    """Whether a line is an article record of ``extract --json`` / ``emit --json``."""
+    return _ARTICLE_START.match(line) is not None
+
+
 def parse_records(text: str, source: str,
                   on_error: Callable[[InputError], None] | None = None) -> Iterator[Document]:
     """The documents in an NDJSON stream of records (blank lines are skipped).
@@ -61,6 +74,8 @@ def parse_record(line: str, where: str) -> Document:
         raise InputError(where, f"invalid NDJSON record: {why}", "bad-record") from None
     if not isinstance(record, dict):
         raise InputError(where, "invalid NDJSON record: not a JSON object", "bad-record")
+    if "kt_clean" not in record and looks_like_article(line):
+        raise InputError(where, ARTICLE_PROBLEM, "input")
     problem = _type_problem(record)
     if problem is not None:
         raise InputError(where, f"bad kt-clean record: {problem}", "bad-record")

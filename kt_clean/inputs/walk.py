@@ -13,6 +13,8 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from .compressed import strip_suffix
+
 #: The failures of a batch run into an output folder, one JSON object per line; never a page.
 ERRORS_NAME = "_errors.ndjson"
 
@@ -36,8 +38,9 @@ def iter_pages(folder: str | os.PathLike[str], pattern: str = "*", *, recursive:
     The paths in ``exclude`` (an output folder inside the input folder) are skipped.
     ``pattern`` matches the file name, or the path relative to ``folder`` when it contains
     ``/``. With ``ext``, each page gets an output name: its name with the last suffix (after
-    ``.gz``) replaced by ``ext``; when two pages of a folder would share one (``a.txt``,
-    ``a.html``), the later one by name keeps its whole name (``a.txt.json``).
+    a compression suffix: ``.gz``, ``.bz2``, ``.xz``, ``.zst``) replaced by ``ext``; when
+    two pages of a folder would share one (``a.txt``, ``a.html``), the later one by name
+    keeps its whole name (``a.txt.json``).
     Raises ``OSError`` when ``folder`` itself cannot be listed.
     """
     root = os.fspath(folder)
@@ -115,7 +118,7 @@ def _walk(root: str, root_real: str, rel_dir: str, pattern: str, recursive: bool
 
 
 def _out_name(rel_dir: str, name: str, ext: str, claimed: set[str]) -> str | None:
-    base = name[:-3] if name.endswith(".gz") and len(name) > 3 else name
+    base = strip_suffix(name)
     stem = base.rpartition(".")[0] or base
     for candidate in (stem + ext, base + ext):
         if candidate not in claimed:

@@ -5,15 +5,21 @@
 - :func:`line_texts`: the lines a whole-line literal pattern matches (a table lookup).
 
 Both analyses read the pattern's parse tree from the standard library's private
-``re._parser``; an internal change there can only cost speed (the analysis gives up and
-the pattern is run as a regex), never a wrong match: ``tests/test_matching.py`` pins every
-fast path to a plain per-line search.
+``re._parser``. Why keep that rather than a parser of our own: it is the parser the
+patterns run on, and the prefilter it allows makes detection several times faster
+(``bench/handwritten.py``). An internal change there can only cost speed, never a wrong
+match: the analysis is trusted only while :func:`parser_understood` (known patterns give
+their known answers) holds, any error inside it gives up on that pattern, and either way
+the pattern is run as a plain regex. ``tests/test_handwritten.py`` fails loudly on a Python
+whose parser changed (and checks the fallback gives the same output), and
+``tests/test_matching.py`` pins every fast path to a plain per-line search.
 
 :data:`FACTS` remembers the analysis of each compiled pattern in one place.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -79,6 +85,31 @@ def _sre() -> tuple[Any, Any]:
     return importlib.import_module("re._constants"), importlib.import_module("re._parser")
 
 
+#: Patterns whose analysis is known: ``re._parser`` is used only while it gives these.
+CANARY_LITERALS = (
+    (r"^(?:Mon|Tue), \d", ("Mon, ", "Tue, ")),
+    (r"^\s*(?P<name>[^@\n]{2,60}?)[ ,]+(?P<email>[\w.+-]+@[\w-]+)", ("@",)),
+    (r"^\s*• (?:Facebook|Twitter) share button\s*$", (" share button",)),
+    (r"(?i)share button", ()),
+)
+CANARY_LINES = (
+    (r"^\s*• (?:Site Map|PDF)\s*$", (frozenset({"• Site Map", "• PDF"}), True)),
+    (r"^Settings\s*$", (frozenset({"Settings"}), False)),
+    (r"^\s*Posted : \d{4}", None),
+)
+
+
+@functools.cache
+def parser_understood() -> bool:
+    """Whether this Python's ``re._parser`` gives the known analysis of known patterns (if
+    not, no pattern is analysed: each runs as a regex, slower and as right)."""
+    try:
+        return (all(_required_literals(p) == want for p, want in CANARY_LITERALS)
+                and all(_line_texts(p) == want for p, want in CANARY_LINES))
+    except Exception:
+        return False
+
+
 def required_literals(pattern: str) -> tuple[str, ...]:
     """Strings of which at least one occurs in any text the pattern matches (or ``()``).
 
@@ -88,6 +119,15 @@ def required_literals(pattern: str) -> tuple[str, ...]:
     top level of literal characters and groups of literal alternatives, e.g.
     ``^(?:Mon|Tue), \\d`` gives ``("Mon, ", "Tue, ")``: rarer on a page than ``Mon``.
     """
+    if not parser_understood():
+        return ()
+    try:
+        return _required_literals(pattern)
+    except Exception:  # an internal-API change must only cost speed, never correctness
+        return ()
+
+
+def _required_literals(pattern: str) -> tuple[str, ...]:
     c, sre_parse = _sre()
 
     try:
@@ -173,6 +213,15 @@ def line_texts(pattern: str) -> tuple[frozenset[str], Lead] | None:
     then matches iff its stripped text is one of them (and, where leading whitespace is not
     allowed, it has none): a dictionary lookup, not a scan.
     """
+    if not parser_understood():
+        return None
+    try:
+        return _line_texts(pattern)
+    except Exception:  # as for required_literals
+        return None
+
+
+def _line_texts(pattern: str) -> tuple[frozenset[str], Lead] | None:
     c, sre_parse = _sre()
 
     try:
