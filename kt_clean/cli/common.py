@@ -8,7 +8,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from typing import Annotated, NoReturn
 
@@ -16,7 +16,7 @@ import typer
 
 from .. import __version__
 from ..errors import InputError, KtCleanError, PageTimeout
-from ..inputs import iter_stdin, read_path
+from ..inputs import is_warc_file, iter_stdin, read_path
 from ..layouts import Layout, load_layouts
 from ..limits import MAX_BYTES_DEFAULT, PAGE_TIMEOUT_DEFAULT, Limits
 from ..model import Document
@@ -200,8 +200,10 @@ class Run:
             else:
                 yield from self.read(page)
 
-    def read(self, path: str) -> list[Document]:
+    def read(self, path: str) -> Iterable[Document]:
         """The documents of one file; a failure is reported and gives none."""
+        if is_warc_file(path):
+            return self.archive(path)
         try:
             with time_limit(self.limits.page_timeout):
                 return read_path(path, encoding=self.encoding, input_format=self.input_format,
@@ -228,6 +230,23 @@ class Run:
                 return
             except PageTimeout as exc:
                 self.fail(f"-: {exc}")
+                return
+            if doc is None:
+                return
+            yield doc
+
+    def archive(self, path: str) -> Iterator[Document]:
+        """The pages of a WARC archive, one at a time, each read within the time limit."""
+        from ..inputs.warc import file_documents
+
+        docs = file_documents(path, encoding=self.encoding, input_format=self.input_format,
+                              limits=self.limits, on_error=lambda exc: self.fail(str(exc)))
+        while True:
+            try:
+                with time_limit(self.limits.page_timeout):
+                    doc = next(docs, None)
+            except PageTimeout as exc:
+                self.fail(f"{path}: {exc}")
                 return
             if doc is None:
                 return
@@ -261,6 +280,9 @@ class Run:
         if url is not None:
             if len(pages) != 1 or os.path.isdir(pages[0]):
                 usage_error("--url names the address of one page: give one input file (or -)")
+            if is_warc_file(pages[0]):
+                usage_error("--url names the address of one page: the pages of a WARC archive "
+                            "carry their own")
             if not url.strip() or any(c.isspace() for c in url.strip()):
                 usage_error(f"--url {url!r} is not an address")
         escape = human and stdout_is_terminal()

@@ -8,6 +8,7 @@ size are each capped at ``limits.max_bytes``.
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 import sys
@@ -140,6 +141,11 @@ def read_path(path: str | os.PathLike[str], *, encoding: str | None = None,
     if stat.S_ISDIR(st.st_mode):
         raise InputError(source, "is a directory (use 'kt-clean batch DIR' for directories)",
                          "unreadable")
+    if stat.S_ISREG(st.st_mode) and is_warc_file(source):  # an archive: --max-bytes per page
+        from .warc import file_documents
+
+        return list(file_documents(source, encoding=encoding, input_format=input_format,
+                                   limits=limits, on_error=on_error))
     if st.st_size > max_bytes:
         size, limit = size_texts(st.st_size, max_bytes)
         raise InputError(source, f"file too large ({size}; the limit is {limit}, see "
@@ -187,6 +193,12 @@ def iter_stdin(stream: BinaryIO | None = None, *, encoding: str | None = None,
     stream = stream if stream is not None else sys.stdin.buffer
     max_bytes = limits.max_bytes
     source = "-"
+    if input_format != "ndjson":  # a WARC stream (`kt-clean fetch -o - | kt-clean extract -`)
+        stream, warc = _sniff_warc(stream)
+        if warc is not None:
+            yield from warc(encoding=encoding, input_format=input_format, limits=limits,
+                            on_error=on_error)
+            return
     # Leading blank lines are skipped up to the first line with text (each line is tested
     # once: a million newlines cost a million short reads, not a quadratic re-scan).
     pieces: list[bytes] = []
@@ -234,6 +246,33 @@ def iter_stdin(stream: BinaryIO | None = None, *, encoding: str | None = None,
                          "too-large")
     yield from load_bytes(data, source, encoding=encoding, input_format=input_format,
                           limits=limits)
+
+
+def is_warc_file(path: str) -> bool:
+    """Whether the regular file at ``path`` is a WARC archive, by its first bytes (gzipped
+    or not): ``WARC/1.0``, ``WARC/1.1``."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(512)
+    except OSError:
+        return False
+    if head[:2] == _GZIP_MAGIC:
+        try:
+            head = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(head, 64)
+        except zlib.error:
+            return False
+    return head.lstrip(b"\r\n")[:6] in (b"WARC/1", b"WARC/0")
+
+
+def _sniff_warc(stream: BinaryIO) -> tuple[BinaryIO, Callable[..., Iterator[Document]] | None]:
+    """(the stream, with what was read of it put back; the reader of its documents when it
+    is a WARC stream, else ``None``)."""
+    from .warc import prepend, sniff_stream, stream_documents
+
+    head, warc = sniff_stream(stream)
+    if warc:
+        return stream, functools.partial(stream_documents, stream, "-", head=head)
+    return prepend(head, stream), None
 
 
 def _skip_line(stream: BinaryIO, start: bytes) -> None:
