@@ -27,6 +27,7 @@ from .errors import (
     LearnError,
     PageTimeout,
 )
+from .fetch import fetch
 from .inputs import from_text
 from .layouts import Layout, builtin_layouts, load_layouts
 from .limits import Limits
@@ -100,6 +101,7 @@ __all__ = [
     "builtin_layouts",
     "detect",
     "extract",
+    "fetch",
     "from_text",
     "learn",
     "load_layouts",
