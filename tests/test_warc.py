@@ -241,3 +241,86 @@ def test_url_hint_is_refused_for_an_archive(tmp_path):
     path = write(tmp_path / "cc.warc.gz", common_crawl_like())
     result = runner.invoke(app, ["extract", str(path), "--url", KT_URL])
     assert result.exit_code == 2 and "carry their own" in result.stderr
+
+
+# -- batch over a folder of archives ---------------------------------------------------------
+
+def batch(*args):
+    return runner.invoke(app, ["batch", *map(str, args), "-q", "--jobs", "1"])
+
+
+def test_batch_writes_one_output_per_page_named_from_its_url_inside_out(tmp_path):
+    pages = tmp_path / "in"
+    (pages / "2019").mkdir(parents=True)
+    records = common_crawl_like()
+    records.append(record("response", "https://evil.example/../../../etc/passwd?x=1",
+                          http("200 OK", ARTICLE, ("Content-Type", "text/html"))))
+    write(pages / "2019" / "cc.warc.gz", records)
+    out = tmp_path / "out"
+    result = batch(pages, "-o", out, "-r")
+    assert result.exit_code == 0, result.stderr
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*.json"))
+    assert files == [
+        # '..' is no way out, and a name that had to change gets a hash of its URL
+        "2019/cc/evil.example/_/_/_/etc/passwd_x=1~f14536a6e1.json",
+        "2019/cc/example.com/dump.json",
+        "2019/cc/example.com/untyped.json",
+        "2019/cc/no-host/saved/page.json",  # file:///saved/page.html
+        "2019/cc/www.koreatimes.co.kr/www/nation/2019/01/103_261548.json"]
+    art = json.loads((out / "2019/cc/www.koreatimes.co.kr/www/nation/2019/01/"
+                             "103_261548.json").read_text())
+    assert art["source"] == KT_URL and art["layout"] == "full-nav"
+    again = batch(pages, "-o", out, "-r", "--report", tmp_path / "r.json")
+    assert again.exit_code == 0
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["skipped"] == len(files) and report["cleaned"] == 0
+
+
+def test_the_last_record_of_a_url_wins(tmp_path):
+    pages = tmp_path / "in"
+    pages.mkdir()
+    new = ARTICLE.replace(b"US, North Korea in talks", b"US and North Korea in talks")
+    write(pages / "a.warc.gz", [
+        record("response", KT_URL, http("200 OK", ARTICLE, ("Content-Type", "text/html"))),
+        record("response", KT_URL, http("200 OK", new, ("Content-Type", "text/html")))])
+    out = tmp_path / "out"
+    assert batch(pages, "-o", out).exit_code == 0
+    [only] = list(out.rglob("*.json"))
+    assert json.loads(only.read_text())["title"].startswith("US and North Korea")
+
+
+def test_batch_lists_an_archives_bad_pages_and_goes_on(tmp_path):
+    pages = tmp_path / "in"
+    pages.mkdir()
+    records = common_crawl_like()
+    records.insert(3, record("response", "https://example.com/binary", http(
+        "200 OK", b"\x00\x01\x02" * 400, ("Content-Type", "text/plain"))))
+    data = b"".join(gzip.compress(r) for r in records)
+    (pages / "cut.warc.gz").write_bytes(data[:-300])
+    out = tmp_path / "out"
+    result = batch(pages, "-o", out)
+    assert result.exit_code == 1
+    errors = [json.loads(line) for line in (out / "_errors.ndjson").read_text().splitlines()]
+    assert sorted(e["reason"] for e in errors) == ["binary", "undecodable"]
+    assert all(e["path"] == str(pages / "cut.warc.gz") for e in errors)
+    assert any("https://example.com/binary" in e["error"] for e in errors)
+    assert len(list(out.rglob("*.json"))) == 3  # the whole pages before the cut
+
+
+def test_batch_per_archive_and_ndjson_give_every_page_in_order(tmp_path):
+    pages = tmp_path / "in"
+    pages.mkdir()
+    write(pages / "a.warc.gz", common_crawl_like())
+    write(pages / "b.warc.gz", common_crawl_like()[:3], member_per_record=False)  # whole-gzip
+    out = tmp_path / "out"
+    assert batch(pages, "-o", out, "--per-archive").exit_code == 0
+    a = [json.loads(line) for line in (out / "a.ndjson").read_text().splitlines()]
+    assert [x["source"] for x in a] == EXPECTED
+    stream = batch(pages, "--ndjson", "-")
+    assert stream.exit_code == 0, stream.stderr
+    sources = [json.loads(line)["source"] for line in stream.stdout.splitlines()]
+    assert sources == [*EXPECTED, KT_URL]
+    # an archive gzipped as a whole cannot be seeked: it is one output, as --per-archive
+    out2 = tmp_path / "out2"
+    assert batch(pages, "-o", out2).exit_code == 0
+    assert (out2 / "b.ndjson").read_text().count("\n") == 1

@@ -21,12 +21,16 @@ ERRORS_NAME = "_errors.ndjson"
 class Found:
     """A page found in a folder: its path relative to it, where its output goes (relative
     to the output folder, or ``None``), and a problem found while listing, with its
-    failure reason."""
+    failure reason; for a page of a WARC archive, its record's offset and date."""
 
     rel: str
     out_rel: str | None = None
     problem: str | None = None
     reason: str | None = None
+    #: a page of a WARC archive (``rel``): where its record starts, and its ``WARC-Date``
+    #: in seconds (an output newer than that is up to date)
+    offset: int | None = None
+    stamp: float | None = None
 
 
 def iter_pages(folder: str | os.PathLike[str], pattern: str = "*", *, recursive: bool = False,

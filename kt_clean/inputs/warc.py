@@ -766,3 +766,115 @@ def prepend(head: bytes, stream: BinaryIO) -> BinaryIO:
     if not head:
         return stream
     return io.BufferedReader(_Prepended(head, stream), 1 << 16)
+
+
+# -- a folder of archives, record by record (batch) -----------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A page of an archive, as a batch run lists it: where its record starts, its URL,
+    and its ``WARC-Date`` in seconds since the epoch (``None`` when it has none)."""
+
+    offset: int | None
+    url: str
+    stamp: float | None
+
+
+def list_pages(path: str, max_bytes: int) -> Iterator[Entry | InputError]:
+    """The pages of an archive (and, in order, the pages that cannot be read, as errors;
+    damage that ends the archive is the last one)."""
+    errors: list[InputError] = []
+    try:
+        with open(path, "rb") as f:
+            for page in iter_pages(f, path, max_bytes=max_bytes, on_error=errors.append):
+                yield from errors
+                errors.clear()
+                yield Entry(page.offset, page.url, _epoch(page.date))
+            yield from errors
+    except InputError as exc:
+        yield from errors
+        yield exc
+    except OSError as exc:
+        yield InputError(path, f"cannot read: {exc.strerror or exc}", "unreadable")
+
+
+def _epoch(date: str | None) -> float | None:
+    """``2019-02-21T07:35:00Z`` (WARC-Date, any precision) as seconds since the epoch."""
+    if not date:
+        return None
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(date.strip().replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def page_at(path: str, offset: int, max_bytes: int) -> WebPage:
+    """The page whose record starts at ``offset`` of the archive at ``path``."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            for page in iter_pages(f, path, max_bytes=max_bytes):
+                return page
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}", "unreadable") from None
+    raise InputError(path, f"no page at offset {offset:,}", "input")
+
+
+#: The suffixes of a URL's last segment that say "a web page", replaced by the output's.
+_PAGE_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml", ".php", ".asp", ".aspx", ".jsp",
+                  ".cgi", ".txt")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._=,+@-]")
+_MAX_PART = 100
+
+
+def archive_stem(rel: str) -> str:
+    """``crawl/a.warc.gz`` -> ``crawl/a``: the folder a batch writes an archive's pages in."""
+    for suffix in (".warc.gz", ".warc"):
+        if rel.endswith(suffix) and len(rel) > len(suffix):
+            return rel[:-len(suffix)]
+    return rel + ".pages"
+
+
+def record_output_name(archive_rel: str, url: str, ext: str) -> str:
+    """Where a batch writes the page of ``url`` from the archive ``archive_rel``:
+    ``ARCHIVE/HOST/PATH`` with the page's suffix replaced by ``ext``
+    (``crawl/a.warc.gz`` + ``https://www.koreatimes.co.kr/www/nation/2019/01/103_1.html`` ->
+    ``crawl/a/www.koreatimes.co.kr/www/nation/2019/01/103_1.json``). Every part is made of
+    safe characters only (never ``..``, never absolute); a name that had to change (a query,
+    other characters, a part too long) gets a short hash of the URL, so two URLs never
+    share one."""
+    import hashlib
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rpartition("@")[2] or "no-host"
+        path, query = parts.path, parts.query
+    except ValueError:
+        host, path, query = "no-host", url, ""
+    segments = path.split("/")
+    last = segments.pop() if segments else ""
+    if not last:
+        last = "index"
+    lowered = last.lower()
+    for suffix in _PAGE_SUFFIXES:
+        if lowered.endswith(suffix) and len(last) > len(suffix):
+            last = last[:-len(suffix)]
+            break
+    exact = True
+    clean: list[str] = []
+    for segment in [*[s for s in segments if s], last + (f"?{query}" if query else "")]:
+        safe = _UNSAFE.sub("_", segment)[:_MAX_PART]
+        if safe != segment:
+            exact = False
+        if safe in ("", ".", ".."):
+            safe = "_"
+            exact = False
+        clean.append(safe)
+    if not exact:
+        digest = hashlib.sha1(url.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+        clean[-1] = f"{clean[-1][:_MAX_PART]}~{digest}"
+    host_part = _UNSAFE.sub("_", host.lower())[:_MAX_PART].strip(".") or "no-host"
+    return "/".join([archive_stem(archive_rel), host_part, *clean]) + ext
