@@ -47,7 +47,7 @@ from typing import Any, BinaryIO, Literal
 
 from . import pipeline
 from .errors import BatchError, InputError, KtCleanError, PageTimeout
-from .inputs import is_warc_file, read_path
+from .inputs import iter_path
 from .inputs.walk import ERRORS_NAME, Found, iter_pages
 from .layouts import Layout, builtin_layouts
 from .limits import MAX_BYTES_DEFAULT, PAGE_TIMEOUT_DEFAULT, Limits
@@ -416,30 +416,33 @@ def _clean(cfg: _Config, source: str, offset: int | None = None
 
             clean(page_at(source, offset, cfg.limits.max_bytes).document(
                 encoding=cfg.encoding, input_format=cfg.input_format, limits=cfg.limits))
-    elif is_warc_file(source):  # a whole archive into one output (--per-archive)
-        from .inputs.warc import file_documents
-
-        docs = file_documents(source, encoding=cfg.encoding, input_format=cfg.input_format,
-                              limits=cfg.limits,
-                              on_error=lambda exc: failures.append((exc.reason, str(exc))))
-        while True:
-            try:
-                with time_limit(cfg.limits.page_timeout):
-                    doc = next(docs, None)
-                    if doc is None:
-                        break
-                    clean(doc)
-            except (InputError, PageTimeout, KtCleanError) as exc:
-                reason = exc.reason if isinstance(exc, InputError) else (
-                    "timeout" if isinstance(exc, PageTimeout) else "input")
-                failures.append((reason, f"{source}: {exc}"))
-                if isinstance(exc, PageTimeout):
-                    break  # the reader was stopped inside: the rest cannot be trusted
     else:
         with time_limit(cfg.limits.page_timeout):
-            for doc in read_path(source, encoding=cfg.encoding,
-                                 input_format=cfg.input_format, limits=cfg.limits):
-                clean(doc)
+            docs = iter_path(source, encoding=cfg.encoding, input_format=cfg.input_format,
+                             limits=cfg.limits)
+            if isinstance(docs, list):
+                for doc in docs:
+                    clean(doc)
+        if not isinstance(docs, list):  # a WARC archive into one output (--per-archive)
+            from .inputs.warc import file_documents
+
+            pages = file_documents(source, encoding=cfg.encoding,
+                                   input_format=cfg.input_format, limits=cfg.limits,
+                                   on_error=lambda exc: failures.append((exc.reason,
+                                                                         str(exc))))
+            while True:
+                try:
+                    with time_limit(cfg.limits.page_timeout):
+                        page = next(pages, None)
+                        if page is None:
+                            break
+                        clean(page)
+                except PageTimeout as exc:
+                    failures.append(("timeout", f"{source}: {exc}"))
+                    break  # the reader was stopped inside: the rest cannot be trusted
+                except KtCleanError as exc:
+                    reason = exc.reason if isinstance(exc, InputError) else "input"
+                    failures.append((reason, f"{source}: {exc}"))
     return ("".join(parts), tuple(layouts), tuple(page_types), kept, removed, filtered,
             tuple(failures))
 

@@ -71,6 +71,8 @@ def test_robots_txt_is_asked_first_and_its_rules_decide(crawled):
     site, base = crawled["site"], crawled["base"]
     paths = site.paths()
     assert paths[0] == "/robots.txt" and paths.count("/robots.txt") == 1
+    agents = {h.headers["user-agent"] for h in site.hits}
+    assert len(agents) == 1 and agents.pop().startswith("kt-clean/")
     assert not [p for p in paths if p.startswith("/private/")]  # never requested
     skipped = [json.loads(line) for line in
                (crawled["out"] / "site.skipped.ndjson").read_text().splitlines()]
@@ -81,11 +83,10 @@ def test_robots_txt_is_asked_first_and_its_rules_decide(crawled):
 def test_requests_to_a_host_are_spaced_by_its_crawl_delay(crawled):
     hits = crawled["site"].hits
     gaps = [b.at - a.at for a, b in itertools.pairwise(hits)]
-    # Crawl-delay 0.05 s beats --rate 50 (0.02 s). The crawler spaces the starts; the server
-    # sees each request a little later (a busy machine delays one more than the next), so
-    # each gap is checked loosely and their sum tightly. Unpaced, gaps are ~1 ms.
-    assert min(gaps) >= 0.025, min(gaps)
-    assert hits[-1].at - hits[0].at >= 0.05 * len(gaps) * 0.97
+    # Crawl-delay 0.05 s beats --rate 50 (0.02 s). The pause runs from the end of one
+    # response to the next request, so the server sees it whatever the delays on the way
+    # (the server and the crawler share one clock). Unpaced, gaps are ~1 ms.
+    assert min(gaps) >= 0.05, min(gaps)
 
 
 def test_pages_come_from_seeds_sitemap_index_feed_and_followed_links(crawled):
@@ -135,7 +136,7 @@ def test_hosts_are_fetched_in_parallel_each_at_its_own_pace():
     assert len(pages) == 8
     for site in (one, two):
         hits = [h.at for h in site.hits]
-        assert min(b - a for a, b in itertools.pairwise(hits)) >= 0.1
+        assert min(b - a for a, b in itertools.pairwise(hits)) >= 0.15
     # the hosts overlap in time: together they take about as long as one
     assert two.hits[1].at < one.hits[-1].at and one.hits[1].at < two.hits[-1].at
     assert took < 0.15 * 8
@@ -154,7 +155,12 @@ def test_the_archive_is_valid_warc_1_1_and_complete(crawled):
     archive = crawled["archive"]
     check = warcio_check(archive)
     assert check.returncode == 0, check.stdout + check.stderr
+    index = subprocess.run([*WARCIO, "index", str(archive)], capture_output=True, text=True)
+    assert index.returncode == 0
+    entries = [json.loads(line) for line in index.stdout.splitlines()]
     recs = records(archive)
+    assert [(int(e["offset"]), e["warc-type"]) for e in entries] == [
+        (r.offset, r.type) for r in recs]
     assert recs[0].type == "warcinfo" and b"kt-clean/" in recs[0].block
     assert all(r.version == "WARC/1.1" for r in recs)
     resp = [r for r in recs if r.type == "response"]

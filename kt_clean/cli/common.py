@@ -16,7 +16,7 @@ import typer
 
 from .. import __version__
 from ..errors import InputError, KtCleanError, PageTimeout
-from ..inputs import is_warc_file, iter_stdin, read_path
+from ..inputs import is_warc_file, iter_path, iter_stdin
 from ..layouts import Layout, load_layouts
 from ..limits import MAX_BYTES_DEFAULT, PAGE_TIMEOUT_DEFAULT, Limits
 from ..model import Document
@@ -202,17 +202,17 @@ class Run:
 
     def read(self, path: str) -> Iterable[Document]:
         """The documents of one file; a failure is reported and gives none."""
-        if is_warc_file(path):
-            return self.archive(path)
         try:
             with time_limit(self.limits.page_timeout):
-                return read_path(path, encoding=self.encoding, input_format=self.input_format,
+                docs = iter_path(path, encoding=self.encoding, input_format=self.input_format,
                                  limits=self.limits, on_error=lambda exc: self.fail(str(exc)))
         except InputError as exc:
             self.fail(str(exc))
+            return []
         except PageTimeout as exc:
             self.fail(f"{path}: {exc}")
-        return []
+            return []
+        return docs if isinstance(docs, list) else self.archive(path, docs)
 
     def stdin(self) -> Iterator[Document]:
         """The documents on standard input, each read within the time limit."""
@@ -235,12 +235,8 @@ class Run:
                 return
             yield doc
 
-    def archive(self, path: str) -> Iterator[Document]:
+    def archive(self, path: str, docs: Iterator[Document]) -> Iterator[Document]:
         """The pages of a WARC archive, one at a time, each read within the time limit."""
-        from ..inputs.warc import file_documents
-
-        docs = file_documents(path, encoding=self.encoding, input_format=self.input_format,
-                              limits=self.limits, on_error=lambda exc: self.fail(str(exc)))
         while True:
             try:
                 with time_limit(self.limits.page_timeout):

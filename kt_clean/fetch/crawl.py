@@ -5,9 +5,9 @@ back). The loop keeps, per host (``host:port``):
 
 - a queue of URLs, the time its next request may start, and the number in flight. With a
   rate (``rate`` requests per second, default 1) or a robots ``Crawl-delay`` /
-  ``Request-rate``, one request at a time, each starting at least the interval after the
-  one before (the largest of the three); ``rate=0`` and no robots delay: as many as the
-  crawl's ``concurrency``. Hosts are fetched in parallel, up to ``concurrency`` requests.
+  ``Request-rate``, one request at a time, each sent at least the interval (the largest of
+  the three) after the previous response came back; ``rate=0`` and no robots delay: as
+  many as the crawl's ``concurrency``. Hosts are fetched in parallel, up to ``concurrency`` requests.
 - its ``robots.txt``, fetched before anything else of the host and read with Protego
   (RFC 9309: a 4xx means no rules, an unreachable file or a 5xx means the host is closed).
   A URL it disallows is skipped (``robots``) and never requested.
@@ -326,6 +326,8 @@ class Crawl:
                 truncate(path, good)
                 self.summary.truncated_bytes += cut
             for entry in entries:
+                if entry.offset < 0 and entry.url in self._stored:
+                    continue  # a revisit: the response it refers to stays what is held
                 self._stored[entry.url] = entry
         self._errors = _open_list(errors)
         self._skipped = _open_list(skipped)
@@ -377,6 +379,10 @@ class Crawl:
                 host = self._hosts[host_of(result.job.url)]
                 host.in_flight -= 1
                 page = self._handle(result, host)
+                # The pause is counted from the end of the response: the server then sees
+                # at least the interval between one request and the next, however long
+                # either took to arrive.
+                host.next_time = max(host.next_time, time.monotonic() + host.interval)
                 if self.on_progress is not None:
                     self.on_progress(self.summary)
                 if page is not None:
@@ -638,7 +644,6 @@ class Crawl:
                 if rate is not None and rate.requests:
                     wanted.append(rate.seconds / rate.requests)
                 host.interval = max(wanted)
-                host.next_time = max(host.next_time, job.started + host.interval)
             return None
         status = exchange.status
         if status == 429 or status >= 500:

@@ -23,7 +23,8 @@ from ..vocabulary import INPUT_FORMATS, InputFormat
 from .decode import decode
 from .records import looks_like_record, parse_record, parse_records
 
-__all__ = ["from_text", "iter_stdin", "load_bytes", "read_path", "sniff"]
+__all__ = ["from_text", "is_warc_file", "iter_path", "iter_stdin", "load_bytes", "read_path",
+           "sniff"]
 
 #: Bytes read from a file or a stream at a time.
 _BLOCK = 1 << 20
@@ -130,6 +131,15 @@ def read_path(path: str | os.PathLike[str], *, encoding: str | None = None,
               on_error: OnError | None = None) -> list[Document]:
     """Documents from a file path; raises :class:`InputError` naming the path on failure
     (a bad record of an NDJSON file: see :func:`load_bytes` for ``on_error``)."""
+    return list(iter_path(path, encoding=encoding, input_format=input_format, limits=limits,
+                          on_error=on_error))
+
+
+def iter_path(path: str | os.PathLike[str], *, encoding: str | None = None,
+              input_format: InputFormat = "auto", limits: Limits = DEFAULT_LIMITS,
+              on_error: OnError | None = None) -> list[Document] | Iterator[Document]:
+    """As :func:`read_path`, but the pages of a WARC archive come one at a time (a
+    generator, reading the archive as it goes); any other file's documents as a list."""
     source = os.fspath(path)
     max_bytes = limits.max_bytes
     try:
@@ -141,19 +151,23 @@ def read_path(path: str | os.PathLike[str], *, encoding: str | None = None,
     if stat.S_ISDIR(st.st_mode):
         raise InputError(source, "is a directory (use 'kt-clean batch DIR' for directories)",
                          "unreadable")
-    if stat.S_ISREG(st.st_mode) and is_warc_file(source):  # an archive: --max-bytes per page
-        from .warc import file_documents
-
-        return list(file_documents(source, encoding=encoding, input_format=input_format,
-                                   limits=limits, on_error=on_error))
-    if st.st_size > max_bytes:
+    regular = stat.S_ISREG(st.st_mode)
+    if st.st_size > max_bytes and not (regular and is_warc_file(source)):
         size, limit = size_texts(st.st_size, max_bytes)
         raise InputError(source, f"file too large ({size}; the limit is {limit}, see "
                                  "--max-bytes)", "too-large")
     try:
         with open(source, "rb") as f:
             head = f.read(2)
-            if source.endswith(".gz") or head == _GZIP_MAGIC:
+            if regular and head in (b"WA", _GZIP_MAGIC):  # a WARC archive? (one open)
+                head += f.read(510)
+                if _warc_head(head):  # --max-bytes bounds each of its pages
+                    from .warc import file_documents
+
+                    return file_documents(source, encoding=encoding,
+                                          input_format=input_format, limits=limits,
+                                          on_error=on_error)
+            if source.endswith(".gz") or head[:2] == _GZIP_MAGIC:
                 data = gunzip(_blocks(f, head, max_bytes, source), source, max_bytes)
             else:
                 # Bounded even where the size is unknown (a pipe or device says 0).
@@ -253,9 +267,13 @@ def is_warc_file(path: str) -> bool:
     or not): ``WARC/1.0``, ``WARC/1.1``."""
     try:
         with open(path, "rb") as f:
-            head = f.read(512)
+            return _warc_head(f.read(512))
     except OSError:
         return False
+
+
+def _warc_head(head: bytes) -> bool:
+    """Whether the first bytes of a file (gzipped or not) start a WARC record."""
     if head[:2] == _GZIP_MAGIC:
         try:
             head = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(head, 64)

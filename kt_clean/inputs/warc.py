@@ -405,7 +405,7 @@ class WebPage:
         ``warc`` key."""
         return {"archive": self.archive, "offset": self.offset, "record_id": self.record_id,
                 "date": self.date, "status": self.status,
-                "content_type": self.header("content-type")}
+                "content_type": self.header("content-type"), "truncated": self.truncated}
 
     def document(self, *, encoding: str | None = None, input_format: InputFormat = "auto",
                  limits: Limits = DEFAULT_LIMITS) -> Document:
