@@ -66,6 +66,8 @@ class Site:
     slow_seconds: float = 2.0
     big_bytes: int = 300_000
     retry_after: str = "1"
+    #: where /elsewhere redirects to (another site)
+    away: str = ""
     hits: list[Hit] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     counts: dict[str, int] = field(default_factory=dict)
@@ -190,6 +192,8 @@ def make_handler(site: Site) -> type[http.server.BaseHTTPRequestHandler]:
                 self.redirect(f"{base}/redirect/3", 302)
             elif path == "/redirect/3":
                 self.redirect("/www/nation/2019/01/103_261553.html", 307)
+            elif path == "/elsewhere":
+                self.redirect(site.away, 302)
             elif path == "/loop/a":
                 self.redirect("/loop/b")
             elif path == "/loop/b":

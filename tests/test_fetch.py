@@ -142,6 +142,17 @@ def test_hosts_are_fetched_in_parallel_each_at_its_own_pace():
     assert took < 0.15 * 8
 
 
+def test_a_redirect_to_another_host_waits_for_that_hosts_robots_txt():
+    one, two = Site(crawl_delay=0.0), Site(crawl_delay=0.0)
+    with running(one), running(two):
+        one.away = f"{two.base}{article_path(261549)}"
+        crawl = kt_clean.fetch([f"{one.base}/elsewhere"], rate=0)  # two is met only here
+        pages = list(crawl)
+    assert [p.url for p in pages] == [one.away]
+    assert two.paths() == ["/robots.txt", article_path(261549)]
+    assert crawl.summary.redirects == 1 and crawl.summary.failed == 0
+
+
 def test_429_waits_as_long_as_retry_after_and_a_503_is_retried_until_it_recovers(crawled):
     hits = crawled["site"].hits
     busy = [h.at for h in hits if h.path == "/busy.html"]
@@ -266,9 +277,12 @@ def response_urls(path):
 def test_a_run_killed_with_sigkill_resumes_to_the_same_records(tmp_path):
     site = Site(crawl_delay=0.08)
     with running(site):
-        full = tmp_path / "full.warc.gz"
-        done = run_cli(*crawl_args(site.base, full))
-        assert done.returncode == 0, done.stderr
+        full = tmp_path / "full.warc.gz"  # the reference: the same crawl, uninterrupted
+        crawl = kt_clean.fetch(f"{site.base}/www/nation/list.html",
+                               feeds=[f"{site.base}/rss.xml"], follow=["/www/nation/"],
+                               max_depth=2, output=str(full), rate=0)
+        list(crawl)
+        assert crawl.summary.failed == 0
         expected = response_urls(full)
         assert len(expected) == 9  # the list, its next page, 6 articles, one older story
         cut = tmp_path / "cut.warc.gz"

@@ -7,7 +7,8 @@ back). The loop keeps, per host (``host:port``):
   rate (``rate`` requests per second, default 1) or a robots ``Crawl-delay`` /
   ``Request-rate``, one request at a time, each sent at least the interval (the largest of
   the three) after the previous response came back; ``rate=0`` and no robots delay: as
-  many as the crawl's ``concurrency``. Hosts are fetched in parallel, up to ``concurrency`` requests.
+  many as the crawl's ``concurrency``. Hosts are fetched in parallel, up to
+  ``concurrency`` requests.
 - its ``robots.txt``, fetched before anything else of the host and read with Protego
   (RFC 9309: a 4xx means no rules, an unreachable file or a 5xx means the host is closed).
   A URL it disallows is skipped (``robots``) and never requested.
@@ -223,6 +224,8 @@ class _Host:
     robots: Any = None  # None: not asked yet; _PENDING; a Protego; False: unreachable
     robots_problem: str = ""
     interval: float = 0.0
+    #: the robots.txt job while it waits in the queue (a job put in front must not pass it)
+    robots_job: _Job | None = None
 
 
 @dataclass
@@ -369,6 +372,7 @@ class Crawl:
                     jobs.put(job)
                     in_flight += 1
                 if in_flight == 0 and wake is None:
+                    self._left_behind()
                     break
                 timeout = 0.5 if wake is None else max(0.0, min(0.5, wake - now))
                 try:
@@ -485,7 +489,8 @@ class Crawl:
             host.interval = 1.0 / rate if rate > 0 else 0.0
             if self.options.robots:
                 host.robots = _PENDING
-                host.queue.append(_Job(site_of(url) + "/robots.txt", "robots"))
+                host.robots_job = _Job(site_of(url) + "/robots.txt", "robots")
+                host.queue.append(host.robots_job)
         return host
 
     def _next_job(self, now: float) -> tuple[_Job | None, float | None]:
@@ -499,6 +504,10 @@ class Crawl:
                     host.in_flight += 1
                     return job, None
                 if host.robots is _PENDING and job.kind != "robots":
+                    if host.robots_job is not None:  # queued behind a job put in front
+                        host.queue.remove(host.robots_job)
+                        host.queue.appendleft(host.robots_job)
+                        continue
                     break  # waits for its robots.txt (in flight)
                 limit = 1 if host.interval > 0 else self.options.concurrency
                 if host.in_flight >= limit:
@@ -508,7 +517,9 @@ class Crawl:
                     wake = ready if wake is None else min(wake, ready)
                     break
                 host.queue.popleft()
-                if job.kind != "robots" and not self._allowed(job, host):
+                if job.kind == "robots":
+                    host.robots_job = None
+                elif not self._allowed(job, host):
                     continue  # never asked: the next URL of the host may go now
                 host.in_flight += 1
                 host.next_time = now + host.interval
@@ -518,6 +529,16 @@ class Crawl:
         if wake is None and any(h.in_flight for h in self._hosts.values()):
             wake = now + 0.5
         return None, wake
+
+    def _left_behind(self) -> None:
+        """No URL may stay queued when the crawl ends: one that could not be sent (a bug)
+        is a failure, never a silent loss."""
+        for host in self._hosts.values():
+            while host.queue:
+                job = host.queue.popleft()
+                if job.kind not in ("robots", "stored"):
+                    self._fail(job, "internal", "left in the queue when the crawl ended "
+                                                "(a bug in kt-clean; please report it)")
 
     def _allowed(self, job: _Job, host: _Host) -> bool:
         if host.robots is None or host.robots is _PENDING:
