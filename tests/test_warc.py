@@ -276,6 +276,18 @@ def test_batch_writes_one_output_per_page_named_from_its_url_inside_out(tmp_path
     assert report["skipped"] == len(files) and report["cleaned"] == 0
 
 
+def test_the_lists_fetch_writes_beside_its_archives_are_no_pages(tmp_path):
+    pages = tmp_path / "in"
+    pages.mkdir()
+    write(pages / "a.warc.gz", common_crawl_like()[:3])
+    line = '{"url": "https://example.com/x", "reason": "http", "error": "HTTP 404"}\n'
+    for name in ("_errors.ndjson", "_skipped.ndjson", "a.errors.ndjson", "a.skipped.ndjson"):
+        (pages / name).write_text(line)
+    result = batch(pages, "--ndjson", "-")
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(x)["source"] for x in result.stdout.splitlines()] == [KT_URL]
+
+
 def test_the_last_record_of_a_url_wins(tmp_path):
     pages = tmp_path / "in"
     pages.mkdir()

@@ -1,9 +1,10 @@
 """The one folder walker: the pages of a folder, as every command that takes a folder sees
 them (``batch``, ``extract DIR``, ``learn``).
 
-Hidden names (``.*``) and kt-clean's own ``_errors.ndjson`` are skipped. Symlinked files are
-read only when they resolve inside the folder; symlinked folders are not followed; devices,
-pipes and sockets are reported, not read.
+Hidden names (``.*``) and kt-clean's own lists of failures and skips (``_errors.ndjson``,
+``_skipped.ndjson``, ``NAME.errors.ndjson``, ``NAME.skipped.ndjson``) are skipped. Symlinked
+files are read only when they resolve inside the folder; symlinked folders are not followed;
+devices, pipes and sockets are reported, not read.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 
 #: The failures of a batch run into an output folder, one JSON object per line; never a page.
 ERRORS_NAME = "_errors.ndjson"
+#: kt-clean's other lists beside its outputs (``batch --ndjson``, ``fetch``): never pages.
+_LIST_NAMES = ("_skipped.ndjson", ".errors.ndjson", ".skipped.ndjson")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +82,7 @@ def _walk(root: str, root_real: str, rel_dir: str, pattern: str, recursive: bool
     claimed: set[str] = set()
     for entry in entries:
         name = entry.name
-        if name.startswith(".") or name == ERRORS_NAME:
+        if name.startswith(".") or name == ERRORS_NAME or name.endswith(_LIST_NAMES):
             continue
         rel = os.path.join(rel_dir, name) if rel_dir else name
         if os.path.join(root_real, rel) in excluded:
