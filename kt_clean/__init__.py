@@ -27,6 +27,7 @@ from .errors import (
     LearnError,
     PageTimeout,
 )
+from .fetch import fetch
 from .inputs import from_text
 from .layouts import Layout, builtin_layouts, load_layouts
 from .limits import Limits
@@ -36,8 +37,10 @@ from .render import render
 from .vocabulary import FORMATS, INPUT_FORMATS, UNKNOWN, Format, InputFormat
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    import os
+    from collections.abc import Iterator, Sequence
 
+    from .inputs.warc import WebPage
     from .learning import Learned
 
 
@@ -50,11 +53,25 @@ def learn(pages: Sequence[str | Document], name: str, *, site: str = "",
     return _learn(pages, name, site=site, min_share=min_share, timezone=timezone)
 
 
+def read_warc(path: str | os.PathLike[str], *, max_bytes: int = Limits().max_bytes
+              ) -> Iterator[WebPage]:
+    """The pages (HTML or text responses) of a WARC archive, one at a time: each a
+    :class:`WebPage` (URL, status, headers, payload, archive and offset); ``extract(page)``
+    cleans it, ``page.document()`` is its :class:`Document`."""
+    from .inputs.warc import read_warc as _read_warc
+
+    return _read_warc(path, max_bytes=max_bytes)
+
+
 def __getattr__(name: str) -> object:
     if name == "Learned":  # its module loads only when learning
         from .learning import Learned
 
         return Learned
+    if name == "WebPage":
+        from .inputs.warc import WebPage
+
+        return WebPage
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
@@ -78,15 +95,18 @@ __all__ = [
     "Limits",
     "PageTimeout",
     "Removed",
+    "WebPage",
     "__version__",
     "article",
     "builtin_layouts",
     "detect",
     "extract",
+    "fetch",
     "from_text",
     "learn",
     "load_layouts",
     "read",
+    "read_warc",
     "render",
     "strip",
 ]

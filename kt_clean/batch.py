@@ -46,11 +46,12 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Literal
 
 from . import pipeline
-from .errors import BatchError, InputError, PageTimeout
-from .inputs import read_path
+from .errors import BatchError, InputError, KtCleanError, PageTimeout
+from .inputs import iter_path
 from .inputs.walk import ERRORS_NAME, Found, iter_pages
 from .layouts import Layout, builtin_layouts
 from .limits import MAX_BYTES_DEFAULT, PAGE_TIMEOUT_DEFAULT, Limits
+from .model import Document
 from .render import render
 from .system import (
     TEMP_PREFIX,
@@ -105,6 +106,9 @@ class BatchOptions:
     #: keep only the pages of these page types (``article``); the others are counted in
     #: ``filtered`` and get no output
     only: tuple[str, ...] = ()
+    #: a WARC archive gives one output of all its pages (``a.warc.gz`` -> ``a.ndjson``)
+    #: instead of one per page (``a/HOST/PATH.json``)
+    per_archive: bool = False
 
 
 @dataclass
@@ -234,6 +238,8 @@ class PageResult:
     filtered: int = 0
     reason: str | None = None
     error: str | None = None
+    #: pages of a file of many (a WARC archive cleaned as one) that failed: (reason, error)
+    failures: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def failed(cls, rel: str, reason: str, error: str) -> PageResult:
@@ -258,7 +264,12 @@ def _worker_init(config: _Config, done: Any = None) -> None:
     die_with_parent(config.parent_pid)
 
 
-def _run_chunk(chunk: list[tuple[str, str | None]]) -> list[PageResult]:
+#: One page to clean: its path under the input folder, its output name, and for a page of a
+#: WARC archive its record's offset and date (``None`` for a file).
+Work = tuple[str, str | None, int | None, float | None]
+
+
+def _run_chunk(chunk: list[Work]) -> list[PageResult]:
     assert _CONFIG is not None
     try:
         return process_chunk(_CONFIG, chunk)
@@ -305,13 +316,13 @@ def _malloc_trim() -> Callable[[int], int] | None:
         return None
 
 
-def process_chunk(cfg: _Config, chunk: list[tuple[str, str | None]]) -> list[PageResult]:
+def process_chunk(cfg: _Config, chunk: list[Work]) -> list[PageResult]:
     """Clean the pages of a chunk; outputs are renamed into place after one sync."""
     results: list[PageResult] = []
     pending: list[tuple[int, str, str]] = []  # (result index, temp file, target)
     try:
-        for rel, out_rel in chunk:
-            result, staged = _process_page(cfg, rel, out_rel)
+        for rel, out_rel, offset, stamp in chunk:
+            result, staged = _process_page(cfg, rel, out_rel, offset, stamp)
             if staged:
                 pending.append((len(results), *staged))
             results.append(result)
@@ -338,8 +349,8 @@ def process_chunk(cfg: _Config, chunk: list[tuple[str, str | None]]) -> list[Pag
     return results
 
 
-def _process_page(cfg: _Config, rel: str, out_rel: str | None
-                  ) -> tuple[PageResult, tuple[str, str] | None]:
+def _process_page(cfg: _Config, rel: str, out_rel: str | None, offset: int | None = None,
+                  stamp: float | None = None) -> tuple[PageResult, tuple[str, str] | None]:
     source = os.path.join(cfg.in_dir, rel)
     target = None
     if not cfg.stream:
@@ -350,12 +361,16 @@ def _process_page(cfg: _Config, rel: str, out_rel: str | None
             return PageResult.failed(rel, "outside", str(exc)), None
         if not cfg.force:
             try:
-                if os.stat(target).st_mtime_ns >= os.stat(source).st_mtime_ns:
+                done = os.stat(target).st_mtime_ns
+                # a record never changes: its output is up to date if made after its fetch
+                if done >= (int(stamp * 1e9) if stamp is not None
+                            else os.stat(source).st_mtime_ns):
                     return PageResult("skipped", rel), None
             except OSError:
                 pass
     try:
-        text, layouts, page_types, kept, removed, filtered = _clean(cfg, source)
+        text, layouts, page_types, kept, removed, filtered, failures = _clean(
+            cfg, source, offset)
     except PageTimeout as exc:
         return PageResult.failed(rel, "timeout", f"{source}: {exc}"), None
     except InputError as exc:
@@ -366,10 +381,11 @@ def _process_page(cfg: _Config, rel: str, out_rel: str | None
     data = text.encode("utf-8", "surrogateescape")
     if cfg.stream:
         return PageResult("cleaned", rel, layouts, page_types, kept, removed, output=data,
-                          filtered=filtered), None
+                          filtered=filtered, failures=failures), None
     assert target is not None
-    if filtered and not layouts:  # every page of the file was left out: no output file
-        return PageResult("cleaned", rel, page_types=page_types, filtered=filtered), None
+    if (filtered or failures) and not layouts:  # no page of the file to write: no file
+        return PageResult("cleaned", rel, page_types=page_types, filtered=filtered,
+                          failures=failures), None
     try:
         tmp = _write_temp(cfg, target, data)
     except (OSError, ValueError) as exc:
@@ -377,34 +393,74 @@ def _process_page(cfg: _Config, rel: str, out_rel: str | None
         return PageResult.failed(rel, "write",
                                  f"{source}: cannot write its output: {problem}"), None
     return PageResult("cleaned", rel, layouts, page_types, kept, removed,
-                      filtered=filtered), (tmp, target)
+                      filtered=filtered, failures=failures), (tmp, target)
 
 
-def _clean(cfg: _Config, source: str
-           ) -> tuple[str, tuple[str, ...], tuple[str, ...], int, int, int]:
-    """The page's rendered output, its layouts, the characters kept and removed, and how
-    many of its pages ``only`` left out; the page's whole work (reading, parsing,
-    cleaning) runs within its time limit."""
-    with time_limit(cfg.limits.page_timeout):
-        docs = read_path(source, encoding=cfg.encoding, input_format=cfg.input_format,
-                         limits=cfg.limits)
-        parts, layouts, page_types, kept, removed, filtered = [], [], [], 0, 0, 0
-        for doc in docs:
-            art = pipeline.article(doc, cfg.layouts, limits=cfg.limits)
-            page_types.append(art.page_type)  # counted whether --only keeps the page or not
-            if cfg.only and art.page_type not in cfg.only:
-                filtered += 1
-                continue
-            parts.append(render(art, cfg.fmt, cfg.explain))
-            layouts.append(art.layout)
-            labelled = art.document
-            if labelled is not None and labelled.labels is not None:
-                for line, label in zip(labelled.lines, labelled.labels):
-                    if label.kept:
-                        kept += len(line)
-                    else:
-                        removed += len(line)
-    return "".join(parts), tuple(layouts), tuple(page_types), kept, removed, filtered
+def _clean(cfg: _Config, source: str, offset: int | None = None
+           ) -> tuple[str, tuple[str, ...], tuple[str, ...], int, int, int,
+                      tuple[tuple[str, str], ...]]:
+    """The page's rendered output, its layouts, the characters kept and removed, how many
+    of its pages ``only`` left out, and the pages of it that failed (reason, error: a WARC
+    archive cleaned as one goes on past them). A file's whole work (reading, parsing,
+    cleaning) runs within its time limit; an archive's, each page's."""
+    parts: list[str] = []
+    layouts: list[str] = []
+    page_types: list[str] = []
+    kept = removed = filtered = 0
+    failures: list[tuple[str, str]] = []
+
+    def clean(doc: Document) -> None:
+        nonlocal kept, removed, filtered
+        art = pipeline.article(doc, cfg.layouts, limits=cfg.limits)
+        page_types.append(art.page_type)  # counted whether --only keeps the page or not
+        if cfg.only and art.page_type not in cfg.only:
+            filtered += 1
+            return
+        parts.append(render(art, cfg.fmt, cfg.explain))
+        layouts.append(art.layout)
+        labelled = art.document
+        if labelled is not None and labelled.labels is not None:
+            for line, label in zip(labelled.lines, labelled.labels):
+                if label.kept:
+                    kept += len(line)
+                else:
+                    removed += len(line)
+
+    if offset is not None:  # one page of an archive
+        with time_limit(cfg.limits.page_timeout):
+            from .inputs.warc import page_at
+
+            clean(page_at(source, offset, cfg.limits.max_bytes).document(
+                encoding=cfg.encoding, input_format=cfg.input_format, limits=cfg.limits))
+    else:
+        with time_limit(cfg.limits.page_timeout):
+            docs = iter_path(source, encoding=cfg.encoding, input_format=cfg.input_format,
+                             limits=cfg.limits)
+            if isinstance(docs, list):
+                for doc in docs:
+                    clean(doc)
+        if not isinstance(docs, list):  # a WARC archive into one output (--per-archive)
+            from .inputs.warc import file_documents
+
+            pages = file_documents(source, encoding=cfg.encoding,
+                                   input_format=cfg.input_format, limits=cfg.limits,
+                                   on_error=lambda exc: failures.append((exc.reason,
+                                                                         str(exc))))
+            while True:
+                try:
+                    with time_limit(cfg.limits.page_timeout):
+                        page = next(pages, None)
+                        if page is None:
+                            break
+                        clean(page)
+                except PageTimeout as exc:
+                    failures.append(("timeout", f"{source}: {exc}"))
+                    break  # the reader was stopped inside: the rest cannot be trusted
+                except KtCleanError as exc:
+                    reason = exc.reason if isinstance(exc, InputError) else "input"
+                    failures.append((reason, f"{source}: {exc}"))
+    return ("".join(parts), tuple(layouts), tuple(page_types), kept, removed, filtered,
+            tuple(failures))
 
 
 def _write_temp(cfg: _Config, target: str, data: bytes) -> str:
@@ -534,9 +590,12 @@ def run_batch(
         if out_real is not None:
             remove_temp_files(out_real)
 
+        archives: dict[str, list[Found]] = {}
+
         def listing() -> Iterator[Found]:
-            return iter_pages(opts.in_dir, opts.pattern, recursive=opts.recursive, ext=ext,
-                              exclude=exclude)
+            found = iter_pages(opts.in_dir, opts.pattern, recursive=opts.recursive, ext=ext,
+                               exclude=exclude)
+            return _archive_pages(found, opts, ext, archives)
 
         summary.found = sum(1 for _ in listing())
         config = _Config(
@@ -556,6 +615,9 @@ def run_batch(
                                 f"{os.path.join(opts.in_dir, f.rel)}: {f.problem}")
                         for f in found]
             for result in results:
+                for reason, message in result.failures:
+                    failures.append(Failure(os.path.join(opts.in_dir, result.rel), reason,
+                                            message))
                 if result.status == "cleaned":
                     summary.cleaned += 1
                     summary.filtered += result.filtered
@@ -629,18 +691,64 @@ def run_batch(
     return summary
 
 
-Chunk = tuple[list[Found], list[tuple[str, str | None]]]
+def _archive_pages(found: Iterator[Found], opts: BatchOptions, ext: str | None,
+                   seen: dict[str, list[Found]]) -> Iterator[Found]:
+    """The pages found, with each WARC archive (``.warc``, ``.warc.gz``) standing for its
+    pages: one item per page, its output named from its URL inside the archive's folder
+    (``a.warc.gz`` -> ``a/HOST/PATH.json``), the last record of a URL winning. An archive
+    whose records cannot be seeked to (gzipped as a whole), and every archive with
+    ``per_archive``, stays one item with one output (``a.ndjson`` for JSON). ``seen``
+    keeps each archive's listing for the second walk over the folder."""
+    from .inputs.warc import list_pages, record_output_name, warc_name
+
+    for f in found:
+        if f.problem is not None or not warc_name(f.rel):
+            yield f
+            continue
+        if opts.per_archive:
+            yield _one_output(f, opts)
+            continue
+        if f.rel not in seen:
+            path = os.path.join(opts.in_dir, f.rel)
+            entries: dict[str, Found] = {}
+            problems: list[Found] = []
+            whole = False
+            for entry in list_pages(path, opts.max_bytes):
+                if isinstance(entry, InputError):
+                    problems.append(Found(f.rel, None, entry.problem if entry.source == path
+                                          else str(entry), entry.reason))
+                    continue
+                if entry.offset is None:
+                    whole = True
+                    break
+                out = record_output_name(f.rel, entry.url, ext) if ext else None
+                key = out if out is not None else f"{entry.url}\0{entry.offset}"
+                entries.pop(key, None)  # a later record of the URL replaces it
+                entries[key] = Found(f.rel, out, offset=entry.offset, stamp=entry.stamp)
+            seen[f.rel] = [_one_output(f, opts)] if whole else [*problems, *entries.values()]
+        yield from seen[f.rel]
+
+
+def _one_output(f: Found, opts: BatchOptions) -> Found:
+    """An archive as one item: its output named as a file's, ``.ndjson`` for JSON."""
+    out = f.out_rel
+    if out is not None and opts.fmt == "json" and out.endswith(".json"):
+        out = out[:-len(".json")] + ".ndjson"
+    return Found(f.rel, out)
+
+
+Chunk = tuple[list[Found], list[Work]]
 
 
 def _chunks(found: Iterator[Found], size: int) -> Iterator[Chunk]:
     """(pages that failed while listing, pages to clean) of at most ``size`` pages each."""
     bad: list[Found] = []
-    work: list[tuple[str, str | None]] = []
+    work: list[Work] = []
     for f in found:
         if f.problem is not None:
             bad.append(f)
         else:
-            work.append((f.rel, f.out_rel))
+            work.append((f.rel, f.out_rel, f.offset, f.stamp))
         if len(bad) + len(work) >= size:
             yield bad, work
             bad, work = [], []
@@ -767,7 +875,7 @@ def _run_pool(config: _Config, chunks: Iterator[Chunk], jobs: int,
                 except BrokenProcessPool:
                     if retry:
                         results = [lost(rel, "the worker process cleaning it died (killed, "
-                                        "or out of memory)") for rel, _ in work]
+                                        "or out of memory)") for rel, *_ in work]
                     else:
                         handle(found, [])
                         found = []
@@ -778,7 +886,7 @@ def _run_pool(config: _Config, chunks: Iterator[Chunk], jobs: int,
                 except Exception as exc:  # pickling problems and the like
                     results = [PageResult.failed(
                         rel, "internal", f"{os.path.join(config.in_dir, rel)}: internal "
-                        f"error: {type(exc).__name__}: {exc}") for rel, _ in work]
+                        f"error: {type(exc).__name__}: {exc}") for rel, *_ in work]
             if found or results:
                 handle(found, results)
         pool.shutdown(wait=True)

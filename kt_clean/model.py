@@ -330,6 +330,9 @@ class Article:
             "body": self.body,
             "items": [item.to_dict() for item in self.items],
         }
+        warc = self.document.meta.get("warc") if self.document is not None else None
+        if isinstance(warc, Mapping):  # a page read from a WARC archive: where it is
+            data["warc"] = dict(warc)
         if explain:
             data["sources"] = dict(self.sources)
             data["removed"] = [r.to_dict() for r in self.removed]

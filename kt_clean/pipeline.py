@@ -28,6 +28,7 @@ from .vocabulary import UNKNOWN, InputFormat
 
 if TYPE_CHECKING:
     from .cleaners import Cleaner  # the cleaners load only for a page that needs one
+    from .inputs.warc import WebPage
 
 __all__ = ["article", "detect", "extract", "from_text", "read", "render", "strip"]
 
@@ -107,18 +108,20 @@ def article(doc: Document, layouts: Sequence[Layout] | None = None, *,
     return build_article(strip(doc, layouts, limits=limits), layouts)
 
 
-def extract(page: str | bytes | os.PathLike[str] | Document, *, source: str | None = None,
+def extract(page: str | bytes | os.PathLike[str] | Document | WebPage, *,
+            source: str | None = None,
             encoding: str | None = None, input_format: InputFormat = "auto",
             layouts: Sequence[Layout] | None = None,
             limits: Limits = DEFAULT_LIMITS, url: str | None = None) -> Article:
     """The clean article of one page: read (if needed), detect, strip, build.
 
-    ``page`` is a :class:`Document`, a path, the page's ``bytes``, or, with ``source=``
-    naming it, the page's ``str`` (a text dump or HTML, told apart as for a file). A ``str``
-    without ``source`` is a path. The first document of an NDJSON input is taken. With
-    ``limits.page_timeout`` set, a page over it raises :class:`~kt_clean.errors.PageTimeout`.
-    ``url``, the page's address when known, is a hint for detection (``docs/layouts.md``).
-    Render the result with :func:`render`.
+    ``page`` is a :class:`Document`, a :class:`~kt_clean.inputs.warc.WebPage` (from
+    :func:`kt_clean.read_warc` or :func:`kt_clean.fetch`), a path, the page's ``bytes``,
+    or, with ``source=`` naming it, the page's ``str`` (a text dump or HTML, told apart as
+    for a file). A ``str`` without ``source`` is a path. The first document of an NDJSON
+    input is taken. With ``limits.page_timeout`` set, a page over it raises
+    :class:`~kt_clean.errors.PageTimeout`. ``url``, the page's address when known, is a hint
+    for detection (``docs/layouts.md``). Render the result with :func:`render`.
     """
     if isinstance(page, str) and source is None and ("\n" in page or len(page) > 4096):
         raise InputError("<str>", "a page given as text needs source= to name it (a str "
@@ -126,6 +129,8 @@ def extract(page: str | bytes | os.PathLike[str] | Document, *, source: str | No
     with time_limit(limits.page_timeout):
         if isinstance(page, Document):
             doc = page
+        elif not isinstance(page, str | bytes | os.PathLike):  # a WebPage (WARC, fetch)
+            doc = page.document(encoding=encoding, input_format=input_format, limits=limits)
         elif isinstance(page, bytes):
             doc = _first(load_bytes(page, source or "<bytes>", encoding=encoding,
                                     input_format=input_format, limits=limits), source)

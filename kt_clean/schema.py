@@ -4,7 +4,8 @@ Each key of :meth:`Article.to_dict <kt_clean.model.Article.to_dict>`, in its ord
 type from the :class:`~kt_clean.model.Article` field of that name (``str | None`` is a string
 or null, ``tuple[str, ...]`` an array of strings); the keys that are no field of their own
 (``body``, ``subheadings``, ``items``, and ``sources`` and ``removed`` of ``--explain``) are
-typed from what ``to_dict`` builds them of. ``docs/article.schema.json`` is this schema with
+typed from what ``to_dict`` builds them of; ``warc``, which only a page read from a WARC
+archive has, is described here. ``docs/article.schema.json`` is this schema with
 the descriptions of ``docs/formats.md``, and a test checks it against real output.
 """
 
@@ -20,6 +21,19 @@ from .vocabulary import PAGE_TYPES
 
 #: Keys only ``--explain`` adds.
 EXPLAIN_KEYS = ("sources", "removed")
+#: Keys only some pages have: ``warc`` (a page read from a WARC archive), after the rest.
+OPTIONAL: dict[str, dict[str, Any]] = {
+    "warc": {"type": "object", "properties": {
+        "archive": {"type": ["string", "null"]},
+        "offset": {"type": ["integer", "null"]},
+        "record_id": {"type": ["string", "null"]},
+        "date": {"type": ["string", "null"]},
+        "status": {"type": ["integer", "null"]},
+        "content_type": {"type": ["string", "null"]},
+        "truncated": {"type": ["string", "null"]},
+    }, "required": ["archive", "offset", "record_id", "date", "status", "content_type",
+                    "truncated"], "additionalProperties": False},
+}
 
 
 def _json_type(hint: Any) -> dict[str, Any]:
@@ -77,6 +91,10 @@ def article_schema(descriptions: Mapping[str, str] | None = None) -> dict[str, A
         if descriptions and key in descriptions:
             prop = {"description": descriptions[key], **prop}
         properties[key] = prop
+    for key, prop in OPTIONAL.items():
+        if descriptions and key in descriptions:
+            prop = {"description": descriptions[key], **prop}
+        properties[key] = prop
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "kt-clean article record",
@@ -87,6 +105,6 @@ def article_schema(descriptions: Mapping[str, str] | None = None) -> dict[str, A
                         "with --explain. See docs/formats.md."),
         "type": "object",
         "properties": properties,
-        "required": [k for k in properties if k not in EXPLAIN_KEYS],
+        "required": [k for k in properties if k not in EXPLAIN_KEYS and k not in OPTIONAL],
         "additionalProperties": True,
     }

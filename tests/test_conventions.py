@@ -193,9 +193,9 @@ def test_batch_workers_count_each_page_as_it_ends(tmp_path, monkeypatch):
     seen = []
     real = batch._process_page
 
-    def watched(cfg, rel, out_rel):
+    def watched(cfg, rel, out_rel, *rest):
         seen.append(batch._DONE.value)
-        return real(cfg, rel, out_rel)
+        return real(cfg, rel, out_rel, *rest)
 
     for i in range(3):
         (tmp_path / f"p{i}.txt").write_bytes(SEEDS[i % 2].read_bytes())

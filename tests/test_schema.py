@@ -67,6 +67,31 @@ def test_every_record_written_for_the_test_pages_is_valid():
         assert not list(validator.iter_errors(plain))
 
 
+def test_a_page_read_from_a_warc_archive_is_valid_with_its_warc_key(tmp_path):
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    page = (b"<html><head><title>A headline</title></head><body><h1>A headline</h1><p>"
+            + b"Words of a sentence in a paragraph of the article. " * 12 + b"</p></body></html>")
+    archive = tmp_path / "pages.warc.gz"
+    with open(archive, "wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
+                                   protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(
+            "https://example.com/a.html", "response", payload=io.BytesIO(page),
+            http_headers=headers))
+    [doc] = kt_clean.read(archive)
+    record = json.loads(kt_clean.render(kt_clean.extract(doc), "json"))
+    validator = Draft202012Validator(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+    assert record["warc"]["status"] == 200 and record["url"] == "https://example.com/a.html"
+    assert not [e.message for e in validator.iter_errors(record)]
+    record["warc"]["offset"] = "0"  # of another type: refused
+    assert list(validator.iter_errors(record))
+
+
 @pytest.mark.parametrize("change", [
     lambda r: r.pop("title"),
     lambda r: r.update(authors="Kim"),

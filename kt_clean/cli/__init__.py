@@ -24,7 +24,7 @@ __all__ = ["app", "main"]
 #: Each command, in the order `kt-clean -h` lists them (the pipeline first), and the module
 #: that registers it. A command's module is imported only when it runs, or for the help.
 COMMANDS = {"detect": "pages", "strip": "pages", "emit": "pages", "extract": "pages",
-            "diff": "diff", "batch": "batch", "learn": "learn"}
+            "diff": "diff", "batch": "batch", "learn": "learn", "fetch": "fetch"}
 
 
 def _register(modules: Iterable[str]) -> None:

@@ -82,6 +82,9 @@ def batch(
     layouts: LayoutsOpt = None,
     max_bytes: MaxBytesOpt = MAX_BYTES_DEFAULT,
     only: OnlyOpt = None,
+    per_archive: Annotated[bool, typer.Option(
+        "--per-archive", help="A WARC archive gives one output of all its pages (a.ndjson) "
+                              "instead of one per page (a/HOST/PATH.json).")] = False,
 ) -> None:
     """Clean every page of a folder in parallel, resumably; list every failure.
 
@@ -110,7 +113,8 @@ def batch(
         explain=explain,
         jobs=jobs, pattern=glob, recursive=recursive, force=force, timeout=timeout or None,
         encoding=encoding, input_format=r.input_format, max_bytes=max_bytes,
-        layouts=r.layouts, sync=not no_sync, only=check_only(only), wait=wait)
+        layouts=r.layouts, sync=not no_sync, only=check_only(only), wait=wait,
+        per_archive=per_archive)
     view = _View(quiet)
     old_term = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as Ctrl-C does
     try:

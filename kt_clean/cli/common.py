@@ -10,7 +10,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -18,7 +18,7 @@ import typer
 
 from .. import __version__
 from ..errors import InputError, KtCleanError, PageTimeout
-from ..inputs import iter_stdin, read_path
+from ..inputs import is_warc_file, iter_path, iter_stdin
 from ..layouts import Layout, load_layouts
 from ..limits import MAX_BYTES_DEFAULT, PAGE_TIMEOUT_DEFAULT, Limits
 from ..model import Document
@@ -308,22 +308,27 @@ class Run:
             else:
                 files = iter([(os.path.basename(page), self.read(page))])
             for name, docs in files:
+                # a file of one page is named by its path; the pages of an NDJSON file or a
+                # WARC archive (a generator) by their sources
+                one = isinstance(docs, list) and len(docs) == 1
                 for doc in docs:
-                    yield doc, name if len(docs) == 1 else None
+                    yield doc, name if one else None
                 if bar is not None:
                     bar.advance(self.failed)
 
-    def read(self, path: str) -> list[Document]:
+    def read(self, path: str) -> Iterable[Document]:
         """The documents of one file; a failure is reported and gives none."""
         try:
             with time_limit(self.limits.page_timeout):
-                return read_path(path, encoding=self.encoding, input_format=self.input_format,
+                docs = iter_path(path, encoding=self.encoding, input_format=self.input_format,
                                  limits=self.limits, on_error=lambda exc: self.fail(str(exc)))
         except InputError as exc:
             self.fail(str(exc))
+            return []
         except PageTimeout as exc:
             self.fail(f"{path}: {exc}")
-        return []
+            return []
+        return docs if isinstance(docs, list) else self.archive(path, docs)
 
     def stdin(self) -> Iterator[Document]:
         """The documents on standard input, each read within the time limit."""
@@ -351,7 +356,20 @@ class Run:
                 return
             yield doc
 
-    def folder(self, folder: str) -> Iterator[tuple[str, list[Document]]]:
+    def archive(self, path: str, docs: Iterator[Document]) -> Iterator[Document]:
+        """The pages of a WARC archive, one at a time, each read within the time limit."""
+        while True:
+            try:
+                with time_limit(self.limits.page_timeout):
+                    doc = next(docs, None)
+            except PageTimeout as exc:
+                self.fail(f"{path}: {exc}")
+                return
+            if doc is None:
+                return
+            yield doc
+
+    def folder(self, folder: str) -> Iterator[tuple[str, Iterable[Document]]]:
         """The pages of a folder and its sub-folders, as ``kt-clean batch -r`` finds them:
         (path under the folder, the file's documents) for each file."""
         from ..inputs.walk import iter_pages
@@ -400,6 +418,9 @@ class Run:
         if url is not None:
             if len(pages) != 1 or os.path.isdir(pages[0]):
                 usage_error("--url names the address of one page: give one input file (or -)")
+            if is_warc_file(pages[0]):
+                usage_error("--url names the address of one page: the pages of a WARC archive "
+                            "carry their own")
             if not url.strip() or any(c.isspace() for c in url.strip()):
                 usage_error(f"--url {url!r} is not an address")
         sink = sink if sink is not None else Stdout()

@@ -9,9 +9,11 @@ decompressed size are each capped at ``limits.max_bytes``.
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 import sys
+import zlib
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
@@ -29,7 +31,11 @@ from .records import (
     parse_records,
 )
 
-__all__ = ["from_text", "gunzip", "iter_stdin", "load_bytes", "read_path", "sniff"]
+__all__ = ["from_text", "gunzip", "is_warc_file", "iter_path", "iter_stdin", "load_bytes",
+           "read_path", "sniff"]
+
+#: The first bytes of gzip data (a .warc.gz archive starts so).
+_GZIP_MAGIC = b"\x1f\x8b"
 
 #: Bytes read from a file or a stream at a time.
 _BLOCK = 1 << 20
@@ -109,6 +115,15 @@ def read_path(path: str | os.PathLike[str], *, encoding: str | None = None,
               on_error: OnError | None = None) -> list[Document]:
     """Documents from a file path; raises :class:`InputError` naming the path on failure
     (a bad record of an NDJSON file: see :func:`load_bytes` for ``on_error``)."""
+    return list(iter_path(path, encoding=encoding, input_format=input_format, limits=limits,
+                          on_error=on_error))
+
+
+def iter_path(path: str | os.PathLike[str], *, encoding: str | None = None,
+              input_format: InputFormat = "auto", limits: Limits = DEFAULT_LIMITS,
+              on_error: OnError | None = None) -> list[Document] | Iterator[Document]:
+    """As :func:`read_path`, but the pages of a WARC archive come one at a time (a
+    generator, reading the archive as it goes); any other file's documents as a list."""
     source = os.fspath(path)
     max_bytes = limits.max_bytes
     try:
@@ -120,13 +135,24 @@ def read_path(path: str | os.PathLike[str], *, encoding: str | None = None,
     if stat.S_ISDIR(st.st_mode):
         raise InputError(source, "is a directory (use 'kt-clean batch DIR' for directories)",
                          "unreadable")
-    if st.st_size > max_bytes:
+    regular = stat.S_ISREG(st.st_mode)
+    if st.st_size > max_bytes and not (regular and is_warc_file(source)):
         size, limit = size_texts(st.st_size, max_bytes)
         raise InputError(source, f"file too large ({size}; the limit is {limit}, see "
                                  "--max-bytes)", "too-large")
     try:
         with open(source, "rb") as f:
-            head = f.read(MAGIC_BYTES)
+            head = f.read(2)
+            if regular and head in (b"WA", _GZIP_MAGIC):  # a WARC archive? (one open)
+                head += f.read(510)
+                if _warc_head(head):  # --max-bytes bounds each of its pages
+                    from .warc import file_documents
+
+                    return file_documents(source, encoding=encoding,
+                                          input_format=input_format, limits=limits,
+                                          on_error=on_error)
+            if len(head) < MAGIC_BYTES:
+                head += f.read(MAGIC_BYTES - len(head))
             compression = compression_of(source, head)
             if compression is not None:
                 data = decompress(compression, _blocks(f, head, max_bytes, source), source,
@@ -169,6 +195,12 @@ def iter_stdin(stream: BinaryIO | None = None, *, encoding: str | None = None,
     stream = stream if stream is not None else sys.stdin.buffer
     max_bytes = limits.max_bytes
     source = "-"
+    if input_format != "ndjson":  # a WARC stream (`kt-clean fetch -o - | kt-clean extract -`)
+        stream, warc = _sniff_warc(stream)
+        if warc is not None:
+            yield from warc(encoding=encoding, input_format=input_format, limits=limits,
+                            on_error=on_error)
+            return
     # Leading blank lines are skipped up to the first line with text (each line is tested
     # once: a million newlines cost a million short reads, not a quadratic re-scan).
     pieces: list[bytes] = []
@@ -216,6 +248,37 @@ def iter_stdin(stream: BinaryIO | None = None, *, encoding: str | None = None,
                          "too-large")
     yield from load_bytes(data, source, encoding=encoding, input_format=input_format,
                           limits=limits)
+
+
+def is_warc_file(path: str) -> bool:
+    """Whether the regular file at ``path`` is a WARC archive, by its first bytes (gzipped
+    or not): ``WARC/1.0``, ``WARC/1.1``."""
+    try:
+        with open(path, "rb") as f:
+            return _warc_head(f.read(512))
+    except OSError:
+        return False
+
+
+def _warc_head(head: bytes) -> bool:
+    """Whether the first bytes of a file (gzipped or not) start a WARC record."""
+    if head[:2] == _GZIP_MAGIC:
+        try:
+            head = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(head, 64)
+        except zlib.error:
+            return False
+    return head.lstrip(b"\r\n")[:6] in (b"WARC/1", b"WARC/0")
+
+
+def _sniff_warc(stream: BinaryIO) -> tuple[BinaryIO, Callable[..., Iterator[Document]] | None]:
+    """(the stream, with what was read of it put back; the reader of its documents when it
+    is a WARC stream, else ``None``)."""
+    from .warc import prepend, sniff_stream, stream_documents
+
+    head, warc = sniff_stream(stream)
+    if warc:
+        return stream, functools.partial(stream_documents, stream, "-", head=head)
+    return prepend(head, stream), None
 
 
 def _skip_line(stream: BinaryIO, start: bytes) -> None:

@@ -1,9 +1,11 @@
 """Bytes to text: the one decoder, for text dumps and HTML alike.
 
-Order: a forced encoding; a byte-order mark; (HTML) the charset the page declares; UTF-8;
-chardet's guess. A guess or label names a family, and the page is decoded with the superset
-browsers use for it (EUC-KR as cp949, ISO-8859-1 and ASCII as windows-1252), as the WHATWG
-encoding standard does. Encodings are reported by one set of names.
+Order: a forced encoding; a byte-order mark; the charset of the HTTP ``Content-Type`` header
+when the page came from the web (a WARC record, ``kt-clean fetch``) and it decodes the page;
+(HTML) the charset the page declares; UTF-8; chardet's guess. A guess or label names a
+family, and the page is decoded with the superset browsers use for it (EUC-KR as cp949,
+ISO-8859-1 and ASCII as windows-1252), as the WHATWG encoding standard does. Encodings are
+reported by one set of names.
 
 Text and HTML differ in two places, on purpose: an HTML page declares its charset, and pure
 ASCII HTML without a declaration is windows-1252 (a browser's default); and a page that cannot
@@ -121,11 +123,14 @@ def declared_charset(data: bytes) -> str | None:
 
 
 def decode(data: bytes, source: str, encoding: str | None = None, *,
-           markup: bool = False) -> tuple[str, str]:
+           markup: bool = False, http_charset: str | None = None) -> tuple[str, str]:
     """Decode ``data``: ``(text, encoding name)``; a text dump's newlines normalised to
     ``\\n``.
 
     ``encoding`` forces one. ``markup`` applies HTML's policy (see the module's doc).
+    ``http_charset`` is the charset the page was served with (its HTTP ``Content-Type``):
+    used, after a byte-order mark, when the page decodes with it without error (a header
+    that does not fit the bytes is a server's mistake; the page's own evidence decides).
     Raises :class:`InputError` for empty, binary or (text) undecodable data.
     """
     if not data.strip():
@@ -146,7 +151,7 @@ def decode(data: bytes, source: str, encoding: str | None = None, *,
             raise InputError(source, f"cannot decode as {encoding}: {why}",
                              "undecodable") from None
     else:
-        text, used = _decode_auto(data, source, markup)
+        text, used = _decode_auto(data, source, markup, http_charset)
     if "\r" in text and not markup:  # HTML is kept as it came (the rendering normalises)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     # In UTF-8 a control character (or NUL) is its own byte and no other byte is one, so
@@ -160,7 +165,8 @@ def decode(data: bytes, source: str, encoding: str | None = None, *,
     return text, name
 
 
-def _decode_auto(data: bytes, source: str, markup: bool) -> tuple[str, str]:
+def _decode_auto(data: bytes, source: str, markup: bool,
+                 http_charset: str | None = None) -> tuple[str, str]:
     for bom, name in _BOMS:
         if data.startswith(bom):
             try:
@@ -171,6 +177,13 @@ def _decode_auto(data: bytes, source: str, markup: bool) -> tuple[str, str]:
                 raise InputError(source, f"invalid {name} after its byte-order mark: "
                                          f"{exc.reason} at byte {exc.start}",
                                  "undecodable") from None
+    if http_charset:
+        codec = codec_for(http_charset)
+        if codec is not None and codec.startswith(("utf_16", "utf_32")) and b"\x00" not in data:
+            codec = None  # a wide encoding's text has NULs in it: the header is wrong
+        served = _strict(data, codec) if codec is not None else None
+        if served is not None and codec is not None:
+            return served, codec
     if b"\x00" in data:
         raise InputError(source, "binary file (contains NUL bytes)", "binary")
     tried: list[str] = []

@@ -19,12 +19,14 @@ REVEAL_BELOW = 200
 
 
 def html_document(data: bytes, source: str, encoding: str | None = None,
-                  limits: Limits = DEFAULT_LIMITS) -> Document:
-    """A document of an HTML page: its rendered text, with the HTML kept for extraction."""
+                  limits: Limits = DEFAULT_LIMITS, *,
+                  http_charset: str | None = None) -> Document:
+    """A document of an HTML page: its rendered text, with the HTML kept for extraction
+    (``http_charset``: the charset the page was served with, see :func:`decode`)."""
     from ..html import parse_html, render_html
     from ..html.parse import HtmlTooLarge
 
-    html, used = decode(data, source, encoding, markup=True)
+    html, used = decode(data, source, encoding, markup=True, http_charset=http_charset)
     check_text(html, source)  # an image or archive forced through --input-format html
     try:
         root = parse_html(html, limits)

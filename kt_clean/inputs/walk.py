@@ -1,9 +1,10 @@
 """The one folder walker: the pages of a folder, as every command that takes a folder sees
 them (``batch``, ``extract DIR``, ``learn``).
 
-Hidden names (``.*``) and kt-clean's own ``_errors.ndjson`` are skipped. Symlinked files are
-read only when they resolve inside the folder; symlinked folders are not followed; devices,
-pipes and sockets are reported, not read.
+Hidden names (``.*``) and kt-clean's own lists of failures and skips (``_errors.ndjson``,
+``_skipped.ndjson``, ``NAME.errors.ndjson``, ``NAME.skipped.ndjson``) are skipped. Symlinked
+files are read only when they resolve inside the folder; symlinked folders are not followed;
+devices, pipes and sockets are reported, not read.
 """
 
 from __future__ import annotations
@@ -17,18 +18,24 @@ from .compressed import strip_suffix
 
 #: The failures of a batch run into an output folder, one JSON object per line; never a page.
 ERRORS_NAME = "_errors.ndjson"
+#: kt-clean's other lists beside its outputs (``batch --ndjson``, ``fetch``): never pages.
+_LIST_NAMES = ("_skipped.ndjson", ".errors.ndjson", ".skipped.ndjson")
 
 
 @dataclass(frozen=True, slots=True)
 class Found:
     """A page found in a folder: its path relative to it, where its output goes (relative
     to the output folder, or ``None``), and a problem found while listing, with its
-    failure reason."""
+    failure reason; for a page of a WARC archive, its record's offset and date."""
 
     rel: str
     out_rel: str | None = None
     problem: str | None = None
     reason: str | None = None
+    #: a page of a WARC archive (``rel``): where its record starts, and its ``WARC-Date``
+    #: in seconds (an output newer than that is up to date)
+    offset: int | None = None
+    stamp: float | None = None
 
 
 def iter_pages(folder: str | os.PathLike[str], pattern: str = "*", *, recursive: bool = False,
@@ -78,7 +85,7 @@ def _walk(root: str, root_real: str, rel_dir: str, pattern: str, recursive: bool
     claimed: set[str] = set()
     for entry in entries:
         name = entry.name
-        if name.startswith(".") or name == ERRORS_NAME:
+        if name.startswith(".") or name == ERRORS_NAME or name.endswith(_LIST_NAMES):
             continue
         rel = os.path.join(rel_dir, name) if rel_dir else name
         if os.path.join(root_real, rel) in excluded:
