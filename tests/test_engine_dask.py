@@ -1,0 +1,448 @@
+"""kt-clean batch --engine dask: shards equal the local batch's records, failures listed,
+resumable, a killed worker changes no byte, object stores through a real S3 endpoint.
+
+One LocalCluster of two worker processes serves the module (started once, ~3 s); the tests
+pass its client to ``run_sharded``. The command-line tests run ``kt-clean`` as a child
+process, which starts its own cluster. Dask, fsspec, pyarrow, zstandard, s3fs and moto are
+in the ``test`` extra: the module skips only where they are genuinely not installed.
+"""
+
+import gzip
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+distributed = pytest.importorskip("distributed")
+pytest.importorskip("fsspec")
+
+from conftest import FULLNAV_SEED, PAGES, PRINT_SEED, ROOT  # noqa: E402
+from kt_clean import batch as kb  # noqa: E402
+from kt_clean.engines import shards as ks  # noqa: E402
+from kt_clean.engines.dask import ShardOptions, run_sharded  # noqa: E402
+
+CLI = [sys.executable, "-c", "from kt_clean.cli import main; main()"]
+TEMPLATES = [PRINT_SEED, FULLNAV_SEED, *sorted(PAGES.glob("*.txt"))]
+
+
+def variant(path, i):
+    """A template page with its first long line made unique."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    k = next((j for j, line in enumerate(lines) if len(line) > 100), 0)
+    lines[k] = f"Variant {i}: {lines[k]}"
+    return "\n".join(lines)
+
+
+def make_tree(root, n=60):
+    """n template pages in three folders (one nested), and bad pages among them."""
+    pages = root / "pages"
+    for i in range(n):
+        folder = pages / ("" if i % 3 == 0 else f"d{i % 3}") / ("deep" if i % 5 == 0 else "")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"p{i:03d}.txt").write_text(variant(TEMPLATES[i % len(TEMPLATES)], i),
+                                             encoding="utf-8")
+    (pages / "empty.txt").write_bytes(b"")
+    (pages / "d1" / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)))
+    (pages / "d2" / "bad.txt").write_bytes(("naïve café " * 40).encode() + b"\xff\xfe")
+    (pages / "d2" / "zipped.txt.gz").write_bytes(gzip.compress(PRINT_SEED.read_bytes()))
+    (pages / "article.html").write_bytes((ROOT / "tests/fixtures/html/article.html").read_bytes())
+    records = subprocess.run([*CLI, "strip", str(PRINT_SEED), str(FULLNAV_SEED)],
+                             capture_output=True, check=True, cwd=ROOT).stdout
+    (pages / "d1" / "records.ndjson").write_bytes(records)  # two pages in one file
+    (pages / ".hidden.txt").write_bytes(PRINT_SEED.read_bytes())
+    return pages
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory):
+    return make_tree(tmp_path_factory.mktemp("dask"))
+
+
+@pytest.fixture(scope="module")
+def client():
+    import logging
+
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=":0", silence_logs=logging.ERROR)
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def local_run(tree, tmp_path_factory):
+    """The local engine's NDJSON stream and errors for the tree (one job: list order)."""
+    out = tmp_path_factory.mktemp("local") / "articles.ndjson"
+    summary = kb.run_batch(kb.BatchOptions(str(tree), ndjson=str(out), jobs=1, recursive=True))
+    errors = out.parent / "articles.errors.ndjson"
+    return out.read_bytes(), sorted(errors.read_text().splitlines()), summary
+
+
+def shard_files(dest, fmt="ndjson.gz"):
+    return sorted(p for p in dest.iterdir() if p.name.startswith("part-")
+                  and p.name.endswith(fmt))
+
+
+def union(dest, fmt="ndjson.gz"):
+    """The shards' records in shard order, as NDJSON bytes."""
+    out = b""
+    for p in shard_files(dest, fmt):
+        data = p.read_bytes()
+        out += gzip.decompress(data) if fmt == "ndjson.gz" else data
+    return out
+
+
+def error_lines(dest):
+    folder = dest / "_errors"
+    return sorted(line for p in sorted(folder.glob("*.ndjson"))
+                  for line in p.read_text().splitlines()) if folder.exists() else []
+
+
+def snapshot(dest):
+    """{name: bytes} of the shards, error lists and task records (the manifest apart)."""
+    return {str(p.relative_to(dest)): p.read_bytes() for p in sorted(dest.rglob("*"))
+            if p.is_file() and not p.name.startswith(".") and p.name != "_manifest.json"}
+
+
+def options(tree, dest, **kw):
+    base = {"sources": (str(tree),), "dest": str(dest), "recursive": True, "block_size": 7}
+    base.update(kw)
+    return ShardOptions(**base)
+
+
+# -- equal to the local batch ---------------------------------------------------------------
+
+def test_the_shards_hold_the_local_batchs_records_byte_for_byte(tree, client, local_run,
+                                                                 tmp_path):
+    local_ndjson, local_errors, local = local_run
+    dest = tmp_path / "shards"
+    summary = run_sharded(options(tree, dest), client=client)
+    # The comparison: the shards, read in shard order, are the local `batch --ndjson`
+    # stream byte for byte; their error lists are the local errors file's lines.
+    assert union(dest) == local_ndjson
+    assert error_lines(dest) == local_errors
+    reasons = {json.loads(x)["path"].rsplit("/", 1)[-1]: json.loads(x)["reason"]
+               for x in error_lines(dest)}
+    assert reasons == {"empty.txt": "empty", "image.png": "binary", "bad.txt": "undecodable"}
+    for name in ("found", "seen", "cleaned", "failed", "filtered", "chars_kept",
+                 "chars_removed", "reasons", "layouts", "page_types"):
+        assert getattr(summary, name) == getattr(local, name), name
+    n_tasks = -(-summary.found // 7)
+    assert summary.tasks == n_tasks and len(shard_files(dest)) == n_tasks
+    manifest = json.loads((dest / "_manifest.json").read_text())
+    assert manifest["complete"] and manifest["tasks"] == n_tasks
+    assert manifest["counts"]["records"] == local_ndjson.count(b"\n")
+    assert manifest["counts"]["layouts"] == dict(sorted(local.layouts.items()))
+    assert manifest["counts"]["failures"] == {"binary": 1, "empty": 1, "undecodable": 1}
+    assert [s["name"] for s in manifest["shards"]] == [p.name for p in shard_files(dest)]
+    for entry in manifest["shards"]:
+        data = (dest / entry["name"]).read_bytes()
+        assert entry["bytes"] == len(data)
+        assert entry["records"] == gzip.decompress(data).count(b"\n")
+    assert not list(dest.rglob(".kt-clean-*"))  # no temporary file left
+
+
+def test_a_rerun_skips_finished_tasks_and_force_redoes_them(tree, client, tmp_path):
+    dest = tmp_path / "shards"
+    first = run_sharded(options(tree, dest), client=client)
+    before = snapshot(dest)
+    again = run_sharded(options(tree, dest), client=client)
+    assert again.tasks_skipped == again.tasks == first.tasks
+    assert again.skipped == first.cleaned and again.cleaned == 0
+    assert again.failed == first.failed == again.earlier_failed  # still listed, exit 1
+    assert snapshot(dest) == before
+    (dest / "_tasks" / "part-00002.json").unlink()  # as if killed before it finished
+    resumed = run_sharded(options(tree, dest), client=client)
+    assert resumed.tasks_skipped == first.tasks - 1
+    assert snapshot(dest) == before
+    forced = run_sharded(options(tree, dest, force=True), client=client)
+    assert forced.tasks_skipped == 0 and forced.cleaned == first.cleaned
+    assert snapshot(dest) == before  # the same bytes when done again
+
+
+def test_changed_pages_or_options_redo_only_what_they_change(tree, client, tmp_path):
+    pages = tmp_path / "pages"
+    shutil.copytree(tree, pages)
+    dest = tmp_path / "shards"
+    run_sharded(options(pages, dest), client=client)
+    page = pages / "p003.txt"  # among the first pages listed: task 0
+    page.write_text(page.read_text(encoding="utf-8") + "\nOne more paragraph.\n",
+                    encoding="utf-8")
+    again = run_sharded(options(pages, dest), client=client)
+    assert again.tasks_skipped == again.tasks - 1
+    zst = run_sharded(options(pages, dest, shard_format="ndjson.zst"), client=client)
+    assert zst.tasks_skipped == 0
+    names = {p.name for p in dest.iterdir() if p.name.startswith("part-")}
+    assert names and all(n.endswith(".ndjson.zst") for n in names)  # no stale .gz shard
+
+
+def test_zstd_and_parquet_shards_hold_the_same_records(tree, client, local_run, tmp_path):
+    local_ndjson = local_run[0]
+    expected = [json.loads(line) for line in local_ndjson.splitlines()]
+    for fmt in ("ndjson.zst", "parquet"):
+        dest = tmp_path / fmt
+        run_sharded(options(tree, dest, shard_format=fmt), client=client)
+        got = [rec for p in shard_files(dest, fmt) for rec in
+               ks.decode_shard(p.read_bytes(), fmt)]
+        assert got == expected, fmt
+
+
+def test_parquet_has_a_column_per_json_key_and_removed_nested(tree, client, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from conftest import render_page
+
+    dest = tmp_path / "pq"
+    run_sharded(options(tree, dest, shard_format="parquet", explain=True), client=client)
+    table = pq.read_table(shard_files(dest, "parquet")[0])
+    keys = list(json.loads(render_page(str(FULLNAV_SEED), "json", explain=True)))
+    assert table.schema.names == keys  # every key of the article JSON, in its order
+    removed = table.schema.field("removed").type
+    assert pa.types.is_list(removed) and pa.types.is_struct(removed.value_type)
+    row = table.slice(0, 1).to_pylist()[0]
+    assert row["removed"] and set(row["removed"][0]) == {"line", "text", "reason", "rule"}
+    for explain in (False, True):  # the schema follows the keys (a new key needs a column)
+        art = json.loads(render_page(str(FULLNAV_SEED), "json", explain=explain))
+        assert ks.article_schema(explain).names == list(art)
+
+
+def test_every_page_fine_exits_0_and_an_empty_source_makes_an_empty_corpus(client,
+                                                                            tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for i in range(3):
+        (pages / f"a{i}.txt").write_text(variant(PRINT_SEED, i), encoding="utf-8")
+    summary = run_sharded(options(pages, tmp_path / "out"), client=client)
+    assert (summary.cleaned, summary.failed) == (3, 0)
+    assert not (tmp_path / "out" / "_errors").exists()
+    (tmp_path / "none").mkdir()
+    empty = run_sharded(options(tmp_path / "none", tmp_path / "out2"), client=client)
+    assert empty.tasks == 0 and json.loads((tmp_path / "out2/_manifest.json").read_text())[
+        "shards"] == []
+
+
+def test_several_sources_globs_and_files(tree, client, tmp_path):
+    dest = tmp_path / "out"
+    summary = run_sharded(ShardOptions(
+        sources=(str(tree / "d1"), str(tree / "*.txt"), str(tree / "d2" / "zipped.txt.gz")),
+        dest=str(dest), block_size=100), client=client)
+    sources = [json.loads(x)["source"] for x in union(dest).splitlines()]
+    d1 = sorted(p.name for p in (tree / "d1").iterdir() if p.suffix == ".txt")
+    top = sorted(p.name for p in tree.glob("*.txt") if p.name not in ("empty.txt", ".hidden.txt"))
+    assert sources[:len(d1)] == [str(tree / "d1" / n) for n in d1]
+    # then records.ndjson's two pages, named as their stage records name them
+    assert sources[len(d1):len(d1) + 2] == [str(PRINT_SEED), str(FULLNAV_SEED)]
+    assert sources[-1] == str(tree / "d2" / "zipped.txt.gz")
+    assert [s for s in sources if os.path.dirname(s) == str(tree)] == \
+        [str(tree / n) for n in top]
+    assert summary.reasons == {"binary": 1, "empty": 1}
+
+
+# -- failures inside a worker ------------------------------------------------------------
+
+def test_a_page_that_hangs_hits_its_time_limit_in_the_worker(client, tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for i in range(4):
+        (pages / f"a{i}.txt").write_text(variant(PRINT_SEED, i), encoding="utf-8")
+    fifo = tmp_path / "fifo.txt"  # opening it blocks for ever: no writer
+    os.mkfifo(fifo)
+    t0 = time.monotonic()
+    summary = run_sharded(ShardOptions(sources=(str(pages), str(fifo)), dest=str(tmp_path / "o"),
+                                       timeout=0.5), client=client)
+    assert time.monotonic() - t0 < 20
+    assert (summary.cleaned, summary.failed, dict(summary.reasons)) == (4, 1, {"timeout": 1})
+    [err] = error_lines(tmp_path / "o")
+    assert json.loads(err)["path"] == str(fifo) and "time limit" in json.loads(err)["error"]
+
+
+def _child_that(action):
+    """A child command that runs ``action`` on pages whose name has KILL in it."""
+    code = ("import os, signal, sys, time\nimport kt_clean.engines.child as c\n"
+            "real = c.clean_item\n"
+            "def clean(cfg, source, path, data):\n"
+            f"    if 'KILL' in source: {action}\n"
+            "    return real(cfg, source, path, data)\n"
+            "c.clean_item = clean\nsys.exit(c.main(sys.argv))\n")
+    return (sys.executable, "-c", code)
+
+
+def _pages_with_a_killer(tmp_path):
+    pages = [str(tmp_path / f"p{i}.txt") for i in range(6)]
+    for i, p in enumerate(pages):
+        with open(p, "w", encoding="utf-8") as f:
+            f.write(variant(PRINT_SEED, i))
+    killer = str(tmp_path / "KILL.txt")
+    shutil.copy(PRINT_SEED, killer)
+    return [(p, p, None) for p in pages[:3]] + [(killer, killer, None)] + \
+        [(p, p, None) for p in pages[3:]]
+
+
+def test_a_page_that_kills_its_process_is_lost_and_the_others_go_on(tmp_path, monkeypatch):
+    from kt_clean.engines.child import PageProcess
+    from kt_clean.engines.pages import PageConfig
+
+    # As the OOM killer would: the process cleaning the page vanishes without a word.
+    monkeypatch.setattr(PageProcess, "COMMAND", _child_that("os.kill(os.getpid(), 9)"))
+    items = _pages_with_a_killer(tmp_path)
+    proc = PageProcess(PageConfig())
+    outcomes = list(proc.clean(items))
+    proc.close()
+    assert [o.source for o in outcomes] == [i[0] for i in items]  # in order, none missing
+    assert [o.reason for o in outcomes] == [None] * 3 + ["lost"] + [None] * 3
+    assert proc.started == 3  # the first child, one to try the page again, one for the rest
+    assert outcomes[4].output == clean_here(items[4])
+
+
+def test_a_page_deaf_to_the_alarm_is_stopped_by_the_worker(tmp_path, monkeypatch):
+    """A page stuck in a long C call cannot be interrupted by the alarm: the keeper kills
+    its child after the grace period; the page is a timeout, never retried."""
+    import kt_clean.engines.child as kc
+    from kt_clean.engines.pages import PageConfig
+    from kt_clean.limits import Limits
+
+    monkeypatch.setattr(kc.PageProcess, "COMMAND", _child_that(
+        "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM}); time.sleep(60)"))
+    monkeypatch.setattr(kc, "grace", lambda limit: 1.0)  # instead of 5 s
+    items = _pages_with_a_killer(tmp_path)
+    proc = kc.PageProcess(PageConfig(limits=Limits(page_timeout=0.2)))
+    t0 = time.monotonic()
+    outcomes = list(proc.clean(items))
+    proc.close()
+    assert time.monotonic() - t0 < 15
+    assert [o.reason for o in outcomes] == [None] * 3 + ["timeout"] + [None] * 3
+    assert "the worker was stopped" in outcomes[3].error
+    assert proc.started == 2  # killed once, never retried
+
+
+def clean_here(item):
+    from kt_clean.engines.pages import PageConfig, clean_item
+
+    return clean_item(PageConfig(), *item).output
+
+
+def test_progress_is_reported_while_tasks_run(tree, client, tmp_path):
+    seen = []
+    summary = run_sharded(options(tree, tmp_path / "o", block_size=100), client=client,
+                          on_progress=lambda s, failures: seen.append((s.seen, len(failures))))
+    assert seen and seen[-1][0] == summary.seen == summary.found
+    assert sum(n for _, n in seen) == summary.failed  # each failure handed over once
+
+
+# -- a worker killed mid-run --------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def html_tree(tmp_path_factory):
+    """HTML pages (~50 ms each): a run long enough to kill a worker in the middle."""
+    pages = tmp_path_factory.mktemp("html") / "pages"
+    pages.mkdir()
+    html = (ROOT / "tests/fixtures/html/article.html").read_text(encoding="utf-8")
+    for i in range(120):
+        (pages / f"h{i:03d}.html").write_text(html.replace("<body>", f"<body><p>Page {i}</p>", 1),
+                                              encoding="utf-8")
+    (pages / "zz-empty.html").write_bytes(b"")
+    return pages
+
+
+def test_a_worker_killed_mid_run_changes_no_byte_of_the_shards(html_tree, client, tmp_path):
+    calm = tmp_path / "calm"
+    run_sharded(options(html_tree, calm, block_size=10), client=client)
+    expected = snapshot(calm)
+    assert len([n for n in expected if n.startswith("part-")]) == 13
+
+    dest = tmp_path / "killed"
+    box = {}
+    runner = threading.Thread(target=lambda: box.update(
+        summary=run_sharded(options(html_tree, dest, block_size=10), client=client)))
+    runner.start()
+    deadline = time.monotonic() + 60
+    while not list((dest / "_tasks").glob("*.json")) if (dest / "_tasks").exists() else True:
+        assert time.monotonic() < deadline, "no task finished"
+        time.sleep(0.02)
+    pids = client.run(os.getpid)
+    victim = sorted(pids.values())[0]
+    os.kill(victim, signal.SIGKILL)  # a worker process, in the middle of its next task
+    runner.join(timeout=120)
+    assert not runner.is_alive()
+    summary = box["summary"]
+    assert summary.tasks_failed == 0 and summary.reasons == {"empty": 1}
+    assert snapshot(dest) == expected  # every shard, error list and record, byte for byte
+    assert json.loads((dest / "_manifest.json").read_text()) == \
+        json.loads((calm / "_manifest.json").read_text())
+    client.wait_for_workers(2, timeout=60)  # the nanny started a new one
+
+
+# -- the command line ----------------------------------------------------------------------
+
+def test_the_command_runs_on_its_own_local_cluster(tree, local_run, tmp_path):
+    dest = tmp_path / "out"
+    report = tmp_path / "report.json"
+    cmd = [*CLI, "batch", str(tree), "-o", str(dest), "-r", "--engine", "dask", "--jobs", "2",
+           "--block-size", "25", "--report", str(report)]
+    run = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=180)
+    assert run.returncode == 1, run.stderr
+    assert run.stdout == ""
+    assert "Traceback" not in run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.startswith("kt-clean: error: ")]
+    assert len(errors) == 3 and all(str(tree) in e for e in errors)
+    assert union(dest) == local_run[0]
+    data = json.loads(report.read_text())
+    assert (data["engine"], data["jobs"], data["tasks"], data["failed"]) == ("dask", 2, 3, 3)
+    again = subprocess.run([*cmd, "-q"], capture_output=True, text=True, cwd=ROOT, timeout=180)
+    assert again.returncode == 1  # the failed pages are still failed
+    assert json.loads(report.read_text())["tasks_skipped"] == 3
+    assert "failed in tasks an earlier run finished" in again.stderr
+
+
+def test_usage_errors_before_any_work(tree, tmp_path):
+    from typer.testing import CliRunner
+
+    from kt_clean.cli import app
+
+    runner = CliRunner()
+    out = str(tmp_path / "out")
+    cases = [
+        (["batch", str(tree), "--ndjson", "-", "--engine", "dask"], "--ndjson"),
+        (["batch", str(tree), "-o", out, "--engine", "dask", "-f", "text"], "--format"),
+        (["batch", str(tree), str(tree), "-o", out], "--engine dask"),
+        (["batch", "s3://bucket/pages/", "-o", out], "--engine dask"),
+        (["batch", str(tree), "-o", out, "--shard-format", "parquet"], "--engine dask"),
+        (["batch", str(tree), "-o", out, "--engine", "dask", "--storage-option", "novalue"],
+         "KEY=VALUE"),
+        (["batch", str(tree), "-o", out, "--scheduler", "tcp://127.0.0.1:1", "--jobs", "2"],
+         "--jobs"),
+        (["batch", str(tmp_path / "nope"), "-o", out, "--engine", "dask"], "no such file"),
+        (["batch", str(tree), "-o", str(tree.parent), "--engine", "dask"], "must not be"),
+        (["batch", str(tree), "-o", out, "--engine", "dask", "--shard-format", "csv"],
+         "--shard-format"),
+    ]
+    for args, problem in cases:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stderr.startswith("kt-clean: error: ") and problem in result.stderr, args
+        assert "Traceback" not in result.output
+    assert not os.path.exists(out) or not os.listdir(out)
+
+
+def test_the_local_engine_imports_no_dask(tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "a.txt").write_bytes(PRINT_SEED.read_bytes())
+    code = ("import sys\nfrom kt_clean.cli import main\nsys.argv = ['kt-clean', 'batch', "
+            f"{str(pages)!r}, '-o', {str(tmp_path / 'out')!r}, '-q']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed', "
+            "'fsspec', 'pyarrow', 's3fs', 'zstandard') or m.startswith(('kt_clean.engines.dask', "
+            "'kt_clean.engines.shards', 'kt_clean.engines.storage', 'kt_clean.engines.child', "
+            "'kt_clean.cli.shards'))))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert run.stdout.strip() == "[]", run.stdout + run.stderr
+    assert (tmp_path / "out" / "a.json").exists()
