@@ -446,3 +446,106 @@ def test_the_local_engine_imports_no_dask(tmp_path):
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert run.stdout.strip() == "[]", run.stdout + run.stderr
     assert (tmp_path / "out" / "a.json").exists()
+
+
+# -- object storage through a real S3 endpoint on 127.0.0.1 ------------------------------
+
+SECRET = "kt-clean-test-secret-0123456789"
+
+
+@pytest.fixture(scope="module")
+def s3():
+    """moto's S3 server on 127.0.0.1 (a thread of this process), reached over HTTP by the
+    test and by the workers; the options give its address and credentials."""
+    pytest.importorskip("s3fs")
+    pytest.importorskip("moto")
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    opts = {"endpoint_url": f"http://{host}:{port}", "key": "kt-clean-test-key",
+            "secret": SECRET, "client_kwargs": {"region_name": "eu-west-1"}}
+    yield opts
+    server.stop()
+
+
+def s3fs_of(opts):
+    import s3fs
+
+    return s3fs.S3FileSystem(skip_instance_cache=True, **opts)
+
+
+def test_pages_from_one_bucket_shards_into_another_and_resume(tree, client, s3, tmp_path,
+                                                             capsys):
+    from typer.testing import CliRunner
+
+    from kt_clean.cli import app
+
+    fs = s3fs_of(s3)
+    fs.mkdir("raw")
+    fs.mkdir("corpus")
+    for path in sorted(tree.rglob("*")):
+        if path.is_file():
+            fs.pipe_file(f"raw/pages/{path.relative_to(tree)}", path.read_bytes())
+    local = tmp_path / "local"
+    run_sharded(options(tree, local), client=client)
+
+    full = run_sharded(ShardOptions(sources=("s3://raw/pages/",), dest="s3://corpus/full/",
+                                    recursive=True, block_size=7, storage_options=s3),
+                       client=client)
+    names = sorted(fs.ls("corpus/full"))
+    shards = [n for n in names if n.rsplit("/", 1)[-1].startswith("part-")]
+    assert len(shards) == full.tasks == len(shard_files(local))
+    remote_records = [r for n in shards for r in ks.decode_shard(fs.cat_file(n), "ndjson.gz")]
+    local_records = [json.loads(x) for x in union(local).splitlines()]
+    # the same records; each page named by its URL instead of its path
+    for rec in local_records:
+        if rec["source"].startswith(str(tree)):
+            rec["source"] = "s3://raw/pages" + rec["source"][len(str(tree)):]
+    assert remote_records == local_records
+    assert full.reasons == {"binary": 1, "empty": 1, "undecodable": 1}
+    manifest = fs.cat_file("corpus/full/_manifest.json").decode()
+    assert json.loads(manifest)["inputs"]["sources"] == ["s3://raw/pages/"]
+
+    # An interrupted run (as Ctrl-C in the command), then the command to finish it.
+    def interrupt(summary, failures):
+        if summary.seen:
+            raise KeyboardInterrupt
+
+    part = run_sharded(ShardOptions(sources=("s3://raw/pages/",), dest="s3://corpus/again/",
+                                    recursive=True, block_size=7, storage_options=s3),
+                       client=client, on_progress=interrupt)
+    assert part.interrupted and not fs.exists("corpus/again/_manifest.json")
+    time.sleep(1)  # let tasks that were running when it stopped end
+    args = ["batch", "s3://raw/pages/", "-o", "s3://corpus/again/", "-r", "--block-size", "7",
+            "--scheduler", client.scheduler.address, "--report", str(tmp_path / "r.json"),
+            *[f"--storage-option={k}={v}" for k, v in
+              (("endpoint_url", s3["endpoint_url"]), ("key", s3["key"]), ("secret", SECRET),
+               ("client_kwargs.region_name", "eu-west-1"))]]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1, result.output
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["tasks"] == full.tasks and report["failed"] == 3
+    fs.invalidate_cache()
+    for name in shards:
+        again = name.replace("corpus/full/", "corpus/again/")
+        assert fs.cat_file(again) == fs.cat_file(name), again  # the same bytes
+    # the same manifest, however many runs it took: no time stamp in it
+    assert fs.cat_file("corpus/again/_manifest.json").decode() == manifest
+    # The secret reached the workers, never an output, a message or the report.
+    everything = result.output + capsys.readouterr().err + manifest + \
+        (tmp_path / "r.json").read_text()
+    everything += "".join(fs.cat_file(n).decode("latin-1") for n in fs.find("corpus"))
+    assert SECRET not in everything and s3["key"] not in everything
+
+
+def test_a_missing_bucket_and_a_missing_library_are_one_line(client, s3, tmp_path):
+    from kt_clean.errors import BatchError
+
+    with pytest.raises(BatchError, match=r"^s3://no-such-bucket/x/: no such file or folder$"):
+        run_sharded(ShardOptions(sources=("s3://no-such-bucket/x/",), dest=str(tmp_path / "o"),
+                                 storage_options=s3), client=client)
+    with pytest.raises(BatchError, match=r"^nosuchproto://a/b: .*"):
+        run_sharded(ShardOptions(sources=("nosuchproto://a/b",), dest=str(tmp_path / "o")),
+                    client=client)

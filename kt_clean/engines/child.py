@@ -39,6 +39,9 @@ from .pages import Outcome, PageConfig, clean_item, failure
 #: known (a page that failed before reaching the child), passed through in its place.
 Item = tuple[str, str | None, bytes | None] | Outcome
 
+#: The child's first word, once it can clean pages; how long it may take to say it.
+READY = b"ready"
+START_TIMEOUT = 300.0
 #: Bytes of pages sent ahead of the one being cleaned, at most (a pipe holds 64 KiB).
 AHEAD_BYTES = 32 * 1024
 AHEAD_PAGES = 16
@@ -99,8 +102,17 @@ class PageProcess:
             os.close(up_w)
         self.to_child = Connection(down_w, readable=False)
         self.from_child = Connection(up_r, writable=False)
-        self.to_child.send_bytes(pickle.dumps(self.cfg, protocol=pickle.HIGHEST_PROTOCOL))
         self.started += 1
+        try:
+            self.to_child.send_bytes(pickle.dumps(self.cfg, protocol=pickle.HIGHEST_PROTOCOL))
+            # Ready once its modules are loaded: start-up does not count against a page.
+            if self.from_child.poll(START_TIMEOUT) and self.from_child.recv_bytes() == READY:
+                return
+        except (EOFError, OSError):
+            pass
+        self.kill()
+        raise RuntimeError("the process that cleans pages could not start (see the worker's "
+                           "log)")
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -253,6 +265,13 @@ def main(argv: list[str]) -> int:
     except (EOFError, OSError):
         return 0
     from ..batch import _give_back_memory
+    from .pages import layouts_of
+
+    layouts_of(cfg.layouts)
+    try:
+        up.send_bytes(READY)
+    except OSError:
+        return 0
 
     done = 0
     while True:

@@ -22,6 +22,7 @@ import glob as globlib
 import os
 import re
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -197,6 +198,8 @@ def _list_store(src: str, pattern: str, recursive: bool, excluded: list[str],
             efs, epath = open_store(e, options)
             if type(efs) is type(fs):
                 skip.append(epath.rstrip("/"))
+    with suppress(Exception):
+        fs.invalidate_cache(path)
     try:
         if _GLOB_CHARS.search(path):
             found = fs.glob(path, detail=True)
@@ -273,6 +276,13 @@ class Destination:
             self._path = path.rstrip("/")
         return self._fs, self._path
 
+    def refresh(self) -> None:
+        """Forget cached listings (fsspec caches them; workers wrote since)."""
+        if not self.local:
+            fs, root = self.fs()
+            with suppress(Exception):
+                fs.invalidate_cache(root)
+
     def _remote(self, name: str) -> str:
         _, root = self.fs()
         return f"{root}/{name}"
@@ -313,10 +323,14 @@ class Destination:
                     out[n] = data
             return out
         fs, _ = self.fs()
-        got = fs.cat([self._remote(n) for n in names], on_error="omit")
-        by_path = {self._remote(n): n for n in names}
-        return {by_path[p.rstrip("/")] if p in by_path else by_path.get(
-            fs._strip_protocol(p), p): v for p, v in got.items()}
+        paths = {self._remote(n): n for n in names}
+        got = fs.cat(list(paths), on_error="omit")
+        out = {}
+        for path, value in got.items():
+            name = paths.get(path) or paths.get(fs._strip_protocol(path).rstrip("/"))
+            if name is not None and isinstance(value, bytes):
+                out[name] = value
+        return out
 
     def remove(self, name: str) -> None:
         try:
@@ -336,6 +350,8 @@ class Destination:
                 return sorted(e.name for e in os.scandir(folder) if e.is_file())
             fs, root = self.fs()
             folder = f"{root}/{sub}".rstrip("/")
+            with suppress(Exception):
+                fs.invalidate_cache(folder)
             entries = fs.ls(folder, detail=True)
             return sorted(e["name"].rstrip("/").rsplit("/", 1)[-1] for e in entries
                           if e.get("type") != "directory")
