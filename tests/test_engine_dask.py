@@ -268,9 +268,9 @@ def _child_that(action):
     """A child command that runs ``action`` on pages whose name has KILL in it."""
     code = ("import os, signal, sys, time\nimport kt_clean.engines.child as c\n"
             "real = c.clean_item\n"
-            "def clean(cfg, source, path, data):\n"
+            "def clean(cfg, source, *rest):\n"
             f"    if 'KILL' in source: {action}\n"
-            "    return real(cfg, source, path, data)\n"
+            "    return real(cfg, source, *rest)\n"
             "c.clean_item = clean\nsys.exit(c.main(sys.argv))\n")
     return (sys.executable, "-c", code)
 
@@ -282,8 +282,8 @@ def _pages_with_a_killer(tmp_path):
             f.write(variant(PRINT_SEED, i))
     killer = str(tmp_path / "KILL.txt")
     shutil.copy(PRINT_SEED, killer)
-    return [(p, p, None) for p in pages[:3]] + [(killer, killer, None)] + \
-        [(p, p, None) for p in pages[3:]]
+    return [(p, p, None, None) for p in pages[:3]] + [(killer, killer, None, None)] + \
+        [(p, p, None, None) for p in pages[3:]]
 
 
 def test_a_page_that_kills_its_process_is_lost_and_the_others_go_on(tmp_path, monkeypatch):
@@ -400,6 +400,31 @@ def test_the_command_runs_on_its_own_local_cluster(tree, local_run, tmp_path):
     assert again.returncode == 1  # the failed pages are still failed
     assert json.loads(report.read_text())["tasks_skipped"] == 3
     assert "failed in tasks an earlier run finished" in again.stderr
+
+
+def test_ctrl_c_stops_the_command_without_a_traceback_and_a_rerun_finishes(html_tree,
+                                                                          tmp_path):
+    dest = tmp_path / "out"
+    cmd = [*CLI, "batch", str(html_tree), "-o", str(dest), "--engine", "dask", "--jobs", "2",
+           "--block-size", "10"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not list(dest.glob("_tasks/*.json")):
+        assert time.monotonic() < deadline and proc.poll() is None, "no task finished"
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C does: to the command and its workers
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err.decode()
+    assert "Traceback" not in err.decode() and "interrupted" in err.decode()
+    assert not (dest / "_manifest.json").exists()
+    done = len(list(dest.glob("_tasks/*.json")))
+    again = subprocess.run([*cmd, "-q", "--report", str(tmp_path / "r.json")], cwd=ROOT,
+                           capture_output=True, text=True, timeout=180)
+    assert again.returncode == 1 and "Traceback" not in again.stderr  # zz-empty.html fails
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["tasks_skipped"] >= done and report["cleaned"] + report["skipped"] == 120
+    assert json.loads((dest / "_manifest.json").read_text())["complete"]
 
 
 def test_usage_errors_before_any_work(tree, tmp_path):
@@ -549,3 +574,43 @@ def test_a_missing_bucket_and_a_missing_library_are_one_line(client, s3, tmp_pat
     with pytest.raises(BatchError, match=r"^nosuchproto://a/b: .*"):
         run_sharded(ShardOptions(sources=("nosuchproto://a/b",), dest=str(tmp_path / "o")),
                     client=client)
+
+
+def test_an_archive_kind_plugs_in_as_one_task_per_archive(tmp_path, monkeypatch):
+    """The hook WARC input will use: a kind claimed by name, a reader of its pages (with
+    their addresses); each archive is one task, one shard. Run in this process, as any
+    engine's worker would run a task."""
+    from kt_clean.engines import storage
+    from kt_clean.engines.pages import PageConfig
+
+    url = "https://www.koreatimes.co.kr/www2/common/morelist.asp?id=hkang"
+
+    def read_pagelist(units, cfg):
+        for u in units:
+            with open(u.source, "rb") as f:
+                for i, part in enumerate(f.read().split(b"\f\n")):
+                    yield (f"{u.source}#{i}", None, part, f"{url}&n={i}")
+
+    monkeypatch.setitem(storage.UNIT_KINDS, "pagelist", lambda name: name.endswith(".pages"))
+    monkeypatch.setitem(ks.READERS, "pagelist", read_pagelist)
+    pages = tmp_path / "in"
+    pages.mkdir()
+    for name in ("a.txt", "b.txt", "d.txt"):
+        (pages / name).write_text(variant(PRINT_SEED, ord(name[0])), encoding="utf-8")
+    listing = (PAGES / "kt-reporter-morelist.txt").read_bytes()
+    (pages / "c.pages").write_bytes(b"\f\n".join([listing, listing, b""]))
+    units = storage.list_units([str(pages)])
+    assert [(os.path.basename(u.source), u.kind) for u in units] == [
+        ("a.txt", "file"), ("b.txt", "file"), ("c.pages", "pagelist"), ("d.txt", "file")]
+    cfg = ks.TaskConfig(storage.Destination(str(tmp_path / "out")), "ndjson", PageConfig())
+    tasks = ks.plan(units, 5, cfg)
+    assert [[os.path.basename(u.source) for u in t.units] for t in tasks] == [
+        ["a.txt", "b.txt"], ["c.pages"], ["d.txt"]]
+    result = ks.run_task(tasks[1], cfg)
+    assert (result.pages, result.cleaned, result.reasons) == (3, 2, {"empty": 1})
+    records = ks.decode_shard((tmp_path / "out" / "part-00001.ndjson").read_bytes(), "ndjson")
+    assert [r["source"] for r in records] == [f"{pages}/c.pages#0", f"{pages}/c.pages#1"]
+    assert [r["url"] for r in records] == [f"{url}&n=0", f"{url}&n=1"]
+    assert {r["page_type"] for r in records} == {"list"}  # the address told the page type
+    [error] = error_lines(tmp_path / "out")
+    assert json.loads(error)["path"] == f"{pages}/c.pages#2"

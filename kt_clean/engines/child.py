@@ -35,9 +35,9 @@ from typing import Any
 
 from .pages import Outcome, PageConfig, clean_item, failure
 
-#: A page to clean: ``(source, local path or None, bytes or None)``; or an outcome already
-#: known (a page that failed before reaching the child), passed through in its place.
-Item = tuple[str, str | None, bytes | None] | Outcome
+#: A page to clean: ``(source, local path or None, bytes or None, url or None)``; or an
+#: outcome already known (a page that failed before reaching the child), passed through.
+Item = tuple[str, str | None, bytes | None, str | None] | Outcome
 
 #: The child's first word, once it can clean pages; how long it may take to say it.
 READY = b"ready"

@@ -283,7 +283,8 @@ def _connect(opts: ShardOptions) -> tuple[Any, Any]:
         with dask.config.set({"distributed.scheduler.allowed-failures": opts.retries}):
             cluster = LocalCluster(n_workers=opts.workers or default_jobs(),
                                    threads_per_worker=1, processes=True,
-                                   silence_logs=logging.CRITICAL, dashboard_address=":8787")
+                                   silence_logs=logging.CRITICAL, dashboard_address=":8787",
+                                   preload=[__name__])
         return Client(cluster), cluster
     except Exception as exc:
         raise BatchError(f"cannot start a local Dask cluster: {_first_line(exc)}") from None
@@ -292,6 +293,16 @@ def _connect(opts: ShardOptions) -> tuple[Any, Any]:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+def dask_setup(worker: Any) -> None:
+    """Run in each worker of the LocalCluster the command starts (a Dask preload): Ctrl-C
+    in the terminal reaches the whole process group, and is the command's to handle (it
+    stops the cluster); a worker would end with a traceback on the terminal."""
+    import signal
+
+    with suppress(ValueError):  # not the main thread: nothing to do
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _disconnect(client: Any, cluster: Any) -> None:
@@ -304,10 +315,18 @@ def _disconnect(client: Any, cluster: Any) -> None:
 
 
 def _dashboard(client: Any) -> str | None:
+    """The dashboard's address, when the scheduler serves one (it needs bokeh there)."""
     with suppress(Exception):
-        if "dashboard" in client.scheduler_info().get("services", {}):
+        if "dashboard" in client.scheduler_info().get("services", {}) and \
+                client.run_on_scheduler(_has_bokeh):
             return str(client.dashboard_link)
     return None
+
+
+def _has_bokeh() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("bokeh") is not None
 
 
 def _finished(dest: Destination, tasks: list[Task]) -> dict[int, TaskResult]:

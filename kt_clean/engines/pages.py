@@ -105,10 +105,12 @@ def failure(source: str, reason: str, error: str) -> Outcome:
     return Outcome(source, reason=reason, error=error)
 
 
-def clean_item(cfg: PageConfig, source: str, path: str | None, data: bytes | None) -> Outcome:
+def clean_item(cfg: PageConfig, source: str, path: str | None, data: bytes | None,
+               url: str | None = None) -> Outcome:
     """Clean one page: the local file ``path`` (``source``, the name outputs and errors
-    give it, is then the same path), or ``data`` read from a store. Never raises for a
-    page: a bad one is an :class:`Outcome` with its reason."""
+    give it, is then the same path), or ``data`` read from a store or an archive; ``url``,
+    the page's address when its container gives one, is a hint as ``extract``'s. Never
+    raises for a page: a bad one is an :class:`Outcome` with its reason."""
     layouts = layouts_of(cfg.layouts)
     try:
         with time_limit(cfg.limits.page_timeout):
@@ -118,6 +120,9 @@ def clean_item(cfg: PageConfig, source: str, path: str | None, data: bytes | Non
             else:
                 docs = load_bytes(data, source, encoding=cfg.encoding,
                                   input_format=cfg.input_format, limits=cfg.limits)
+            if url is not None:  # as extract(url=...) does
+                docs = [d.replace(url=url, layout=None) if d.labels is None else d
+                        for d in docs]
             parts: list[str] = []
             names: list[str] = []
             types: list[str] = []

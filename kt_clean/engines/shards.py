@@ -25,12 +25,15 @@ A task whose failures may pass (``lost``, ``timeout``, ``unreadable``, ``write``
 ``internal``) is done again by the next run, as the local batch tries failed pages again.
 
 **The hook for other inputs.** A unit's ``kind`` picks its reader in :data:`READERS`: a
-function from the unit to the pages it holds. ``file`` is one page (or one NDJSON stream of
-records). A WARC reader (``kt_clean.inputs.warc.read_warc``) plugs in as one more entry,
-``warc``: the listing marks ``*.warc.gz`` units with that kind, and a task of such units is
-one archive (or a range of its records, with the range in the unit) whose records are its
-pages, each named ``ARCHIVE#OFFSET`` in errors and carrying its ``WARC-Target-URI`` as
-``url``.
+function from a run of units to the pages they hold, as items for the page process
+(``(name, local path, bytes, url)``). ``file`` is one page (or one NDJSON stream of
+records). WARC input (``kt_clean.inputs.warc.read_warc``, being built) plugs in with two
+entries: ``storage.UNIT_KINDS["warc"]`` claims ``*.warc``/``*.warc.gz`` names, and
+``READERS["warc"]`` yields each response record of the archive as
+``(f"{archive}#{offset}", None, payload, target_uri)``. :func:`plan` gives each unit of such
+a kind a task of its own, so one archive is one task and one shard; an archive split into
+ranges of records would be several units with the range in ``Unit.path``. The test suite
+plugs in a reader of its own through the same two entries.
 """
 
 from __future__ import annotations
@@ -96,12 +99,31 @@ class TaskConfig:
         return {"shard_format": self.shard_format, **self.page.fingerprint()}
 
 
+def blocks(units: Sequence[Unit], block_size: int) -> Iterator[tuple[Unit, ...]]:
+    """The units in order, in runs of ``block_size`` files; a unit of another kind (an
+    archive) alone."""
+    run: list[Unit] = []
+    for u in units:
+        if u.kind != "file":
+            if run:
+                yield tuple(run)
+                run = []
+            yield (u,)
+            continue
+        run.append(u)
+        if len(run) >= block_size:
+            yield tuple(run)
+            run = []
+    if run:
+        yield tuple(run)
+
+
 def plan(units: Sequence[Unit], block_size: int, cfg: TaskConfig) -> list[Task]:
-    """Cut the pages into tasks of ``block_size`` pages, each with its key."""
+    """Cut the pages into tasks of ``block_size`` pages (an archive: one task), each with
+    its key."""
     common = json.dumps(cfg.fingerprint(), sort_keys=True)
     tasks = []
-    for index, start in enumerate(range(0, len(units), block_size)):
-        block = tuple(units[start:start + block_size])
+    for index, block in enumerate(blocks(units, block_size)):
         h = hashlib.sha256(common.encode())
         for u in block:
             h.update(json.dumps([u.source, u.size, u.version, u.kind, u.problem],
@@ -220,7 +242,7 @@ def _file_pages(units: Sequence[Unit], cfg: TaskConfig) -> Iterator[Item]:
                 yield failure(u.source, "too-large", f"{u.source}: file too large ({size}; "
                                                      f"the limit is {lim}, see --max-bytes)")
             elif u.path is None:
-                yield (u.source, u.source, None)
+                yield (u.source, u.source, None, None)
             else:
                 if u.path not in fetched:
                     fetched = ahead.pop(0).result()
@@ -237,7 +259,7 @@ def _file_pages(units: Sequence[Unit], cfg: TaskConfig) -> Iterator[Item]:
                     yield failure(u.source, "too-large", f"{u.source}: input too large (over "
                                                          f"{size_text(limit)}, see --max-bytes)")
                 else:
-                    yield (u.source, None, value)
+                    yield (u.source, None, value, None)
     finally:
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)

@@ -21,7 +21,7 @@ import fnmatch
 import glob as globlib
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -44,9 +44,25 @@ class Unit:
     version: str = ""
     problem: str | None = None
     reason: str | None = None
-    #: the kind of input: ``file``, one page (or one NDJSON stream of records). The place
-    #: for ``warc``: an archive, whose records are its pages (see ``shards.READERS``).
+    #: the kind of input: ``file``, one page (or one NDJSON stream of records); another
+    #: kind (an archive) is claimed by :data:`UNIT_KINDS` and read by ``shards.READERS``
     kind: str = "file"
+
+
+#: Kinds of input other than a page file, by the names they claim: ``{"warc":
+#: lambda name: name.endswith((".warc", ".warc.gz"))}`` once WARC input exists. A unit of
+#: such a kind is a task of its own (an archive is a block of pages already); its pages come
+#: from ``shards.READERS[kind]``.
+UNIT_KINDS: dict[str, Callable[[str], bool]] = {}
+
+
+def kind_of(name: str) -> str:
+    """The kind of the input file ``name``: the first of :data:`UNIT_KINDS` claiming it, else
+    ``file``."""
+    for kind, claims in UNIT_KINDS.items():
+        if claims(name):
+            return kind
+    return "file"
 
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
@@ -181,11 +197,12 @@ def _list_local(src: str, pattern: str, recursive: bool, excluded: list[str]) ->
 def _local_unit(path: str, problem: str | None = None, reason: str | None = None) -> Unit:
     if problem is not None:
         return Unit(path, problem=problem, reason=reason)
+    kind = kind_of(path)
     try:
         st = os.stat(path)
-        return Unit(path, size=st.st_size, version=str(st.st_mtime_ns))
+        return Unit(path, size=st.st_size, version=str(st.st_mtime_ns), kind=kind)
     except OSError:
-        return Unit(path)  # reading it says why
+        return Unit(path, kind=kind)  # reading it says why
 
 
 def _list_store(src: str, pattern: str, recursive: bool, excluded: list[str],
@@ -235,7 +252,8 @@ def _list_store(src: str, pattern: str, recursive: bool, excluded: list[str],
                       or info.get("LastModified") or info.get("updated") or "")
         size = info.get("size")
         unit = Unit(fs.unstrip_protocol(p) if "://" in src else p, path=p,
-                    size=int(size) if size is not None else None, version=version)
+                    size=int(size) if size is not None else None, version=version,
+                    kind=kind_of(p))
         rows.append((walk_key(rel), unit))
     if base is None:
         rows.sort(key=lambda r: r[1].source)
