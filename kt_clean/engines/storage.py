@@ -398,7 +398,7 @@ class Destination:
         fs, root = self.fs()
         probe = f"{root}/_tasks/.kt-clean-probe"
         try:
-            if not fs.exists(root) and fs.isfile(root):
+            if fs.isfile(root):
                 raise BatchError(f"{self.shown}: exists and is not a folder")
             fs.pipe_file(probe, b"")
             fs.rm_file(probe)
