@@ -3,7 +3,9 @@
 per page (text and HTML) and what a billion pages would take. Writes the figures to
 docs/performance.md (section "dask") and docs/scale.md (section "dask-scale").
 
-    python bench/dask_speed.py [--pages 20000] [--big 200000] [--reps 3] [--no-write]
+    python bench/dask_speed.py [--pages 20000] [--big 200000] [--reps 3] [--html 600] [--no-write]
+    python bench/dask_speed.py --raw runs.json ...     # also keep every run's figures
+    python bench/dask_speed.py --from-raw runs.json    # write the sections from them again
 
 The comparisons run interleaved, in rotating order, `--reps` times, on the same pages:
 
@@ -268,7 +270,9 @@ def write(args: argparse.Namespace, results: dict[str, list[dict]], big: dict | 
                     f"{ok(big['peak_worker_mb'] <= small_peak * 1.15)} |")
     body = f"""## Batch on Dask
 
-Measured by `python bench/dask_speed.py` on {machine()}; one-minute load average {min(loads):.1f}
+The same batch on Dask (`kt-clean batch --engine dask`:
+[cli.md](cli.md#on-a-dask-cluster---engine-dask), [scale.md](scale.md)) against the local
+engine, on the same pages. Measured by `python bench/dask_speed.py` on {machine()}; one-minute load average {min(loads):.1f}
 to {max(loads):.1f} during the runs (other processes shared the two cores: the runs are
 interleaved, in rotating order, {args.reps} times, so each comparison is between runs under
 the same load). {args.pages:,} template pages (`bench/make_corpus.py`), each command run as
@@ -293,10 +297,11 @@ all processes counted) is {idle["dask, 1 worker"]:,.0f} pages/s for 1 worker,
 the local `--jobs 2` (2 workers: {idle_l2:.0%} of it): an estimate, not a measurement of
 throughput.
 
-CPU per page counts the command and, for Dask, its workers and their page processes: it
-does not move with the load as pages/s does. Per-page peak memory for the local engine is
-the whole run's (command and workers). The own-LocalCluster row pays the cluster's start
-and stop (several seconds) within its wall time.
+CPU per page counts the command and, for Dask, its workers and their page processes.
+Peak memory per worker is a worker process plus its page process; for the local engine and
+the own-LocalCluster row, whose processes the command starts, it is the whole run's (the
+command, its workers, the cluster's scheduler and nannies). The own-LocalCluster row pays
+the cluster's start and stop (several seconds) within its wall time.
 """
     print(body)
     html_ms = html["cpu_ms"] if html else None
@@ -304,7 +309,8 @@ and stop (several seconds) within its wall time.
     scale = f"""Measured by `python bench/dask_speed.py` on {machine()} (load {min(loads):.1f} to
 {max(loads):.1f}; the full table is in [performance.md](performance.md#batch-on-dask)):
 {args.pages:,} text pages on 2 one-thread workers at a median **{med(two, 'rate'):,.0f} pages/s**
-({s12:.2f}x one worker, {sl2:.0%} of the local `--jobs 2`), **{text_ms:.2f} ms of CPU per
+({s12:.2f}x one worker and {sl2:.0%} of the local `--jobs 2` under that load; on free cores
+the CPU time would allow {idle_12:.2f}x and {idle_l2:.0%}), **{text_ms:.2f} ms of CPU per
 text page** all processes included{f", **{html_ms:.1f} ms per HTML page** (the first {html['sample']:,} of the wcxb-dev pages, many sites)" if html else ""};
 {f"peak memory per worker {max(r['peak_worker_mb'] for r in two):,.0f} MB over {args.pages:,} pages and {big['peak_worker_mb']:,.0f} MB over {args.big:,}" if big else ""}{f", {html['peak_worker_mb']:,.0f} MB on HTML" if html else ""}.
 
@@ -331,14 +337,14 @@ def billion(text_ms: float, html_ms: float | None, html: dict | None) -> str:
             continue
         cpu_h = n * ms / 1000 / 3600
         lines.append(f"| {what} | {ms:.1f} ms | {cpu_h:,.0f} | "
-                     f"{cpu_h / (100 * 32 * use):,.1f} hours | "
-                     f"{cpu_h / (1000 * 32 * use) * 60:,.0f} minutes |")
+                     f"{cpu_h / (100 * 32 * use):,.1f} h | "
+                     f"{cpu_h / (1000 * 32 * use) * 60:,.0f} min |")
     if html_ms is not None:
         cpu_h = n * html_ms / 1000 / 3600
         lines += ["", f"A Common Crawl snapshot's worth of HTML, a billion pages, is about "
                       f"{cpu_h:,.0f} CPU-hours: 100 machines of 32 cores for "
-                      f"{cpu_h / (100 * 32 * use):,.0f} hours, or 1,000 for "
-                      f"{cpu_h / (1000 * 32 * use):,.1f}; text dumps cost "
+                      f"{cpu_h / (100 * 32 * use):,.0f} hours, or 1,000 machines for "
+                      f"{cpu_h / (1000 * 32 * use):,.1f} hours; text dumps cost "
                       f"{html_ms / text_ms:,.0f} times less."]
     lines += ["",
               "Not counted: reading the input (decompressing WARC files is a small part of an "
