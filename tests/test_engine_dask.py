@@ -194,6 +194,26 @@ def test_zstd_and_parquet_shards_hold_the_same_records(tree, client, local_run, 
         assert got == expected, fmt
 
 
+def test_names_that_are_not_utf8(client, tmp_path):
+    """A folder and a page named in Latin-1 bytes: the NDJSON shard keeps the bytes (as the
+    local --ndjson does), Parquet (UTF-8 only) shows U+FFFD, the manifest escapes them."""
+    folder = os.fsdecode(os.fsencode(str(tmp_path)) + b"/pag\xe9s")
+    os.mkdir(folder)
+    shutil.copy(PRINT_SEED, os.fsdecode(os.fsencode(folder) + b"/caf\xe9.txt"))
+    shutil.copy(FULLNAV_SEED, os.path.join(folder, "ok.txt"))
+    local = tmp_path / "local.ndjson"
+    kb.run_batch(kb.BatchOptions(folder, ndjson=str(local), jobs=1))
+    run_sharded(ShardOptions(sources=(folder,), dest=str(tmp_path / "nd"), shard_format="ndjson"),
+                client=client)
+    assert (tmp_path / "nd" / "part-00000.ndjson").read_bytes() == local.read_bytes()
+    summary = run_sharded(ShardOptions(sources=(folder,), dest=str(tmp_path / "pq"),
+                                       shard_format="parquet"), client=client)
+    assert summary.failed == 0
+    rows = ks.decode_shard((tmp_path / "pq" / "part-00000.parquet").read_bytes(), "parquet")
+    assert [r["source"].rsplit("/", 1)[-1] for r in rows] == ["caf\ufffd.txt", "ok.txt"]
+    assert json.loads((tmp_path / "pq" / "_manifest.json").read_text())["inputs"]["sources"]
+
+
 def test_parquet_has_a_column_per_json_key_and_removed_nested(tree, client, tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -327,6 +347,28 @@ def clean_here(item):
     from kt_clean.engines.pages import PageConfig, clean_item
 
     return clean_item(PageConfig(), *item).output
+
+
+def test_a_task_that_cannot_write_lists_its_pages_and_the_next_run_redoes_it(client,
+                                                                             tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for i in range(3):
+        (pages / f"a{i}.txt").write_text(variant(PRINT_SEED, i), encoding="utf-8")
+    dest = tmp_path / "out"
+    dest.mkdir()
+    (dest / "_tasks").write_text("a file where the task records go")
+    summary = run_sharded(ShardOptions(sources=(str(pages),), dest=str(dest), retries=0),
+                          client=client)
+    assert (summary.tasks_failed, summary.failed, dict(summary.reasons)) == (1, 3, {"write": 3})
+    errors = [json.loads(x) for x in error_lines(dest)]
+    assert len(errors) == 3 and all("its task (part-00000) failed: FileExistsError" in e["error"]
+                                    for e in errors)
+    assert not json.loads((dest / "_manifest.json").read_text())["complete"]
+    (dest / "_tasks").unlink()
+    again = run_sharded(ShardOptions(sources=(str(pages),), dest=str(dest)), client=client)
+    assert (again.tasks_skipped, again.cleaned, again.failed) == (0, 3, 0)
+    assert error_lines(dest) == []  # the errors of the task that now passed are gone
 
 
 def test_progress_is_reported_while_tasks_run(tree, client, tmp_path):

@@ -18,7 +18,7 @@ Failures, and what each costs:
   up to ``retries`` times (the scheduler's ``allowed-failures``), writing the same bytes;
   past that, the task's pages are listed as ``lost`` and the next run does the task again;
 - a task that raises (a store refusing a write): retried ``retries`` times by Dask, then its
-  pages are listed with reason ``write``.
+  pages are listed with reason ``write`` (``internal`` for anything but an ``OSError``: a bug).
 """
 
 from __future__ import annotations
@@ -460,11 +460,12 @@ def _result_of(future: Any, task: Task, cfg: TaskConfig) -> TaskResult:
             reason = "lost"
             why = (f"the workers running its task ({task.name}) died, more times than "
                    "--retries allows; the next run does the task again")
-        else:
-            reason = "write"
-            detail = str(exc).strip().splitlines()
-            why = (f"its task ({task.name}) failed: {name}: "
-                   f"{detail[0][:300] if detail else ''}").rstrip(": ")
+        else:  # a store refusing a write; anything else is a bug
+            reason = "write" if isinstance(exc, OSError) else "internal"
+            detail = [line for line in str(exc).splitlines() if line.strip()]
+            why = f"its task ({task.name}) failed: {name}"
+            if detail:
+                why += f": {detail[0].strip()[:300]}"
         result = TaskResult(task.index, task.key, "", pages=len(task.units))
         result.failures = [(u.source, reason, f"{u.source}: {why}") for u in task.units]
         with suppress(Exception):
@@ -526,8 +527,11 @@ def _write_manifest(dest: Destination, opts: ShardOptions, cfg: TaskConfig,
         "errors": errors,
     }
     try:
-        dest.write(MANIFEST_NAME, (json.dumps(manifest, ensure_ascii=False, indent=1)
-                                   + "\n").encode("utf-8"), sync=cfg.sync)
+        try:
+            text = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+        except UnicodeEncodeError:  # a source named in bytes that are not UTF-8
+            text = json.dumps(manifest, indent=1).encode("ascii")
+        dest.write(MANIFEST_NAME, text + b"\n", sync=cfg.sync)
         summary.manifest = dest.name(MANIFEST_NAME)
     except Exception as exc:
         summary.aborted = f"{dest.name(MANIFEST_NAME)}: cannot write: {exc}"

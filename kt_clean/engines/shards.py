@@ -435,6 +435,18 @@ def article_schema(explain: bool) -> Any:
     return pa.schema(fields)
 
 
+def _utf8(value: Any) -> Any:
+    """``value`` with every string made valid UTF-8: the bytes a surrogate escape stands for
+    are shown as U+FFFD, as a reader of the NDJSON shard decoding it as UTF-8 would."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if isinstance(value, list):
+        return [_utf8(v) for v in value]
+    if isinstance(value, dict):
+        return {_utf8(k): _utf8(v) for k, v in value.items()}
+    return value
+
+
 def parquet_bytes(raw: bytes, explain: bool) -> bytes:
     try:
         import pyarrow as pa
@@ -450,7 +462,10 @@ def parquet_bytes(raw: bytes, explain: bool) -> bytes:
         extra = set(rows[0]) - set(schema.names)
         if extra:  # a new key must get its column, never be dropped silently
             raise RuntimeError(f"the Parquet schema has no column for {sorted(extra)}")
-    table = pa.Table.from_pylist(rows, schema=schema)
+    try:
+        table = pa.Table.from_pylist(rows, schema=schema)
+    except UnicodeEncodeError:  # a name that is not UTF-8 (surrogate escapes): U+FFFD
+        table = pa.Table.from_pylist([_utf8(row) for row in rows], schema=schema)
     buf = io.BytesIO()
     pq.write_table(table, buf, compression="zstd", write_statistics=True)
     return buf.getvalue()

@@ -328,7 +328,7 @@ class Destination:
                     return f.read()
             fs, _ = self.fs()
             return fs.cat_file(self._remote(name))  # type: ignore[no-any-return]
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return None
 
     def read_many(self, names: list[str]) -> dict[str, bytes]:
