@@ -149,6 +149,19 @@ def test_the_shards_hold_the_local_batchs_records_byte_for_byte(tree, client, lo
     assert not list(dest.rglob(".kt-clean-*"))  # no temporary file left
 
 
+def test_explain_only_and_glob_mean_what_they_mean_locally(tree, client, tmp_path):
+    local = tmp_path / "local.ndjson"
+    opts = {"explain": True, "only": ("article",), "pattern": "*.txt"}
+    expected = kb.run_batch(kb.BatchOptions(str(tree), ndjson=str(local), jobs=1,
+                                            recursive=True, **opts))
+    dest = tmp_path / "shards"
+    summary = run_sharded(options(tree, dest, **opts), client=client)
+    assert union(dest) == local.read_bytes()
+    assert b'"removed": [' in local.read_bytes()
+    assert summary.filtered == expected.filtered > 0
+    assert summary.page_types == expected.page_types and summary.found == expected.found
+
+
 def test_a_rerun_skips_finished_tasks_and_force_redoes_them(tree, client, tmp_path):
     dest = tmp_path / "shards"
     first = run_sharded(options(tree, dest), client=client)
@@ -497,6 +510,26 @@ def test_usage_errors_before_any_work(tree, tmp_path):
         assert result.stderr.startswith("kt-clean: error: ") and problem in result.stderr, args
         assert "Traceback" not in result.output
     assert not os.path.exists(out) or not os.listdir(out)
+
+
+def test_a_scheduler_that_does_not_answer_is_a_usage_error(tree, tmp_path, monkeypatch):
+    import socket
+
+    from typer.testing import CliRunner
+
+    import kt_clean.engines.dask as kd
+    from kt_clean.cli import app
+
+    monkeypatch.setattr(kd, "CONNECT_TIMEOUT", "2s")
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = CliRunner().invoke(app, ["batch", str(tree), "-o", str(tmp_path / "out"),
+                                      "--scheduler", f"tcp://127.0.0.1:{port}"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"kt-clean: error: --scheduler tcp://127.0.0.1:{port}: "
+                                    "cannot connect")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
 
 
 def test_the_local_engine_imports_no_dask(tmp_path):

@@ -125,7 +125,9 @@ def open_store(location: str, options: Mapping[str, Any]) -> tuple[Any, str]:
     try:
         return url_to_fs(location, **dict(options))  # type: ignore[no-any-return]
     except ImportError as exc:
-        raise BatchError(f"{redact(location)}: {exc}".rstrip(".")) from None
+        hint = " (pip install 'kt-clean[s3]')" if location.startswith(("s3://", "s3a://")) \
+            else ""
+        raise BatchError(f"{redact(location)}: {str(exc).rstrip('.')}{hint}") from None
     except (ValueError, TypeError) as exc:
         raise BatchError(f"{redact(location)}: cannot open: {_first_line(exc)}") from None
 
