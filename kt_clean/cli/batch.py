@@ -49,7 +49,8 @@ def batch(
     output: Annotated[str | None, typer.Option(
         "--output", "-o", metavar="OUT_DIR",
         help="Write one file per page here, mirroring IN_DIR; failures go to "
-             "OUT_DIR/_errors.ndjson.")] = None,
+             "OUT_DIR/_errors.ndjson. With --engine dask: the folder or URL of the "
+             "shards.")] = None,
     ndjson: Annotated[str | None, typer.Option(
         "--ndjson", metavar="FILE",
         help="Instead: one JSON article per page per line into FILE ('-' is stdout), "
