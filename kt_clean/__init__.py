@@ -9,8 +9,9 @@
     <BLANKLINE>
 
 The stages, each one call: :func:`read` -> :func:`detect` -> :func:`strip` ->
-:func:`article` -> :func:`render`; :func:`extract` does read to article in one. The package
-map is in ``docs/algorithm.md``.
+:func:`article` -> :func:`render`; :func:`extract` does read to article in one;
+:func:`clean_record` is one page's article JSON as a ``dict``, for other engines. The
+package map is in ``docs/algorithm.md``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ._version import __version__
+from .engines.record import clean_record
 from .errors import (
     BatchError,
     HtmlError,
@@ -99,6 +101,7 @@ __all__ = [
     "__version__",
     "article",
     "builtin_layouts",
+    "clean_record",
     "detect",
     "extract",
     "fetch",

@@ -56,6 +56,7 @@ from .render import render
 from .system import (
     TEMP_PREFIX,
     TEMP_SUFFIX,
+    deferred_interrupts,
     die_with_parent,
     make_durable,
     remove_temp_files,
@@ -809,89 +810,93 @@ def _run_pool(config: _Config, chunks: Iterator[Chunk], jobs: int,
     def lost(rel: str, why: str) -> PageResult:
         return PageResult.failed(rel, "lost", f"{os.path.join(config.in_dir, rel)}: {why}")
 
-    pool = new_pool()
-    try:
-        if on_start is not None:
-            on_start(summary)
-        # In flight: (future, chunk, is a retry, when a worker may have started it)
-        window: deque[list[Any]] = deque()
-        retries: deque[Chunk] = deque()
-        source = iter(chunks)
-        exhausted = False
-        while True:
-            while len(window) < jobs * 4:
-                # A retried page runs alone, so that if its worker dies, it is the culprit.
-                if any(item[2] for item in window):
-                    break
-                retry = bool(retries)
-                if retry:
-                    if window:
+    # Ctrl-C (and SIGTERM) taken between waits, never inside the futures' locks
+    with deferred_interrupts() as interrupts:
+        pool = new_pool()
+        try:
+            interrupts.check()
+            if on_start is not None:
+                on_start(summary)
+            # In flight: (future, chunk, is a retry, when a worker may have started it)
+            window: deque[list[Any]] = deque()
+            retries: deque[Chunk] = deque()
+            source = iter(chunks)
+            exhausted = False
+            while True:
+                interrupts.check()
+                while len(window) < jobs * 4:
+                    # A retried page runs alone, so that if its worker dies, it is the culprit.
+                    if any(item[2] for item in window):
                         break
-                    chunk = retries.popleft()
-                elif not exhausted:
-                    next_chunk = next(source, None)
-                    if next_chunk is None:
-                        exhausted = True
-                        continue
-                    chunk = next_chunk
-                else:
-                    break
-                future = pool.submit(_run_chunk, chunk[1]) if chunk[1] else None
-                window.append([future, chunk, retry, None])
-            if not window:
-                break
-            now = time.monotonic()
-            # The first `jobs` chunks of the window are (or will soon be) on a worker.
-            for item in list(window)[:jobs]:
-                if item[3] is None:
-                    item[3] = now
-            head = window[0]
-            future, (found, work), retry, started = head
-            if future is not None and not future.done():
-                wait([f for f, *_ in list(window)[:jobs] if f is not None], timeout=0.2,
-                     return_when=FIRST_COMPLETED)
-                if not future.done():
-                    if per_page is None or time.monotonic() < started + per_page * len(work):
-                        continue
-                    # Over its limit and deaf to the alarm: kill the workers.
-                    kill(pool)
-                    window.popleft()
-                    if len(work) == 1:
-                        rel = work[0][0]
-                        handle(found, [PageResult.failed(
-                            rel, "timeout", f"{os.path.join(config.in_dir, rel)}: took more "
-                            f"than {limit:g} s (the worker was stopped)")])
-                    else:  # which page overran is unknown: each alone in a fresh pool
-                        handle(found, [])
-                        retries.extend(([], [page]) for page in work)
-                    _requeue(window, retries, handle)
-                    pool = new_pool()
-                    continue
-            window.popleft()
-            results: list[PageResult] = []
-            if future is not None:
-                try:
-                    results = future.result()
-                except BrokenProcessPool:
+                    retry = bool(retries)
                     if retry:
-                        results = [lost(rel, "the worker process cleaning it died (killed, "
-                                        "or out of memory)") for rel, *_ in work]
+                        if window:
+                            break
+                        chunk = retries.popleft()
+                    elif not exhausted:
+                        next_chunk = next(source, None)
+                        if next_chunk is None:
+                            exhausted = True
+                            continue
+                        chunk = next_chunk
                     else:
-                        handle(found, [])
-                        found = []
-                        retries.extend(([], [page]) for page in work)
-                    pool.shutdown(wait=True, cancel_futures=True)
-                    _requeue(window, retries, handle)
-                    pool = new_pool()
-                except Exception as exc:  # pickling problems and the like
-                    results = [PageResult.failed(
-                        rel, "internal", f"{os.path.join(config.in_dir, rel)}: internal "
-                        f"error: {type(exc).__name__}: {exc}") for rel, *_ in work]
-            if found or results:
-                handle(found, results)
-        pool.shutdown(wait=True)
-    finally:
-        kill(pool)
+                        break
+                    future = pool.submit(_run_chunk, chunk[1]) if chunk[1] else None
+                    window.append([future, chunk, retry, None])
+                if not window:
+                    break
+                now = time.monotonic()
+                # The first `jobs` chunks of the window are (or will soon be) on a worker.
+                for item in list(window)[:jobs]:
+                    if item[3] is None:
+                        item[3] = now
+                head = window[0]
+                future, (found, work), retry, started = head
+                if future is not None and not future.done():
+                    wait([f for f, *_ in list(window)[:jobs] if f is not None], timeout=0.2,
+                         return_when=FIRST_COMPLETED)
+                    if not future.done():
+                        if per_page is None or time.monotonic() < started + per_page * len(work):
+                            continue
+                        # Over its limit and deaf to the alarm: kill the workers.
+                        kill(pool)
+                        window.popleft()
+                        if len(work) == 1:
+                            rel = work[0][0]
+                            handle(found, [PageResult.failed(
+                                rel, "timeout", f"{os.path.join(config.in_dir, rel)}: took more "
+                                f"than {limit:g} s (the worker was stopped)")])
+                        else:  # which page overran is unknown: each alone in a fresh pool
+                            handle(found, [])
+                            retries.extend(([], [page]) for page in work)
+                        _requeue(window, retries, handle)
+                        pool = new_pool()
+                        continue
+                window.popleft()
+                results: list[PageResult] = []
+                if future is not None:
+                    try:
+                        results = future.result()
+                    except BrokenProcessPool:
+                        if retry:
+                            results = [lost(rel, "the worker process cleaning it died (killed, "
+                                            "or out of memory)") for rel, *_ in work]
+                        else:
+                            handle(found, [])
+                            found = []
+                            retries.extend(([], [page]) for page in work)
+                        pool.shutdown(wait=True, cancel_futures=True)
+                        _requeue(window, retries, handle)
+                        pool = new_pool()
+                    except Exception as exc:  # pickling problems and the like
+                        results = [PageResult.failed(
+                            rel, "internal", f"{os.path.join(config.in_dir, rel)}: internal "
+                            f"error: {type(exc).__name__}: {exc}") for rel, *_ in work]
+                if found or results:
+                    handle(found, results)
+            pool.shutdown(wait=True)
+        finally:
+            kill(pool)
 
 
 def _requeue(window: deque[list[Any]], retries: deque[Chunk],

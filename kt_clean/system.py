@@ -262,3 +262,49 @@ def die_with_parent(parent_pid: int) -> None:
         libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
         if os.getppid() != parent_pid:  # the parent died before prctl
             os._exit(1)
+
+
+class Interrupts:
+    """Ctrl-C (SIGINT) and SIGTERM, noted while :func:`deferred_interrupts` is active, to be
+    raised as ``KeyboardInterrupt`` at a point of the caller's choosing (:meth:`check`)."""
+
+    def __init__(self) -> None:
+        self.pending = False
+
+    def _note(self, signum: int, frame: Any) -> None:
+        self.pending = True
+
+    def check(self) -> None:
+        """Raise ``KeyboardInterrupt`` if a signal came since the last check."""
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
+
+
+@contextmanager
+def deferred_interrupts() -> Iterator[Interrupts]:
+    """Take SIGINT and SIGTERM as a note rather than an exception, for the time of a block
+    that waits on ``concurrent.futures`` (the caller checks the note between waits).
+
+    Why: a ``KeyboardInterrupt`` raised while ``concurrent.futures.wait`` or ``submit`` is
+    acquiring a future's lock leaves the lock held for ever, and the pool's manager thread,
+    then its shutdown, wait on it: a Ctrl-C hung the batch (one time in about twenty). Only
+    the main thread can take signals; elsewhere (and for a signal the host process set to
+    be ignored) nothing changes. The handlers in place are restored on the way out, and a
+    signal still pending then is raised."""
+    notes = Interrupts()
+    if threading.current_thread() is not threading.main_thread():
+        yield notes
+        return
+    saved: dict[int, Any] = {}
+    try:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            current = signal.getsignal(sig)
+            if callable(current):  # Python's default_int_handler, or the host's own
+                saved[sig] = current
+                signal.signal(sig, notes._note)
+        yield notes
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+    notes.check()

@@ -112,3 +112,49 @@ def test_atomic_write_leaves_the_whole_file_or_the_old_one(tmp_path, monkeypatch
         atomic_write(target, "second\n")
     assert target.read_text() == "first\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]  # no temporary file left
+
+
+def test_deferred_interrupts_note_a_signal_and_raise_it_where_the_caller_checks():
+    """A Ctrl-C raised inside concurrent.futures' lock juggling left a lock held and hung
+    the batch's shutdown; under deferred_interrupts a signal is only noted, and raised as
+    KeyboardInterrupt at the caller's check (or on the way out), handlers restored."""
+    import os
+    import signal
+
+    from kt_clean.system import deferred_interrupts
+
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    with deferred_interrupts() as notes:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # the handler has run: noted, nothing raised here
+        assert notes.pending
+        with pytest.raises(KeyboardInterrupt):
+            notes.check()
+        notes.check()  # once only
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+    def interrupt(signum, frame):  # as the command line turns SIGTERM into a Ctrl-C
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        with pytest.raises(KeyboardInterrupt), deferred_interrupts():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)  # still pending when the block ends: raised on the way out
+        assert signal.getsignal(signal.SIGTERM) is interrupt
+    finally:
+        signal.signal(signal.SIGTERM, old)
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
+def test_deferred_interrupts_leave_an_ignored_signal_ignored():
+    import signal
+
+    from kt_clean.system import deferred_interrupts
+
+    old = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        with deferred_interrupts():
+            assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGTERM, old)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -29,22 +30,32 @@ from .common import (
     examples,
     pick_format,
     quiet_html_libraries,
+    setup_logging,
     usage_error,
 )
 
 EXIT_INTERRUPTED = 130
 
 
+class Engine(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
 @app.command(epilog=examples("kt-clean batch pages/ -o clean/ --recursive",
-                             "kt-clean batch pages/ --ndjson - | jq -r .title"))
+                             "kt-clean batch pages/ --ndjson - | jq -r .title",
+                             "kt-clean batch s3://crawl/2019/ -o s3://corpus/kt/ -r --engine dask"))
 def batch(
-    in_dir: Annotated[str, typer.Argument(
-        metavar="IN_DIR", help="Folder of pages (text dumps, HTML, NDJSON records).",
+    sources: Annotated[list[str], typer.Argument(
+        metavar="IN_DIR | SOURCE...",
+        help="Folder of pages (text dumps, HTML, NDJSON records); with --engine dask, "
+             "folders, globs, files and URLs (s3://bucket/prefix/, gs://...).",
         show_default=False)],
     output: Annotated[str | None, typer.Option(
         "--output", "-o", metavar="OUT_DIR",
         help="Write one file per page here, mirroring IN_DIR; failures go to "
-             "OUT_DIR/_errors.ndjson.")] = None,
+             "OUT_DIR/_errors.ndjson. With --engine dask: the folder or URL of the "
+             "shards.")] = None,
     ndjson: Annotated[str | None, typer.Option(
         "--ndjson", metavar="FILE",
         help="Instead: one JSON article per page per line into FILE ('-' is stdout), "
@@ -85,16 +96,62 @@ def batch(
     per_archive: Annotated[bool, typer.Option(
         "--per-archive", help="A WARC archive gives one output of all its pages (a.ndjson) "
                               "instead of one per page (a/HOST/PATH.json).")] = False,
+    engine: Annotated[Engine, typer.Option(
+        "--engine", help="local: worker processes here; dask: a Dask cluster (a LocalCluster, "
+                         "or --scheduler's), writing shards.")] = Engine.local,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", metavar="ADDRESS",
+        help="Run on the Dask cluster at ADDRESS (tcp://host:8786); implies --engine "
+             "dask.")] = None,
+    storage_option: Annotated[list[str] | None, typer.Option(
+        "--storage-option", metavar="KEY=VALUE",
+        help="An fsspec option for the sources and the output (repeatable), e.g. "
+             "endpoint_url=http://127.0.0.1:9000.")] = None,
+    shard_format: Annotated[str, typer.Option(
+        "--shard-format", metavar="ndjson.gz|ndjson.zst|ndjson|parquet",
+        help="Dask engine: the shards' format.")] = "ndjson.gz",
+    block_size: Annotated[int, typer.Option(
+        "--block-size", min=1, help="Dask engine: pages per task (and per shard).")] = 1000,
+    retries: Annotated[int, typer.Option(
+        "--retries", min=0, help="Dask engine: times a task is run again after its worker "
+                                 "died or it failed.")] = 3,
 ) -> None:
     """Clean every page of a folder in parallel, resumably; list every failure.
 
-    A page whose output is not older than the page is skipped. Exit codes: 0 all pages
-    fine, 1 some page failed (see _errors.ndjson), 2 usage error or unusable folder
+    A page whose output is not older than the page is skipped. With --engine dask (or
+    --scheduler), the pages of every SOURCE go to a Dask cluster and -o DEST (a folder or a
+    URL) gets one shard per block of pages, _errors/ and _manifest.json. Exit codes: 0 all
+    pages fine, 1 some page failed (see _errors.ndjson), 2 usage error or unusable folder
     (nothing done), 130 interrupted.
     """
     from ..batch import BatchOptions, run_batch
     from ..errors import BatchError
 
+    if engine is Engine.dask or scheduler is not None:
+        from .shards import batch_on_dask
+
+        setup_logging(verbose, quiet)
+        if per_archive:
+            usage_error("--per-archive is an option of the local engine (the Dask engine "
+                        "writes shards)")
+
+        batch_on_dask(
+            sources=sources, output=output, ndjson=ndjson, fmt=fmt, explain=explain,
+            jobs=jobs, glob=glob, recursive=recursive, force=force, timeout=timeout,
+            no_sync=no_sync, quiet=quiet, report=report, wait=wait, encoding=encoding,
+            input_format=input_format, layouts=layouts, max_bytes=max_bytes, only=only,
+            scheduler=scheduler, storage_option=storage_option or [],
+            shard_format=shard_format, block_size=block_size, retries=retries)
+        return
+    dask_only = [name for name, given in (
+        ("--storage-option", storage_option), ("--shard-format", shard_format != "ndjson.gz"),
+        ("--block-size", block_size != 1000), ("--retries", retries != 3)) if given]
+    if dask_only:
+        usage_error(f"{dask_only[0]} is an option of --engine dask")
+    if len(sources) != 1 or "://" in sources[0]:
+        usage_error("the local engine cleans one local folder, IN_DIR; for several sources "
+                    "or URLs give --engine dask")
+    in_dir = sources[0]
     if (output is None) == (ndjson is None):
         usage_error("give -o OUT_DIR or --ndjson FILE (one of them)")
     if fmt is Format.csv:
@@ -252,6 +309,10 @@ class _View:
             self.bar.stop()
             self.bar = None
 
+    def more_rows(self, d: dict[str, Any]) -> list[tuple[str, str]]:
+        """Rows an engine adds to the summary table."""
+        return []
+
     def summary(self, summary: Any) -> None:
         if self.quiet:
             return
@@ -281,6 +342,8 @@ class _View:
                       f"{d['chars_kept']:,} / {d['chars_removed']:,}{share}")
         table.add_row("wall time", f"{d['wall_seconds']:.2f} s")
         table.add_row("pages/s", f"{d['pages_per_second']:,.0f} ({d['jobs']} jobs)")
+        for label, value in self.more_rows(d):
+            table.add_row(label, value)
         if d["failed"] and d["errors_file"]:
             table.add_row("failures listed in", d["errors_file"])
         Console(stderr=True, highlight=False).print(table)

@@ -1,0 +1,360 @@
+#!/usr/bin/env python3
+"""Speed and memory of `kt-clean batch --engine dask` against the local engine; the CPU cost
+per page (text and HTML) and what a billion pages would take. Writes the figures to
+docs/performance.md (section "dask") and docs/scale.md (section "dask-scale").
+
+    python bench/dask_speed.py [--pages 20000] [--big 200000] [--reps 3] [--html 600] [--no-write]
+    python bench/dask_speed.py --raw runs.json ...     # also keep every run's figures
+    python bench/dask_speed.py --from-raw runs.json    # write the sections from them again
+
+The comparisons run interleaved, in rotating order, `--reps` times, on the same pages:
+
+- `kt-clean batch IN -o OUT -r --force -q --jobs 2` (the local engine);
+- `kt-clean batch IN -o OUT -r --force -q --scheduler ADDR` on a running cluster of 1 worker
+  process, and on one of 2 (one thread each: `LocalCluster`s this script starts and keeps,
+  as a cluster is kept running; idle while the others run);
+- `kt-clean batch IN -o OUT -r --force -q --engine dask --jobs 2`, which starts and stops its
+  own LocalCluster (its start-up included).
+
+Each is the real command as a child process, timed from outside; pages/s is pages / wall time.
+CPU is user + system seconds of the command and, for the dask runs, of the worker processes
+and their page processes (read from /proc before and after). Peak memory per worker is the
+largest resident size of a worker process plus its page process, sampled every 20 ms; it is
+compared between a run of --pages and one of --big pages on the same cluster. The load
+average is noted for each run: the machine is shared, so figures move with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import logging
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import machine, update_section
+from make_corpus import WCXB, write_templates
+
+BIN = Path(sys.executable).parent
+KT = shutil.which("kt-clean") or str(BIN / "kt-clean")
+
+
+def proc_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants, the children of every thread included (a Dask worker
+    starts its page processes from its task threads, which /proc lists per thread)."""
+    out, stack = [], [pid]
+    while stack:
+        p = stack.pop()
+        out.append(p)
+        try:
+            tids = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open(f"/proc/{p}/task/{tid}/children") as f:
+                    stack.extend(int(c) for c in f.read().split())
+            except OSError:
+                continue
+    return out
+
+
+def rss_of(pid: int) -> int:
+    """Resident bytes of ``pid`` and its descendants (every thread's children)."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    total = 0
+    for p in proc_tree(pid):
+        try:
+            with open(f"/proc/{p}/statm") as f:
+                total += int(f.read().split()[1]) * page
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def cpu_of(pids: list[int]) -> float:
+    """User + system seconds of the processes (and their living descendants)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for root in pids:
+        for p in proc_tree(root):
+            try:
+                with open(f"/proc/{p}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+            except (OSError, IndexError, ValueError):
+                continue
+    return total / tick
+
+
+def children_cpu() -> float:
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def run(cmd: list[str], report: Path, workers: list[int]) -> dict:
+    """One command: wall, CPU, peak memory per worker; the report's figures."""
+    load = os.getloadavg()[0]
+    cpu0, wcpu0 = children_cpu(), cpu_of(workers)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak_tree = 0
+    peak_worker = dict.fromkeys(workers, 0)
+    while proc.poll() is None:
+        peak_tree = max(peak_tree, rss_of(proc.pid))
+        for w in workers:
+            peak_worker[w] = max(peak_worker[w], rss_of(w))
+        time.sleep(0.02)
+    wall = time.perf_counter() - t0
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-2000:]}")
+    data = json.loads(report.read_text())
+    cpu = children_cpu() - cpu0 + cpu_of(workers) - wcpu0
+    pages = data["pages_seen"]
+    data.update(wall=wall, rate=pages / wall, cpu=cpu, cpu_ms=cpu * 1000 / max(1, pages),
+                peak_tree_mb=peak_tree / 1e6,
+                peak_worker_mb=max(peak_worker.values(), default=0) / 1e6, load=load)
+    return data
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--pages", type=int, default=20000)
+    ap.add_argument("--big", type=int, default=200000, help="pages of the memory run (0: none)")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--html", type=int, default=600,
+                    help="wcxb-dev HTML pages for the HTML CPU figure (0: none)")
+    ap.add_argument("--no-write", action="store_true", help="print only, leave docs/ alone")
+    ap.add_argument("--tmp", default=None, help="folder for the corpora (default: system temp)")
+    ap.add_argument("--raw", type=Path, default=None,
+                    help="also save every run's figures as JSON here")
+    ap.add_argument("--from-raw", type=Path, default=None,
+                    help="write the sections from a --raw file, without running anything")
+    args = ap.parse_args()
+    if args.from_raw:
+        raw = json.loads(args.from_raw.read_text())
+        for key in ("pages", "big", "reps", "html"):
+            setattr(args, key, raw["args"][key])
+        write(args, raw["results"], raw["big"], raw["html"])
+        return
+    import distributed
+
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    with tempfile.TemporaryDirectory(prefix="kt-dask-bench-", dir=args.tmp) as tmp:
+        work = Path(tmp)
+        print(f"building {args.pages:,} template pages in {work}", flush=True)
+        write_templates(work / "pages", args.pages)
+        clusters = {}
+        for n in (1, 2):
+            cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1,
+                                               processes=True, dashboard_address=None,
+                                               silence_logs=logging.ERROR)
+            client = distributed.Client(cluster)
+            clusters[n] = (cluster, client, sorted(client.run(os.getpid).values()))
+        configs = {
+            "local --jobs 2": lambda out, rep: ([KT, "batch", str(work / "pages"), "-o", str(out),
+                                                 "-r", "--force", "-q", "--jobs", "2",
+                                                 "--report", str(rep)], []),
+            "dask, 1 worker": lambda out, rep: ([KT, "batch", str(work / "pages"), "-o", str(out),
+                                                 "-r", "--force", "-q", "--scheduler",
+                                                 clusters[1][0].scheduler_address,
+                                                 "--report", str(rep)], clusters[1][2]),
+            "dask, 2 workers": lambda out, rep: ([KT, "batch", str(work / "pages"), "-o",
+                                                  str(out), "-r", "--force", "-q",
+                                                  "--scheduler", clusters[2][0].scheduler_address,
+                                                  "--report", str(rep)], clusters[2][2]),
+            "dask, own LocalCluster of 2": lambda out, rep: (
+                [KT, "batch", str(work / "pages"), "-o", str(out), "-r", "--force", "-q",
+                 "--engine", "dask", "--jobs", "2", "--report", str(rep)], []),
+        }
+        names = list(configs)
+        results: dict[str, list[dict]] = {n: [] for n in names}
+        # a warm-up: each cluster's page processes start once, as on a cluster kept running
+        for n in (1, 2):
+            cmd, _ = configs[f"dask, {n} worker{'s' if n == 2 else ''}"](work / "warm", work / "w.json")
+            subprocess.run([*cmd[:3], "--glob", "page00000*.txt", *cmd[3:]], capture_output=True)
+        for rep in range(args.reps):
+            order = names[rep % len(names):] + names[:rep % len(names)]
+            for name in order:
+                out = work / "out"
+                shutil.rmtree(out, ignore_errors=True)
+                cmd, workers = configs[name](out, work / "report.json")
+                data = run(cmd, work / "report.json", workers)
+                results[name].append(data)
+                print(f"  rep {rep + 1} {name}: {data['rate']:,.0f} pages/s, {data['wall']:.1f} s, "
+                      f"CPU {data['cpu_ms']:.2f} ms/page, peak worker {data['peak_worker_mb']:.0f} MB, "
+                      f"load {data['load']:.1f}", flush=True)
+        shutil.rmtree(work / "out", ignore_errors=True)
+
+        big = None
+        if args.big:
+            print(f"building {args.big:,} template pages", flush=True)
+            shutil.rmtree(work / "pages", ignore_errors=True)
+            write_templates(work / "bigpages", args.big)
+            cmd = [KT, "batch", str(work / "bigpages"), "-o", str(work / "bigout"), "-r",
+                   "--force", "-q", "--scheduler", clusters[2][0].scheduler_address,
+                   "--report", str(work / "big.json")]
+            big = run(cmd, work / "big.json", clusters[2][2])
+            print(f"  {args.big:,} pages, dask 2 workers: {big['rate']:,.0f} pages/s, "
+                  f"peak worker {big['peak_worker_mb']:.0f} MB, load {big['load']:.1f}", flush=True)
+            shutil.rmtree(work / "bigpages", ignore_errors=True)
+            shutil.rmtree(work / "bigout", ignore_errors=True)
+
+        html = None
+        if args.html and (WCXB / "html").is_dir():
+            folder = work / "html"
+            folder.mkdir()
+            for gz in sorted((WCXB / "html").glob("*.html.gz"))[:args.html]:
+                (folder / gz.name[:-3]).write_bytes(gzip.decompress(gz.read_bytes()))
+            cmd = [KT, "batch", str(folder), "-o", str(work / "htmlout"), "--force", "-q",
+                   "--scheduler", clusters[2][0].scheduler_address, "--block-size", "50",
+                   "--report", str(work / "html.json")]
+            html = run(cmd, work / "html.json", clusters[2][2])
+            html["sample"] = html["pages_seen"]
+            print(f"  {html['pages_seen']:,} HTML pages (wcxb-dev), dask 2 workers: "
+                  f"{html['rate']:,.1f} pages/s, CPU {html['cpu_ms']:.1f} ms/page, "
+                  f"peak worker {html['peak_worker_mb']:.0f} MB", flush=True)
+        for cluster, client, _ in clusters.values():
+            client.close()
+            cluster.close()
+
+    if args.raw:
+        args.raw.write_text(json.dumps({"args": {"pages": args.pages, "big": args.big,
+                                                 "reps": args.reps, "html": args.html},
+                                        "results": results, "big": big, "html": html},
+                                       indent=1))
+    write(args, results, big, html)
+
+
+def med(rows: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in rows)
+
+
+def write(args: argparse.Namespace, results: dict[str, list[dict]], big: dict | None,
+          html: dict | None) -> None:
+    local, one, two, _own = (results[n] for n in results)
+    pairs_12 = [b["rate"] / a["rate"] for a, b in zip(one, two)]
+    pairs_l2 = [b["rate"] / a["rate"] for a, b in zip(local, two)]
+    loads = [r["load"] for rows in results.values() for r in rows]
+    s12, sl2 = statistics.median(pairs_12), statistics.median(pairs_l2)
+    ok = lambda good: "met" if good else "**not met**"  # noqa: E731
+    rows = []
+    for name, rs in results.items():
+        each = ", ".join(f"{r['rate']:,.0f}" for r in rs)
+        peak = med(rs, "peak_worker_mb") if rs[0]["peak_worker_mb"] else med(rs, "peak_tree_mb")
+        rows.append(f"| {name} | {each} | **{med(rs, 'rate'):,.0f}** | "
+                    f"{med(rs, 'cpu_ms'):.2f} | {peak:,.0f} |")
+    text_ms = med(two, "cpu_ms")
+    # What the CPU time allows where the cores are free: workers / CPU seconds per page.
+    idle = {name: (1 if name == "dask, 1 worker" else 2) * 1000 / med(rs, "cpu_ms")
+            for name, rs in results.items()}
+    idle_12 = idle["dask, 2 workers"] / idle["dask, 1 worker"]
+    idle_l2 = idle["dask, 2 workers"] / idle["local --jobs 2"]
+    mem_line = ""
+    if big:
+        small_peak = max(r["peak_worker_mb"] for r in two)
+        mem_line = (f"| peak memory per worker (worker process + its page process), "
+                    f"{args.pages:,} vs {args.big:,} pages | flat | {small_peak:,.0f} MB vs "
+                    f"{big['peak_worker_mb']:,.0f} MB: "
+                    f"{ok(big['peak_worker_mb'] <= small_peak * 1.15)} |")
+    body = f"""## Batch on Dask
+
+The same batch on Dask (`kt-clean batch --engine dask`:
+[cli.md](cli.md#on-a-dask-cluster---engine-dask), [scale.md](scale.md)) against the local
+engine, on the same pages. Measured by `python bench/dask_speed.py` on {machine()}; one-minute load average {min(loads):.1f}
+to {max(loads):.1f} during the runs (other processes shared the two cores: the runs are
+interleaved, in rotating order, {args.reps} times, so each comparison is between runs under
+the same load). {args.pages:,} template pages (`bench/make_corpus.py`), each command run as
+a child process and timed from outside (`-r --force -q`); the Dask clusters are
+`LocalCluster`s of one-thread worker processes kept running between runs, as a cluster is,
+reached with `--scheduler`; the last row starts and stops its own.
+
+| command | pages/s, each run | median | CPU ms/page | peak MB per worker |
+|---|---|---|---|---|
+{chr(10).join(rows)}
+
+| target | floor | measured (median of the runs' ratios) |
+|---|---|---|
+| 2 Dask workers vs 1 | >= 1.7x | {s12:.2f}x ({', '.join(f'{x:.2f}' for x in pairs_12)}): {ok(s12 >= 1.7)} |
+| 2 Dask workers vs local `--jobs 2` | >= 80% | {sl2:.0%} ({', '.join(f'{x:.0%}' for x in pairs_l2)}): {ok(sl2 >= 0.8)} |
+{mem_line}
+
+With the cores this loaded, pages/s moves with whatever else runs. CPU seconds per page do
+not: what the CPU time allows on free cores (the workers' cores divided by the CPU per page,
+all processes counted) is {idle["dask, 1 worker"]:,.0f} pages/s for 1 worker,
+{idle["dask, 2 workers"]:,.0f} for 2 ({idle_12:.2f}x) and {idle["local --jobs 2"]:,.0f} for
+the local `--jobs 2` (2 workers: {idle_l2:.0%} of it): an estimate, not a measurement of
+throughput.
+
+CPU per page counts the command and, for Dask, its workers and their page processes.
+Peak memory per worker is a worker process plus its page process; for the local engine and
+the own-LocalCluster row, whose processes the command starts, it is the whole run's (the
+command, its workers, the cluster's scheduler and nannies). The own-LocalCluster row pays
+the cluster's start and stop (several seconds) within its wall time.
+"""
+    print(body)
+    html_ms = html["cpu_ms"] if html else None
+    estimate = billion(text_ms, html_ms, html)
+    scale = f"""Measured by `python bench/dask_speed.py` on {machine()} (load {min(loads):.1f} to
+{max(loads):.1f}; the full table is in [performance.md](performance.md#batch-on-dask)):
+{args.pages:,} text pages on 2 one-thread workers at a median **{med(two, 'rate'):,.0f} pages/s**
+({s12:.2f}x one worker and {sl2:.0%} of the local `--jobs 2` under that load; on free cores
+the CPU time would allow {idle_12:.2f}x and {idle_l2:.0%}), **{text_ms:.2f} ms of CPU per
+text page** all processes included{f", **{html_ms:.1f} ms per HTML page** (the first {html['sample']:,} of the wcxb-dev pages, many sites)" if html else ""};
+{f"peak memory per worker {max(r['peak_worker_mb'] for r in two):,.0f} MB over {args.pages:,} pages and {big['peak_worker_mb']:,.0f} MB over {args.big:,}" if big else ""}{f", {html['peak_worker_mb']:,.0f} MB on HTML" if html else ""}.
+
+{estimate}"""
+    print(scale)
+    if not args.no_write:
+        print("wrote", update_section("performance.md", "dask", body, "Performance"))
+        print("wrote", update_section("scale.md", "dask-scale", scale))
+
+
+def billion(text_ms: float, html_ms: float | None, html: dict | None) -> str:
+    """The worked estimate for 10^9 pages, from the measured CPU per page."""
+    n = 1e9
+    use = 0.85  # of each machine's cores: the rest for reading, writing, the OS
+    lines = ["**One billion pages.** CPU time is what scales: a cluster cleans its cores",
+             "divided by the CPU seconds per page, as long as the store feeds it. With each",
+             f"machine's cores {use:.0%} busy with pages (the rest reads, writes and serves "
+             "the OS):", "",
+             "| pages are | CPU per page | CPU-hours for 10^9 pages | 100 machines of 32 cores "
+             "| 1,000 machines of 32 cores |",
+             "|---|---|---|---|---|"]
+    for what, ms in (("text dumps", text_ms), ("HTML", html_ms)):
+        if ms is None:
+            continue
+        cpu_h = n * ms / 1000 / 3600
+        lines.append(f"| {what} | {ms:.1f} ms | {cpu_h:,.0f} | "
+                     f"{cpu_h / (100 * 32 * use):,.1f} h | "
+                     f"{cpu_h / (1000 * 32 * use) * 60:,.0f} min |")
+    if html_ms is not None:
+        cpu_h = n * html_ms / 1000 / 3600
+        lines += ["", f"A Common Crawl snapshot's worth of HTML, a billion pages, is about "
+                      f"{cpu_h:,.0f} CPU-hours: 100 machines of 32 cores for "
+                      f"{cpu_h / (100 * 32 * use):,.0f} hours, or 1,000 machines for "
+                      f"{cpu_h / (1000 * 32 * use):,.1f} hours; text dumps cost "
+                      f"{html_ms / text_ms:,.0f} times less."]
+    lines += ["",
+              "Not counted: reading the input (decompressing WARC files is a small part of an "
+              "HTML page's cleaning, not measured here), the network to and from the store (a "
+              "shard of 1,000 HTML pages is a few MB), and the client's listing (names only). "
+              "Memory: a worker process of one thread and its page process per core, at the "
+              "peaks above. These are this machine's cores, shared and loaded; a recent "
+              "server core is often faster, which the estimate does not assume."]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,471 @@
+"""The task unit of a sharded run: a block of pages in, one shard out.
+
+A run lists its pages (:func:`kt_clean.engines.storage.list_units`) and cuts the list into
+blocks of ``block_size`` pages, in order: block ``i`` is task ``i`` and becomes the shard
+``part-0000i.ndjson.gz`` (or ``.ndjson.zst``, ``.ndjson``, ``.parquet``). :func:`run_task`
+does one task wherever an engine runs it (a Dask worker; a Ray task or a Spark partition
+would call it the same way), writing, in this order:
+
+1. ``_errors/part-0000i.ndjson``: the task's failures, one ``{"path", "reason", "error"}``
+   per line as in ``_errors.ndjson`` of a local run, only when there are some;
+2. the shard: the article JSON of every page kept, in the pages' order (NDJSON: exactly the
+   lines ``kt-clean batch --ndjson`` writes for them; Parquet: one row per page);
+3. ``_tasks/part-0000i.json``: the task's key and counts. Its presence with the same key
+   is what makes a re-run skip the task.
+
+Every file is written whole (a temporary name renamed, on a file system; one request, on a
+store), so a task killed at any point leaves complete files or none, and a task run again
+writes the same bytes: records in the pages' order, no time stamps, compressors with fixed
+settings.
+
+The key of a task is a hash of what went in: each page's name, size and version, the
+options that shape an output, and kt-clean's version. A re-run with the same pages and
+options skips the tasks whose record is there; a changed page or option redoes its task.
+A task whose failures may pass (``lost``, ``timeout``, ``unreadable``, ``write``,
+``internal``) is done again by the next run, as the local batch tries failed pages again.
+
+**The hook for other inputs.** A unit's ``kind`` picks its reader in :data:`READERS`: a
+function from a run of units to the pages they hold, as items for the page process
+(``(name, local path, bytes, url)``). ``file`` is one page (or one NDJSON stream of
+records). WARC input (``kt_clean.inputs.warc.read_warc``, being built) plugs in with two
+entries: ``storage.UNIT_KINDS["warc"]`` claims ``*.warc``/``*.warc.gz`` names, and
+``READERS["warc"]`` yields each response record of the archive as
+``(f"{archive}#{offset}", None, payload, target_uri)``. :func:`plan` gives each unit of such
+a kind a task of its own, so one archive is one task and one shard; an archive split into
+ranges of records would be several units with the range in ``Unit.path``. The test suite
+plugs in a reader of its own through the same two entries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from .child import Item, PageProcess
+from .pages import Outcome, PageConfig, failure
+from .storage import Destination, Unit
+
+#: The shard formats: NDJSON of article JSON, compressed or not, or Parquet.
+SHARD_FORMATS = ("ndjson.gz", "ndjson.zst", "ndjson", "parquet")
+#: Failure reasons that another run may not meet again: a task that had one is redone.
+TRANSIENT_REASONS = frozenset({"lost", "timeout", "unreadable", "write", "internal"})
+TASKS_DIR = "_tasks"
+ERRORS_DIR = "_errors"
+MANIFEST_NAME = "_manifest.json"
+#: Pages fetched from a store at once (fsspec fetches them concurrently).
+FETCH_BATCH = 32
+
+
+def shard_name(index: int, fmt: str) -> str:
+    return f"part-{index:05d}.{fmt}"
+
+
+def task_name(index: int) -> str:
+    return f"part-{index:05d}"
+
+
+@dataclass(frozen=True)
+class Task:
+    """Task ``index``: its pages and its key."""
+
+    index: int
+    units: tuple[Unit, ...]
+    key: str
+
+    @property
+    def name(self) -> str:
+        return task_name(self.index)
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    """What every task needs besides its pages."""
+
+    dest: Destination
+    shard_format: str
+    page: PageConfig
+    #: options for reading pages from stores (the same ``--storage-option`` s)
+    storage_options: dict[str, Any] = field(default_factory=dict)
+    sync: bool = True
+
+    def fingerprint(self) -> dict[str, Any]:
+        return {"shard_format": self.shard_format, **self.page.fingerprint()}
+
+
+def blocks(units: Sequence[Unit], block_size: int) -> Iterator[tuple[Unit, ...]]:
+    """The units in order, in runs of ``block_size`` files; a unit of another kind (an
+    archive) alone."""
+    run: list[Unit] = []
+    for u in units:
+        if u.kind != "file":
+            if run:
+                yield tuple(run)
+                run = []
+            yield (u,)
+            continue
+        run.append(u)
+        if len(run) >= block_size:
+            yield tuple(run)
+            run = []
+    if run:
+        yield tuple(run)
+
+
+def plan(units: Sequence[Unit], block_size: int, cfg: TaskConfig) -> list[Task]:
+    """Cut the pages into tasks of ``block_size`` pages (an archive: one task), each with
+    its key."""
+    common = json.dumps(cfg.fingerprint(), sort_keys=True)
+    tasks = []
+    for index, block in enumerate(blocks(units, block_size)):
+        h = hashlib.sha256(common.encode())
+        for u in block:
+            h.update(json.dumps([u.source, u.size, u.version, u.kind, u.problem],
+                                ensure_ascii=False).encode("utf-8", "surrogateescape"))
+        tasks.append(Task(index, block, h.hexdigest()))
+    return tasks
+
+
+@dataclass
+class TaskResult:
+    """What one task did; ``to_record`` is its ``_tasks/part-*.json``."""
+
+    index: int
+    key: str
+    shard: str
+    pages: int = 0
+    cleaned: int = 0
+    filtered: int = 0
+    records: int = 0
+    failures: list[tuple[str, str, str]] = field(default_factory=list)
+    layouts: Counter[str] = field(default_factory=Counter)
+    page_types: Counter[str] = field(default_factory=Counter)
+    chars_kept: int = 0
+    chars_removed: int = 0
+    shard_bytes: int = 0
+    sha256: str = ""
+    #: skipped: its shard was complete from an earlier run
+    skipped: bool = False
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+    @property
+    def reasons(self) -> Counter[str]:
+        return Counter(r for _, r, _ in self.failures)
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "key": self.key, "shard": self.shard, "pages": self.pages,
+            "cleaned": self.cleaned, "failed": self.failed, "filtered": self.filtered,
+            "records": self.records, "failures": dict(sorted(self.reasons.items())),
+            "layouts": dict(sorted(self.layouts.items())),
+            "page_types": dict(sorted(self.page_types.items())),
+            "chars_kept": self.chars_kept, "chars_removed": self.chars_removed,
+            "bytes": self.shard_bytes, "sha256": self.sha256,
+        }
+
+    @classmethod
+    def from_record(cls, index: int, data: dict[str, Any]) -> TaskResult:
+        """A task done by an earlier run, from its record (failures by reason only)."""
+        failures = [("", reason, "") for reason, n in data.get("failures", {}).items()
+                    for _ in range(int(n))]
+        return cls(index, str(data["key"]), str(data["shard"]), int(data["pages"]),
+                   int(data["cleaned"]), int(data["filtered"]), int(data["records"]),
+                   failures, Counter(data["layouts"]), Counter(data["page_types"]),
+                   int(data["chars_kept"]), int(data["chars_removed"]), int(data["bytes"]),
+                   str(data["sha256"]), skipped=True)
+
+
+# -- readers: a unit's pages -----------------------------------------------------------
+
+def _file_pages(units: Sequence[Unit], cfg: TaskConfig) -> Iterator[Item]:
+    """The pages of ``file`` units: a local file is read by the child itself; a store's
+    files are fetched here, a batch at a time and the next batch while the child cleans."""
+    limit = cfg.page.limits.max_bytes
+    stores: dict[str, Any] = {}
+
+    def fetch(batch: list[Unit]) -> dict[str, bytes | Exception]:
+        if not batch:
+            return {}
+        from .storage import open_store
+
+        proto = batch[0].source.split("://", 1)[0]
+        if proto not in stores:
+            stores[proto] = open_store(batch[0].source, cfg.storage_options)[0]
+        fs = stores[proto]
+        got = fs.cat([u.path for u in batch], on_error="return")
+        out: dict[str, bytes | Exception] = {}
+        for u in batch:
+            value = got.get(u.path)
+            if value is None:
+                value = next((v for k, v in got.items() if k.rstrip("/").endswith(
+                    str(u.path))), FileNotFoundError(u.path))
+            out[str(u.path)] = value
+        return out
+
+    def remote(u: Unit) -> bool:
+        return u.path is not None and u.problem is None and not _too_large(u, limit)
+
+    batches: list[list[Unit]] = []
+    current: list[Unit] = []
+    for u in units:
+        if remote(u):
+            current.append(u)
+            if len(current) >= FETCH_BATCH:
+                batches.append(current)
+                current = []
+    if current:
+        batches.append(current)
+    pool = ThreadPoolExecutor(1) if batches else None
+    try:
+        ahead: list[Future[dict[str, bytes | Exception]]] = []
+        if pool is not None:
+            ahead = [pool.submit(fetch, b) for b in batches[:2]]
+        next_batch = 2
+        fetched: dict[str, bytes | Exception] = {}
+        for u in units:
+            if u.problem is not None:
+                yield failure(u.source, u.reason or "input", f"{u.source}: {u.problem}")
+            elif _too_large(u, limit):
+                from ..limits import size_texts
+
+                size, lim = size_texts(u.size or 0, limit)
+                yield failure(u.source, "too-large", f"{u.source}: file too large ({size}; "
+                                                     f"the limit is {lim}, see --max-bytes)")
+            elif u.path is None:
+                yield (u.source, u.source, None, None)
+            else:
+                if u.path not in fetched:
+                    fetched = ahead.pop(0).result()
+                    if pool is not None and next_batch < len(batches):
+                        ahead.append(pool.submit(fetch, batches[next_batch]))
+                        next_batch += 1
+                value = fetched.pop(u.path)
+                if isinstance(value, Exception):
+                    yield failure(u.source, "unreadable",
+                                  f"{u.source}: cannot read: {_one_line(value)}")
+                elif len(value) > limit:
+                    from ..limits import size_text
+
+                    yield failure(u.source, "too-large", f"{u.source}: input too large (over "
+                                                         f"{size_text(limit)}, see --max-bytes)")
+                else:
+                    yield (u.source, None, value, None)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _too_large(u: Unit, limit: int) -> bool:
+    return u.path is not None and u.size is not None and u.size > limit
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:300]
+
+
+#: A unit's kind -> the items (pages) of a run of units of that kind, in order.
+READERS: dict[str, Callable[[Sequence[Unit], TaskConfig], Iterator[Item]]] = {
+    "file": _file_pages,
+}
+
+
+def _items(task: Task, cfg: TaskConfig) -> Iterator[Item]:
+    """The task's pages, each unit read by the reader of its kind, in order."""
+    run: list[Unit] = []
+    for u in task.units:
+        if run and u.kind != run[0].kind:
+            yield from READERS[run[0].kind](run, cfg)
+            run = []
+        run.append(u)
+    if run:
+        yield from READERS[run[0].kind](run, cfg)
+
+
+# -- one task ---------------------------------------------------------------------------
+
+_LOCAL = threading.local()
+
+
+def page_process(cfg: PageConfig) -> PageProcess:
+    """This thread's child process for ``cfg`` (kept between tasks)."""
+    proc: PageProcess | None = getattr(_LOCAL, "proc", None)
+    if proc is None or proc.cfg != cfg:
+        if proc is not None:
+            proc.close()
+        proc = PageProcess(cfg)
+        _LOCAL.proc = proc
+    return proc
+
+
+def run_task(task: Task, cfg: TaskConfig,
+             progress: Callable[[int, int], None] | None = None) -> TaskResult:
+    """Clean the task's pages and write its shard, errors and record; its result.
+
+    ``progress(pages_done, pages_failed)`` is called after each page. An error writing the
+    shard raises (the engine retries the task); a page's failure never does.
+    """
+    t0 = time.perf_counter()
+    result = TaskResult(task.index, task.key, shard_name(task.index, cfg.shard_format))
+    lines: list[bytes] = []
+    proc = page_process(cfg.page)
+    for outcome in proc.clean(_items(task, cfg)):
+        result.pages += 1
+        _count(result, outcome)
+        if outcome.output:
+            lines.append(outcome.output)
+        if progress is not None:
+            progress(result.pages, result.failed)
+    data = encode_shard(lines, cfg.shard_format, cfg.page.explain)
+    result.records = sum(chunk.count(b"\n") for chunk in lines)
+    result.shard_bytes = len(data)
+    result.sha256 = hashlib.sha256(data).hexdigest()
+    dest = cfg.dest
+    errors_name = f"{ERRORS_DIR}/{task.name}.ndjson"
+    if result.failures:
+        dest.write(errors_name, errors_bytes(result.failures), sync=cfg.sync)
+    else:
+        dest.remove(errors_name)  # an earlier run's, for pages that now pass
+    dest.write(result.shard, data, sync=cfg.sync)
+    dest.write(f"{TASKS_DIR}/{task.name}.json",
+               (json.dumps(result.to_record(), sort_keys=True) + "\n").encode(),
+               sync=cfg.sync)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _count(result: TaskResult, outcome: Outcome) -> None:
+    if outcome.failed:
+        result.failures.append((outcome.source, outcome.reason or "internal",
+                                outcome.error or ""))
+        return
+    result.cleaned += 1
+    result.filtered += outcome.filtered
+    result.layouts.update(outcome.layouts)
+    result.page_types.update(outcome.page_types)
+    result.chars_kept += outcome.kept
+    result.chars_removed += outcome.removed
+
+
+def errors_bytes(failures: Sequence[tuple[str, str, str]]) -> bytes:
+    from ..batch import Failure
+
+    return b"".join(Failure(path, reason, error).to_line() for path, reason, error in failures)
+
+
+# -- shard formats ------------------------------------------------------------------------
+
+def encode_shard(lines: Sequence[bytes], fmt: str, explain: bool) -> bytes:
+    """A shard's bytes, the same for the same records: no time stamps, fixed settings."""
+    raw = b"".join(lines)
+    if fmt == "ndjson":
+        return raw
+    if fmt == "ndjson.gz":
+        import gzip
+
+        return gzip.compress(raw, compresslevel=6, mtime=0)
+    if fmt == "ndjson.zst":
+        try:
+            import zstandard
+        except ImportError:
+            raise RuntimeError("writing .ndjson.zst shards needs zstandard: pip install "
+                               "'kt-clean[dask]'") from None
+        return zstandard.ZstdCompressor(level=3, write_checksum=True).compress(raw)
+    if fmt == "parquet":
+        return parquet_bytes(raw, explain)
+    raise ValueError(f"shard format must be one of {', '.join(SHARD_FORMATS)}, not {fmt!r}")
+
+
+def decode_shard(data: bytes, fmt: str) -> list[dict[str, Any]]:
+    """The records of a shard (a reader's view, for checks and tests)."""
+    if fmt == "parquet":
+        import io
+
+        import pyarrow.parquet as pq
+
+        rows = pq.read_table(io.BytesIO(data)).to_pylist()
+        for row in rows:
+            if isinstance(row.get("sources"), list):
+                row["sources"] = dict(row["sources"])
+        return rows  # type: ignore[no-any-return]
+    if fmt == "ndjson.gz":
+        import gzip
+
+        data = gzip.decompress(data)
+    elif fmt == "ndjson.zst":
+        import zstandard
+
+        data = zstandard.ZstdDecompressor().decompress(data)
+    return [json.loads(line) for line in data.decode("utf-8").splitlines()]
+
+
+def article_schema(explain: bool) -> Any:
+    """The Parquet columns: the article JSON's keys in their order (``docs/formats.md``),
+    ``removed`` (with ``--explain``) a list of structs."""
+    import pyarrow as pa
+
+    s = pa.string()
+    strings = pa.list_(s)
+    item = pa.struct([("title", s), ("summary", s), ("author", s), ("date", s),
+                      ("caption", s)])
+    fields = [
+        ("source", s), ("layout", s), ("page_type", s), ("page_type_confidence", pa.float64()),
+        ("encoding", s), ("title", s), ("subtitle", s), ("byline", s), ("authors", strings),
+        ("emails", strings), ("section", s), ("site_name", s), ("published", s),
+        ("updated", s), ("url", s), ("hostname", s), ("language", s), ("description", s),
+        ("tags", strings), ("warnings", strings), ("captions", strings),
+        ("subheadings", strings), ("body", s), ("items", pa.list_(item)),
+    ]
+    if explain:
+        fields += [
+            ("sources", pa.map_(s, s)),
+            ("removed", pa.list_(pa.struct([("line", pa.int32()), ("text", s),
+                                            ("reason", s), ("rule", s)]))),
+        ]
+    return pa.schema(fields)
+
+
+def _utf8(value: Any) -> Any:
+    """``value`` with every string made valid UTF-8: the bytes a surrogate escape stands for
+    are shown as U+FFFD, as a reader of the NDJSON shard decoding it as UTF-8 would."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if isinstance(value, list):
+        return [_utf8(v) for v in value]
+    if isinstance(value, dict):
+        return {_utf8(k): _utf8(v) for k, v in value.items()}
+    return value
+
+
+def parquet_bytes(raw: bytes, explain: bool) -> bytes:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise RuntimeError("writing Parquet shards needs pyarrow: pip install "
+                           "'kt-clean[parquet]'") from None
+    import io
+
+    schema = article_schema(explain)
+    rows = [json.loads(line) for line in raw.decode("utf-8", "surrogateescape").splitlines()]
+    if rows:
+        extra = set(rows[0]) - set(schema.names)
+        if extra:  # a new key must get its column, never be dropped silently
+            raise RuntimeError(f"the Parquet schema has no column for {sorted(extra)}")
+    try:
+        table = pa.Table.from_pylist(rows, schema=schema)
+    except UnicodeEncodeError:  # a name that is not UTF-8 (surrogate escapes): U+FFFD
+        table = pa.Table.from_pylist([_utf8(row) for row in rows], schema=schema)
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd", write_statistics=True)
+    return buf.getvalue()
