@@ -86,6 +86,21 @@ def label_lines(lines: Sequence[str]) -> tuple[list[Label], dict[str, list[str]]
     return labels, fields
 
 
+def header_fields(lines: Sequence[str], labels: Sequence[Label],
+                  title: str | None = None) -> tuple[dict[str, list[str]], list[Label]]:
+    """The header a text dump's search finds around the first paragraph of lines already
+    labelled (an HTML page's rendering): its fields (``title``, ``byline``, ``published``,
+    ``updated``) and the labels it gives (the input is not changed)."""
+    stripped = [line.strip() for line in lines]
+    kept_at = [i for i, lab in enumerate(labels) if lab.kept and lab.tag != "blank"]
+    if not any(labels[i].tag != "title" for i in kept_at):
+        return {}, list(labels)
+    out = list(labels)
+    fields: dict[str, list[str]] = {"title": [title]} if title else {}
+    _best_header(lines, stripped, out, fields, _first_paragraphs(stripped, out, kept_at))
+    return fields, out
+
+
 def _first_paragraphs(stripped: Sequence[str], labels: Sequence[Label],
                       kept_at: Sequence[int]) -> list[int]:
     """Where the text may start: the first kept paragraph that more of the text follows

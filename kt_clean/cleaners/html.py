@@ -69,15 +69,33 @@ def clean(doc: Document, limits: Limits) -> Document:
     header = visible_header(doc.lines, labels)
     fields: dict[str, tuple[str, ...]] = {}
     authors, published = list(art.authors), art.published
+    publisher = art.authors_publisher
     sources = dict(art.sources)
     if header.byline_at is not None:
         at, byline = header.byline_at, doc.lines[header.byline_at].strip()
         labels[at] = Label(True, "byline", f"{RULE}:byline")
         fields["byline"] = (byline,)
         names = list(authors_from_byline(header.byline))
-        if names and not authors:
+        if names and (not authors or (publisher and not header.signature)):
+            # (a person's byline names the author better than the site's name does)
             authors = names
             sources["authors"] = f"line {at + 1} ({RULE}:byline)"
+            publisher = False
+    if not authors or publisher:
+        from .generic import header_fields
+
+        found, marked = header_fields(doc.lines, labels, art.title)
+        names = list(authors_from_byline(found["byline"][0])) if found.get("byline") else []
+        if names and publisher:
+            # only a byline under the headline names a person rather than the site
+            title_at = next((i for i, lab in enumerate(marked) if lab.tag == "title"), None)
+            by_at = next((i for i, lab in enumerate(marked) if lab.tag == "byline"
+                          and lab.rule.startswith("generic:")), None)
+            if by_at is None or title_at is None or by_at < title_at:
+                names = []
+        if names:
+            authors = names
+            sources["authors"] = "header-search"
     visible = choose_date(published, sources.get("published"), header.dates)
     if visible is not None:
         at, published = visible
@@ -135,6 +153,8 @@ class Header:
 
     byline_at: int | None = None
     byline: str | None = None
+    #: the byline is a signature under the text, not a byline of the header
+    signature: bool = False
     #: ``(line index, kind, text)``; ``kind`` is ``published`` or ``updated``
     dates: list[tuple[int, str, str]] = field(default_factory=list)
 
@@ -182,7 +202,7 @@ def visible_header(lines: Sequence[str], labels: Sequence[Label]) -> Header:
                 continue
             by = byline_text(text)
             if by is not None:
-                header.byline_at, header.byline = i, by
+                header.byline_at, header.byline, header.signature = i, by, True
                 break
     return header
 
@@ -202,11 +222,15 @@ def choose_date(meta: str | None, meta_source: str | None,
     if not printed:
         return None
     meta_day = (iso_any(meta) or "")[:10] if meta else ""
+    published = [(i, d) for i, kind, d in printed if kind != "updated"]
+    if meta_day and any(d[:10] == meta_day for _, d in published):
+        return None
+    if published:
+        # (the markup's day printed as the update's does not outweigh a printed
+        # publication date: ``Published Apr 26, 2023`` / ``Updated Aug 21, 2025``)
+        return published[0]
     if meta_day and any(d[:10] == meta_day for _, _, d in printed):
         return None
-    published = [(i, d) for i, kind, d in printed if kind != "updated"]
-    if published:
-        return published[0]
     if meta_day:
         return None  # the page prints only when it was updated: the markup's date stands
     i, _, d = printed[0]

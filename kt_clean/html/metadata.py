@@ -457,10 +457,12 @@ def extract_metadata(root: Any, url: str | None = None,
         subtitle = None  # the headline again in other capitals is not a deck
 
     authors: list[str] = []
+    organisation = False  # the declared authors are the site or an organisation
     if art is not None and art.get("author"):
         authors = normalise_authors(_names(art["author"], ids), structured=True)
         if authors:
             sources["authors"] = "json-ld:author"
+            organisation = _organisations(art["author"], ids)
     for k in ("citation_author", "dc.creator", "dcterms.creator"):
         if authors:
             break
@@ -475,6 +477,8 @@ def extract_metadata(root: Any, url: str | None = None,
             if authors:
                 sources["authors"] = f"meta:{k}"
                 break
+    if authors and not organisation:
+        organisation = _is_publisher(authors, site_names, url or _canonical(root, meta))
     if not authors and fallbacks:
         authors = markup_authors(root, heading)
         if authors:
@@ -524,16 +528,12 @@ def extract_metadata(root: Any, url: str | None = None,
     html_el = root if root.tag == "html" else root.find(".//html")
     lang = (html_el.get("lang") or html_el.get("xml:lang") or "") if html_el is not None else ""
     lang = lang or next(iter(meta.get("og:locale", []) + meta.get("content-language", [])), "")
-    page_url = None
-    for el in root.iter("link"):
-        if (el.get("rel") or "").strip().lower() == "canonical" and el.get("href"):
-            page_url = el.get("href").strip()
-            break
-    page_url = page_url or next(iter(meta.get("og:url", [])), None)
+    page_url = _canonical(root, meta)
     return {
         "title": title or None,
         "subtitle": subtitle,
         "authors": authors,
+        "authors_publisher": organisation,
         "published": published,
         "updated": updated,
         "site_name": site_names[0] if site_names else None,
@@ -545,6 +545,48 @@ def extract_metadata(root: Any, url: str | None = None,
         "url": page_url if page_url and page_url.startswith(("http://", "https://")) else None,
         "sources": sources,
     }
+
+
+def _canonical(root: Any, meta: dict[str, list[str]]) -> str | None:
+    """The page's address as it declares it: ``<link rel=canonical>``, else ``og:url``."""
+    for el in root.iter("link"):
+        if (el.get("rel") or "").strip().lower() == "canonical" and el.get("href"):
+            return str(el.get("href")).strip()
+    return next(iter(meta.get("og:url", [])), None)
+
+
+_ORGANISATION_TYPES = re.compile(r"Organi[sz]ation|Corporation|NewsMedia|LocalBusiness|"
+                                 r"EducationalOrganization|GovernmentOrganization|Brand", re.I)
+
+
+def _organisations(value: Any, ids: dict[str, dict[str, Any]]) -> bool:
+    """Whether every JSON-LD author object is an organisation (``"@type": "Organization"``,
+    also through an ``@id`` reference)."""
+    items = value if isinstance(value, list) else [value]
+    kinds = []
+    for it in items[:20]:
+        if isinstance(it, dict) and it.get("@type") is None and isinstance(it.get("@id"), str):
+            it = ids.get(it["@id"], it)
+        kinds.append(isinstance(it, dict) and bool(_ORGANISATION_TYPES.search(_types(it))))
+    return bool(kinds) and all(kinds)
+
+
+def _is_publisher(authors: list[str], site_names: list[str], url: str | None) -> bool:
+    """Whether the declared authors are the site itself: its name (``Rapid7`` on
+    rapid7.com, ``Clemson News`` for the site ``Clemson News``)."""
+    names = {_squash(n) for n in site_names if n}
+    if url:  # the labels of its host name: "rapid7" of www.rapid7.com
+        m = re.match(r"^[a-z]+://([^/:?#]+)", url.strip(), re.I)
+        if m:
+            names.update(_squash(p) for p in m.group(1).split(".")[:-1] if len(p) > 3)
+    from ..bylines import is_name
+
+    # (a person's own site is named after them: "Eric Ries" is a person all the same)
+    return all(_squash(a) in names and not is_name(a) for a in authors)
+
+
+def _squash(text: str) -> str:
+    return "".join(_WORD.findall(text.casefold()))
 
 
 def _language_code(value: str) -> str | None:

@@ -120,7 +120,78 @@ def parse_html(html: str, limits: Limits = DEFAULT_LIMITS) -> Any:
         # pay for it) and parsed again, so that the text is kept.
         root = _parse_flat(html, limits.max_html_depth)
     flatten_deep(root, limits.max_html_depth)
+    if "S:" in html and _STREAMED.search(html) is not None:
+        place_streamed(root)
     return root
+
+
+#: The mark of a page streamed by React: its parts arrive in ``<div hidden id="S:1">`` that a
+#: script moves to their place, ``<template id="B:1">`` (or ``P:1``).
+_STREAMED = re.compile(r"""<div\s[^>]*?\bid=["']?S:\w""", re.IGNORECASE)
+
+
+def place_streamed(root: Any) -> int:
+    """Move the parts of a streamed page (``<div hidden id="S:n">``) to their places
+    (``<template id="B:n">``, else ``<template id="P:n">``), as the page's script does in a
+    browser: otherwise the article, hidden until then, is lost (a Next.js page shows only
+    its menus). Returns the number of parts moved."""
+    parts = [el for el in root.iter("div")
+             if "hidden" in el.attrib and (el.get("id") or "").startswith("S:")]
+    if not parts:
+        return 0
+    places = {t.get("id"): t for t in root.iter("template")
+              if (t.get("id") or "").startswith(("B:", "P:"))}
+    moved = 0
+    for part in parts:
+        n = (part.get("id") or "")[2:]
+        place = places.get("B:" + n)  # a boundary's content, else a segment's
+        if place is None:
+            place = places.get("P:" + n)
+        parent = place.getparent() if place is not None else None
+        if place is None or parent is None or _inside(place, part):
+            continue
+        children = list(part)
+        at = parent.index(place)
+        # the part's own text, then its elements, then the text after the placeholder
+        lead = (part.text or "") + (place.tail or "")
+        before = parent[at - 1] if at > 0 else None
+        parent.remove(place)  # (lxml drops its tail with it: kept in ``lead``/below)
+        if children:
+            for k, child in enumerate(children):
+                parent.insert(at + k, child)
+            last = children[-1]
+            if place.tail:
+                last.tail = (last.tail or "") + place.tail
+            lead = part.text or ""
+        if lead:
+            if before is not None:
+                before.tail = (before.tail or "") + lead
+            else:
+                parent.text = (parent.text or "") + lead
+        _remove_keeping_tail(part)
+        moved += 1
+    return moved
+
+
+def _remove_keeping_tail(el: Any) -> None:
+    holder = el.getparent()
+    if holder is None:
+        return
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            holder.text = (holder.text or "") + el.tail
+    holder.remove(el)
+
+
+def _inside(el: Any, ancestor: Any) -> bool:
+    while el is not None:
+        if el is ancestor:
+            return True
+        el = el.getparent()
+    return False
 
 
 def _too_deep(parser: Any) -> bool:
