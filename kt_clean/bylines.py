@@ -345,6 +345,8 @@ def byline_text(line: str) -> str | None:
     text = line.strip().lstrip("•◦▪■□‣*· ")
     if not text or len(text) > 160:
         return None
+    if "byby" in text or "ByBy" in text:
+        text = _BYBY.sub(r"\1 ", text)  # "Written byby Jane Doe"
     low = text.casefold()
     prefixed = ("by" in low or ":" in text) and (
         _PREFIX.match(text) is not None or _GLUED.match(text) is not None)
@@ -358,9 +360,11 @@ def byline_text(line: str) -> str | None:
             head = text[:m.start()]
             if head.strip() and not (has_date(head) or re.fullmatch(
                     r"\W*(?:posted|published|written|article|story|updated)?\W*"
-                    r"(?:on)?\W*", head, re.I)):
+                    r"(?:on)?\W*", head, re.I) or _IMAGE_HEAD.fullmatch(head) is not None):
                 return None
             start = text[m.start():]
+            if _IMAGE_HEAD.fullmatch(head) is not None:
+                text = start.strip()  # the photo's text is no part of the byline
         if _NOT_AUTHOR.match(_clean_prefix(start)) or not authors_from_byline(start):
             return None
         return text
@@ -373,6 +377,12 @@ def byline_text(line: str) -> str | None:
 
 
 _ROLE_MARKS = ("|", ",", "–", "—", " - ")
+_BYBY = _Lazy(r"\b([Bb][Yy])(?:[Bb][Yy])\b\s*")
+#: An author's photo printed before the byline: ``Avatar photo by Jill Barshay``,
+#: ``[headshot] By Jane Doe``.
+_IMAGE_HEAD = _Lazy(r"\s*(?:\[[^\]]{0,60}\]\s*)*(?:(?:(?:the\s+)?author(?:'s)?\s+)?"
+                    r"(?:avatar|headshot)(?:\s+(?:photo|image|picture))?"
+                    r"|(?:the\s+)?author(?:'s)?\s+(?:photo|image|picture))?\s*", re.I)
 
 
 #: Lines that say the next line is the byline: ``By``, ``Written by``, ``Author``.

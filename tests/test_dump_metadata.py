@@ -423,3 +423,31 @@ def test_names_beside_dates_roles_or_themselves():
     assert name_repeated("Jane Doe Jane Doe") == "Jane Doe"
     assert name_repeated("Jane DoeJane DoeJane Doe") == "Jane Doe"
     assert name_repeated("Jane Doe") is None and name_repeated("Read more Read more") is None
+
+
+def test_bylines_behind_a_photo_or_with_by_printed_twice():
+    assert byline_text("Written byby Rebecca MacFarlane") == "Written by Rebecca MacFarlane"
+    line = "Avatar photo by Jill Barshay August 25, 2025August 29, 2025"
+    assert authors_from_byline(byline_text(line)) == ("Jill Barshay",)
+    assert authors_from_byline(byline_text("[headshot] By Jane Doe")) == ("Jane Doe",)
+    # a photo's credit stays none
+    for line in ("Image by Freepik", "Photos by John Smith", "Photo by Jane Doe"):
+        assert byline_text(line) is None, line
+    fields = fields_of(f"{HEADLINE}\n\n[JD_headshot]Jane Doe\nNovember 14, 2025\n")
+    assert authors_from_byline(fields["byline"][0]) == ("Jane Doe",)
+
+
+def test_a_one_word_name_under_a_by_or_author_label():
+    for label in ("By", "Author"):
+        fields = fields_of(f"{HEADLINE}\n\n{label}\nLauren\nNovember 14, 2025\n")
+        assert fields["byline"] == ["Lauren"], label
+    # a label over a word that is no name gives none
+    assert fields_of(f"{HEADLINE}\n\nBy\nShare\nNovember 14, 2025\n").get("byline") is None
+
+
+def test_a_long_headline_may_hold_a_word_of_the_chrome():
+    long = "I Ran My Own Newsletter Through My AI Analysis Tool and What I Found"
+    fields = fields_of(f"{long}\n\nJane Doe\nNovember 14, 2025\n\na husky dog eating\n")
+    assert fields["title"] == [long]
+    # ... a short line with it stays chrome
+    assert fields_of("Our Newsletter\n").get("title") != ["Our Newsletter"]

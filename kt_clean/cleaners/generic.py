@@ -304,15 +304,21 @@ _LATE_START = frozenset("WwTtAa")
 _BYLINE_START = re.compile(r"^(?:posted|written|published|authored)\s+by\b", re.IGNORECASE)
 _LINK_ROW = re.compile(r"\S {3,}\S")
 _DATELINE = re.compile(r"^(?:Published|Updated|Posted|Last updated|Modified)\b", re.IGNORECASE)
+#: Words of chrome that a long headline may hold (``I Ran My Own Newsletter Through ...``):
+#: they mark only a line of at most :data:`CHROME_WORDS_MAX` words as chrome.
+_CHROME_WORDS = re.compile(
+    r"\b(?:subscrib\w*|newsletters?|cookies?|privacy|commission|advertisement|toggle"
+    r"|navigation|copyright|javascript|comments?|sponsored|menu|search)\b", re.IGNORECASE)
+CHROME_WORDS_MAX = 6
 #: Lines of the page's chrome that look like headings: calls to action, widgets, badges.
 _CHROME = re.compile(
-    r"\b(?:subscrib\w*|sign[\s-]?(?:in|up)|log[\s-]?in|newsletters?|cookies?|privacy"
-    r"|skip\s+to|table\s+of\s+contents?|min(?:ute)?s?\s+read|reading\s+time|advertisement"
-    r"|trust\s+(?:us|project)|commission|free\s+trial|book\s+a\s+demo|contact\s+us"
-    r"|toggle|navigation|click\s+here|you\s+are\s+here|all\s+rights|copyright|javascript"
+    r"\b(?:sign[\s-]?(?:in|up)|log[\s-]?in"
+    r"|skip\s+to|table\s+of\s+contents?|min(?:ute)?s?\s+read|reading\s+time"
+    r"|trust\s+(?:us|project)|free\s+trial|book\s+a\s+demo|contact\s+us"
+    r"|click\s+here|you\s+are\s+here|all\s+rights"
     r"|your\s+inbox|listen\s+to\s+(?:this|the)\s+article|share\s+(?:this|on|via)"
-    r"|comments?\b|follow\s+us|sponsored|affiliate\s+links?|key\s+takeaways"
-    r"|\bmenu\b|\bsearch\b|journey\s+starts|editorial\s+(?:policy|policies|guidelines|process)"
+    r"|follow\s+us|affiliate\s+links?|key\s+takeaways"
+    r"|journey\s+starts|editorial\s+(?:policy|policies|guidelines|process)"
     r"|full\s+bio|(?:photo|image|credit)\s*:|©|go\s+to\s+cart|(?:fact|medically)[\s-]*(?:checked|reviewed)"
     r"|reviewed\s+by|edited\s+by|start\s+here|add\s+us\s+on"
     r"|^(?:apply|book|shop|buy|order|donate|join|register|enrol+|call|subscribe)\s+(?:now|today)\b"
@@ -340,6 +346,12 @@ _ITEM_MARK = re.compile(r"^(?:[•◦▪■□‣*·]|\d{1,3}[.)]\s)\s*")
 _BREADCRUMB_SEP = re.compile(r"\s(?:>|/|»|›|\\|-)\s|^\s*\d{1,2}\.\s")
 
 
+def _one_name(text: str) -> bool:
+    """A name of one word under a ``By`` or ``Author`` label: ``Lauren``, ``Venteur``."""
+    return (3 <= len(text) <= 30 and text.isalpha() and text[0].isupper()
+            and byline_text("By " + text) is not None)
+
+
 def _headline_text(line: str) -> str:
     """A heading line without an image's placeholder before it, its site's name after it
     (``Headline | Site``) or the repetition of itself (an image's text printed twice)."""
@@ -358,6 +370,7 @@ def _title_like(text: str, words: int, checked: bool = False) -> bool:
     return (2 <= words <= TITLE_MAX_WORDS and not text.endswith(NOT_A_HEADLINE_END)
             and not has_date(text) and not _DATELINE.match(text) and "|" not in text
             and not _LINK_ROW.search(text) and not _CHROME.search(text)
+            and (words > CHROME_WORDS_MAX or not _CHROME_WORDS.search(text))
             and not _NOT_TITLE_START.match(text) and not _PATH.search(text)
             and not _IMAGE_TEXT.search(text)
             and sum(map(str.isalpha, text)) * 2 > len(text)
@@ -455,8 +468,8 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
         if by is None and len(t) <= 80 and _DIGIT.search(t) is None:
             by = name_with_role(t) and t  # "Jane Doe Senior Editor"
             if by is None:
-                twice = name_repeated(without_bullet(t))  # "Jane DoeJane Doe"
-                bare = without_bullet(t)
+                bare = _IMAGE.sub("", without_bullet(t)).strip()  # "[headshot]Jane Doe"
+                twice = name_repeated(bare)  # "Jane DoeJane Doe"
                 if twice is not None:
                     by = twice
                 elif (is_name(bare) or is_desk(bare)) and not _IMAGE_TEXT.search(bare):
@@ -468,7 +481,8 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
                         if not _IMAGE.fullmatch(stripped[region[m]])), None)
             if nxt is not None:
                 text = without_bullet(stripped[nxt])  # "By" over "• Jane Doe"
-                if is_name(text) or is_desk(text) or byline_text(text) is not None:
+                if (is_name(text) or is_desk(text) or byline_text(text) is not None
+                        or _one_name(text)):  # "By" over "Lauren"
                     bylines[nxt] = text
     # a name over its job ("Jane Doe" over "Senior Editor")
     for k, j in enumerate(region[:-1]):
