@@ -69,9 +69,13 @@ _DATE_FORMS = (
     rf"[0-3]?\d[/.][0-3]?\d[/.]{_YEAR}",                              # 11/14/2025, 14.11.2025
     rf"{_YEAR}/[01]?\d/[0-3]?\d",                                     # 2025/11/14
 )
+#: What may follow a date glued to it: a time (``November 11, 20228:23 PM``) or a count
+#: (``Mar 27, 20255 mins``), as pages whose parts w3m prints without a space show them.
+_GLUED_AFTER = r"(?=\d{1,2}[:.][0-5]\d|\d{1,3}\s*(?:mins?|minutes?|comments?)\b)"
 _DATE = _Lazy(
     rf"(?<![\d/.:-])(?:(?P<tb>{_TIME})\s+)?(?P<date>{'|'.join(_DATE_FORMS)})"
-    rf"(?:(?:,?\s+(?:at\s+|@\s*)?|\s*[@|,-]\s*)(?P<ta>{_TIME}))?(?![\d-]|/\d)")
+    rf"(?:(?:,?\s+(?:at\s+|@\s*)?|\s*[@|,-]\s*|{_GLUED_AFTER})(?P<ta>{_TIME}))?"
+    rf"(?!-|/\d|(?!{_GLUED_AFTER})\d)")
 _UPDATED = _Lazy(r"\b(?:updated|modified|revised|edited)\b[\s:]*(?:on\s*)?$", re.I)
 _PUBLISHED = _Lazy(r"\b(?:published|posted|released|first\s+published)\b[\s:]*(?:on\s*)?$",
                         re.I)

@@ -451,3 +451,41 @@ def test_a_long_headline_may_hold_a_word_of_the_chrome():
     assert fields["title"] == [long]
     # ... a short line with it stays chrome
     assert fields_of("Our Newsletter\n").get("title") != ["Our Newsletter"]
+
+
+def test_a_year_glued_to_a_time_or_a_count_is_read():
+    assert find_dates("Updated November 11, 20228:23 PM ET Originally published "
+                      "November 9, 202211:01 AM ET") == [
+        ("updated", "November 11, 2022 8:23 PM"), ("published", "November 9, 2022 11:01 AM")]
+    assert find_dates("Mar 27, 20255 mins") == [("published", "Mar 27, 2025")]
+    assert find_dates("2025-11-0314 min read") == [("published", "2025-11-03")]
+    # other digits glued to a year leave no date
+    assert find_dates("Nov 14, 20251234") == [] and find_dates("Jan 5, 20261") == []
+
+
+def test_a_dateline_under_the_text_dates_a_page_whose_header_has_none():
+    more = ("Residents will be able to read the full plan on the city's website from "
+            "Monday, the clerk said after the meeting ended late on Thursday night.")
+    lines = page(f"{HEADLINE}\n\nBy Jane Doe\n") + ["", more] * 6
+    for late in (["Published August 13, 2025"], ["Published On: 13 August 2025"],
+                 ["Publish date", "", "13 August 2025"], ["Posted on 2025-08-13 by jdoe"]):
+        labels, fields = label_lines([*lines, "", "Share this", "", *late])
+        assert day(fields) == "2025-08-13", late
+        at = len(lines) + 3 + len(late) - 1
+        assert labels[at].tag == "dateline" and labels[at].rule == "generic:late-dateline"
+    # a comment's date under the text has no label: it dates nothing
+    labels, fields = label_lines([*lines, "", "Sharon says", "July 14, 2015 at 3:53 pm"])
+    assert "published" not in fields
+
+
+def test_a_headline_over_its_standfirst_with_the_byline_under_that():
+    fields = fields_of(f"Related: Markets rally as rates hold steady\nNovember 1, 2025\n\n"
+                       f"{HEADLINE}\n\nThe council's plan keeps taxes flat and adds forty "
+                       "teachers, the mayor said on Thursday.\n\nJane Doe\nNovember 14, 2025\n")
+    assert fields["title"] == [HEADLINE]
+    assert day(fields) == "2025-11-14"
+
+
+def test_a_headline_may_end_with_an_abbreviation():
+    head = "The Hottest Real Estate Markets in the U.S."
+    assert fields_of(f"{head}\n\nBy Jane Doe\n")["title"] == [head]

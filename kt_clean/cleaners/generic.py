@@ -280,6 +280,9 @@ DATELINE_MAX_WORDS = 12
 #: counts this much; one that shows it is sure enough not to try the next paragraphs.
 TITLE_OVER_META = 2
 STRONG_HEADER = 3
+#: A headline right above the first paragraph (a standfirst) has its byline or date
+#: within this many lines under that paragraph.
+STANDFIRST_META = 4
 #: A deck (a sentence under the headline) has this many words at least.
 DECK_MIN_WORDS = 8
 #: Title scores: a byline or a date in the three lines under a heading; one right above it
@@ -346,6 +349,36 @@ _ITEM_MARK = re.compile(r"^(?:[•◦▪■□‣*·]|\d{1,3}[.)]\s)\s*")
 _BREADCRUMB_SEP = re.compile(r"\s(?:>|/|»|›|\\|-)\s|^\s*\d{1,2}\.\s")
 
 
+#: A dateline under the text: ``Published August 13, 2025``, ``Posted on April 13, 2023``,
+#: ``Published On: 15 August 2025``, or the label alone over the date (``Publish date``).
+_LATE_DATELINE = re.compile(r"^(?:(?:originally\s+)?published|posted|publish(?:ed)?\s+date"
+                            r"|date\s+(?:published|posted))(?:\s+on)?\b\W*", re.IGNORECASE)
+
+
+def _late_dateline(stripped: Sequence[str], start: int) -> tuple[int, str] | None:
+    """The first dateline under the text (``Published ...``), for a header that shows
+    none: the line of its date and the date; a comment's date (``July 14, 2015 at 3:53
+    pm``) has no such label."""
+    end = min(len(stripped), start + LATE_BYLINE_LINES)
+    for i in range(start, end):
+        t = stripped[i]
+        if not t or t[0] not in "PpDdOo" or len(t) > 80:
+            continue
+        m = _LATE_DATELINE.match(t)
+        if m is None:
+            continue
+        rest, at = t[m.end():], i
+        if not rest:  # the label alone: the date is the next line
+            at = next((k for k in range(i + 1, min(end, i + 4)) if stripped[k]), i)
+            rest = stripped[at] if at != i else ""
+            if len(rest) > 40:
+                continue
+        found = [d for kind, d in find_dates(rest) if kind == "published"]
+        if found and len(rest.split()) <= DATELINE_MAX_WORDS:
+            return at, found[0]
+    return None
+
+
 def _one_name(text: str) -> bool:
     """A name of one word under a ``By`` or ``Author`` label: ``Lauren``, ``Venteur``."""
     return (3 <= len(text) <= 30 and text.isalpha() and text[0].isupper()
@@ -365,9 +398,15 @@ def _headline_text(line: str) -> str:
     return text
 
 
+#: A headline may end with an abbreviation's dot: ``The Hottest Real Estate Markets in the
+#: U.S.``
+_ABBREVIATION_END = re.compile(r"\b(?:[A-Z]\.){2,}$")
+
+
 def _title_like(text: str, words: int, checked: bool = False) -> bool:
     """A heading-like line (``checked``: it is known to be no byline)."""
-    return (2 <= words <= TITLE_MAX_WORDS and not text.endswith(NOT_A_HEADLINE_END)
+    return (2 <= words <= TITLE_MAX_WORDS
+            and (not text.endswith(NOT_A_HEADLINE_END) or _ABBREVIATION_END.search(text))
             and not has_date(text) and not _DATELINE.match(text) and "|" not in text
             and not _LINK_ROW.search(text) and not _CHROME.search(text)
             and (words > CHROME_WORDS_MAX or not _CHROME_WORDS.search(text))
@@ -501,6 +540,10 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
                                      or m in dates or m in bylines) for m in near):
             bylines[j] = without_bullet(t)
     meta = set(bylines) | set(dates)
+    # names with a date beside them (``Jane Doe`` over ``May 5, 2025``): a byline for the
+    # headline above them, though not yet the byline (that is chosen under the headline)
+    paired = {j for k, j in enumerate(region) if j in names and any(
+        region[m] in dates for m in range(max(0, k - 2), min(len(region), k + 3)))}
 
     # -- the title ---------------------------------------------------------------------
     seen = Counter(stripped[j] for j in region)
@@ -512,6 +555,17 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
     classifier_title = fields.get("title", [None])[0]
     candidates: list[tuple[float, int, str, int, bool, bool]] = []
     meta_under = False  # a heading has a byline or a date under it
+    # the byline or date a few lines under the first paragraph, no heading between them:
+    # the first paragraph may be the standfirst of the headline right above it
+    standfirst = False
+    for m in region[rank[first] + 1:rank[first] + 1 + STANDFIRST_META]:
+        if m in meta:
+            standfirst = True
+            break
+        text = _headline_text(stripped[m])
+        if (m not in names and len(text.split()) >= TITLE_MIN_WORDS
+                and _title_like(text, len(text.split()))):
+            break
     for j in above:
         t = stripped[j]
         if j in meta or is_list_item(lines[j]):
@@ -528,9 +582,12 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
                 region[m] in bylines for m in range(max(0, k - 2), min(len(region), k + 3))):
             continue  # the author's job under the byline: "Senior Editor"
         score = min(words, 10) * 0.4 - 0.15 * dist
-        after = [region[m] for m in range(rank[j] + 1, min(rank[first], rank[j] + 4))]
+        # the three lines under the heading (an image's placeholder not counted)
+        after = [m for m in region[rank[j] + 1:rank[first]]
+                 if _IMAGE.fullmatch(stripped[m]) is None][:3]
         over = under = False  # the byline or the date right above, under the heading
-        if any(m in meta for m in after):
+        if any(m in meta or m in paired for m in after) or (dist == 1 and standfirst):
+            # (a headline over its standfirst, the byline or date under that: the second)
             score += META_UNDER_SCORE
             meta_under = under = True
         elif k > 0 and region[k - 1] in meta:
@@ -621,8 +678,11 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
             fields["byline"] = [_LATE_BYLINE.sub("By ", late, count=1)]
     published = updated = None
     # the dates under the headline first, then those just above it, then under the text
+    # (a headline over its standfirst: the date under the standfirst before those above)
+    below_first = 1 if (standfirst and title_at is not None
+                        and rank[first] - rank[title_at] == 1) else 3
     order = sorted(header, key=lambda j: (0 if top <= rank[j] < rank[first] else
-                                          1 if rank[j] < top else 2, j))
+                                          2 if rank[j] < top else below_first, j))
     for j in order:
         for kind, text in dates.get(j, ()):
             if kind == "updated" and updated is None:
@@ -633,6 +693,11 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
                 continue
             if j not in bylines:
                 labels[j] = Label(True, "dateline", f"{RULE}:dateline")
+    if published is None and updated is None:
+        late = _late_dateline(stripped, region[-1] + 1)  # "Published Aug 13, 2025"
+        if late is not None:
+            published = late[1]
+            labels[late[0]] = Label(True, "dateline", f"{RULE}:late-dateline")
     if published is None:
         published = updated  # the page's only date: when it was (last) published
     if published is not None:
