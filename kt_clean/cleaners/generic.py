@@ -406,7 +406,8 @@ _ABBREVIATION_END = re.compile(r"\b(?:[A-Z]\.){2,}$")
 def _title_like(text: str, words: int, checked: bool = False) -> bool:
     """A heading-like line (``checked``: it is known to be no byline)."""
     return (2 <= words <= TITLE_MAX_WORDS
-            and (not text.endswith(NOT_A_HEADLINE_END) or _ABBREVIATION_END.search(text))
+            and (not text.endswith(NOT_A_HEADLINE_END)
+                 or _ABBREVIATION_END.search(text) is not None)
             and not has_date(text) and not _DATELINE.match(text) and "|" not in text
             and not _LINK_ROW.search(text) and not _CHROME.search(text)
             and (words > CHROME_WORDS_MAX or not _CHROME_WORDS.search(text))
@@ -694,10 +695,10 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
             if j not in bylines:
                 labels[j] = Label(True, "dateline", f"{RULE}:dateline")
     if published is None and updated is None:
-        late = _late_dateline(stripped, region[-1] + 1)  # "Published Aug 13, 2025"
-        if late is not None:
-            published = late[1]
-            labels[late[0]] = Label(True, "dateline", f"{RULE}:late-dateline")
+        late_date = _late_dateline(stripped, region[-1] + 1)  # "Published Aug 13, 2025"
+        if late_date is not None:
+            published = late_date[1]
+            labels[late_date[0]] = Label(True, "dateline", f"{RULE}:late-dateline")
     if published is None:
         published = updated  # the page's only date: when it was (last) published
     if published is not None:
