@@ -117,10 +117,20 @@ def _sources(doc: Document, info: Mapping[str, object]) -> tuple[tuple[str, str]
     given = info.get("sources")
     if isinstance(given, dict):
         found.update((str(k), str(v)) for k, v in given.items())
-    for i, lab in enumerate(doc.labels or ()):
+    bylines: list[int] = []
+    labels = doc.labels or ()
+    for i, lab in enumerate(labels):
         key = _SOURCE_ROLES.get(lab.tag) if lab.kept else None
         if key is not None and key not in found:
             found[key] = f"line {i + 1} ({lab.rule})"
+        if key == "authors":
+            bylines.append(i)
+    for key in ("published", "updated"):  # a date printed on the byline's line
+        value = doc.fields.get(key)
+        if key not in found and value:
+            at = next((i for i in bylines if value[0] in doc.lines[i]), None)
+            if at is not None:
+                found[key] = f"line {at + 1} ({labels[at].rule})"
     return tuple(found.items())
 
 

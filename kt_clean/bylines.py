@@ -71,9 +71,12 @@ _DATE_FORMS = (
 )
 #: What may follow a date glued to it: a time (``November 11, 20228:23 PM``) or a count
 #: (``Mar 27, 20255 mins``), as pages whose parts w3m prints without a space show them.
-_GLUED_AFTER = r"(?=\d{1,2}[:.][0-5]\d|\d{1,3}\s*(?:mins?|minutes?|comments?)\b)"
+_GLUED_AFTER = r"(?=\d{1,2}[:.][0-5]\d|\d{1,3}\s*(?i:mins?|minutes?|comments?)\b)"
+#: Where a date may start: not inside a number (``1/12/2025``, ``12:30``); a month's name
+#: may follow a label's colon (``Last updated:Sep 4, 2025``).
+_DATE_START = r"(?:(?<![\d/.:-])|(?<=[/.:-])(?=[^\W\d]))"
 _DATE = _Lazy(
-    rf"(?<![\d/.:-])(?:(?P<tb>{_TIME})\s+)?(?P<date>{'|'.join(_DATE_FORMS)})"
+    rf"{_DATE_START}(?:(?P<tb>{_TIME})\s+)?(?P<date>{'|'.join(_DATE_FORMS)})"
     rf"(?:(?:,?\s+(?:at\s+|@\s*)?|\s*[@|,-]\s*|{_GLUED_AFTER})(?P<ta>{_TIME}))?"
     rf"(?!-|/\d|(?!{_GLUED_AFTER})\d)")
 _UPDATED = _Lazy(r"\b(?:updated|modified|revised|edited)\b[\s:]*(?:on\s*)?$", re.I)
@@ -81,7 +84,8 @@ _PUBLISHED = _Lazy(r"\b(?:published|posted|released|first\s+published)\b[\s:]*(?
                         re.I)
 _DOTTED_TIME = _Lazy(r"^(\d{1,2})\.(\d\d)")
 #: A date widget: today's date in the page's header, not the article's.
-_TODAY = _Lazy(r"\b(?:today|current\s+date|last\s+(?:visit|login))\b", re.I)
+_TODAY = _Lazy(r"^\W*today\b|\btoday(?:\s+is\b|\s*[:,]|'s\s+date)|\b(?:current\s+date"
+               r"|last\s+(?:visit|login))\b", re.I)
 
 
 def find_dates(line: str) -> list[tuple[str, str]]:
@@ -118,8 +122,13 @@ def has_date(line: str) -> bool:
 _PREFIX = _Lazy(
     r"^(?:(?:article|story|text|words|posted|written|authored|reported|compiled|published"
     r"|report|blog\s+post|guest\s+post)\s+)?by\b\s*:?\s*"
-    r"|^(?:(?:article\s+)?(?:written|posted|authored)\s+by|authors?|writers?|by)\s*:\s*"
+    r"|^(?:(?:article\s+)?(?:written|posted|authored)\s+by|authors?|writers?|contributors?"
+    r"|by)\s*:\s*"
     , re.I)
+_NAME_THEN_BY = _Lazy(r"(?<=[a-z])\s*By\s*(?=[A-Z])")
+#: A byline after a counter, glued or not: ``14 min readWritten by``, ``3 views By``.
+_BY_AFTER = _Lazy(r"(?:Written|Posted|Authored|WRITTEN|POSTED)\s*(?:by|By|BY)\b"
+                  r"|\b(?:By|BY)\s+(?=[A-Z])")
 #: ``ByNina Pineda``, ``Written byJane Doe``: the name glued to the ``By``.
 _GLUED = _Lazy(r"^(?:By|BY|(?:Written|Posted|WRITTEN|POSTED) ?(?:by|By|BY))(?=[A-Z][a-z])")
 #: Bylines of someone other than the author.
@@ -134,7 +143,7 @@ _TAIL = _Lazy(
     r"|posted|last\s+updated|modified|in\s+(?=[A-Z])|for\s+(?=[A-Z])|at\s+\d|fact[\s-]checked"
     r"|reviewed\s+by|edited\s+by|view\s+(?:in|all)|follow\b|read\s+more|share\b|\d+\s*min)"
     r"|(?<=[a-z])(?=(?:Updated|Published|Posted|Last|Reviewed|Edited|Fact)\b)"
-    r"|(?=\d{1,2}:\d\d)|(?<=[a-z])(?=\d))", re.I)
+    r"|(?=\d{1,2}:\d\d)|(?<=[a-z])(?=\d)|(?<=[a-z.])\s+(?=\d))", re.I)
 #: Words glued after the names: ``Jane DoePublished``, ``Jane DoeIn Travel``, ``Jane DoeMar 5``.
 _GLUED_TAIL = _Lazy(
     r"(?<=[a-z])(?=(?:Updated|Published|Posted|Last|Reviewed|Edited|Fact|In\s+[A-Z]|On\s"
@@ -293,6 +302,13 @@ def authors_from_byline(text: str | None) -> tuple[str, ...]:
         if m is None:
             break
         line = bare[m.end():].strip()
+    m = _NAME_THEN_BY.search(line)
+    if m is not None and m.start() > 0 and _is_name_part(line[:m.start()].strip()):
+        line = "By " + line[m.end():]  # "Jane DoeBy Jane Doe": the photo's name, the byline
+    if line[:1].isdigit():  # "14 min readWritten by Jane Doe": a counter before the byline
+        m = _BY_AFTER.search(line)
+        if m is not None:
+            line = line[m.start():]
     line = _clean_prefix(line)
     if _NOT_AUTHOR.match(line):
         return ()
@@ -347,6 +363,11 @@ def byline_text(line: str) -> str | None:
     A line that names its authors only by their role, or whose names are no names, is
     none."""
     text = line.strip().lstrip("•◦▪■□‣*· ")
+    if len(text) > 160 and (_GLUED.match(text) is not None
+                            or _PREFIX.match(text[:40]) is not None):
+        # a long row that starts with its byline, then dates, categories and tags:
+        # "Posted byDamien WalterDecember 30, 2024 ... Posted inPodcast, ... Tags: ..."
+        text = text[:100]
     if not text or len(text) > 160:
         return None
     if "byby" in text or "ByBy" in text:

@@ -489,3 +489,24 @@ def test_a_headline_over_its_standfirst_with_the_byline_under_that():
 def test_a_headline_may_end_with_an_abbreviation():
     head = "The Hottest Real Estate Markets in the U.S."
     assert fields_of(f"{head}\n\nBy Jane Doe\n")["title"] == [head]
+
+
+def test_dates_after_a_label_colon_and_a_brand_named_today():
+    assert find_dates("Last updated:Sep 4, 2025") == [("updated", "Sep 4, 2025")]
+    assert find_dates("Updated Dec. 23, 2024, 1:24 PM EST / Source: TODAY") == [
+        ("updated", "Dec. 23, 2024 1:24 PM EST")]
+    # a widget naming today is still none, and a number is no date's start
+    assert find_dates("Today is Monday, November 17, 2025") == []
+    assert find_dates("Today: Nov 17, 2025") == []
+    assert find_dates("v1.2025-11-14") == []
+
+
+def test_explain_names_the_byline_line_that_also_gave_the_date():
+    import kt_clean
+
+    text = "\n".join(page(f"{HEADLINE}\n\nJane DoeBy Jane DoeNovember 14, 202520 Mins Read\n"))
+    art = kt_clean.extract(text.encode(), source="p.txt")
+    assert art.authors == ("Jane Doe",) and art.published == "2025-11-14"
+    sources = dict(art.sources)
+    assert sources["published"] == sources["authors"]
+    assert sources["published"].endswith("(generic:byline)")

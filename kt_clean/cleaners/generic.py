@@ -663,8 +663,12 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
     if by_at is None:
         by_at = next((j for j in reversed(header) if j in bylines), None)
     if by_at is None:
+        # a name beside the date under the headline, else on the dateline right above it
+        # ("109 Comments | Jill Winger | Last Updated: March 11, 2019" over a blog's title)
         by_at = next((j for j in header if j in weak and (title_at is None or j > title_at)),
                      None)
+        if by_at is None and title_at is not None:
+            by_at = next((j for j in reversed(header) if j in weak and j < title_at), None)
         if by_at is not None:
             bylines[by_at] = weak[by_at]
     if by_at is not None:
