@@ -125,6 +125,10 @@ _PREFIX = _Lazy(
     r"|^(?:(?:article\s+)?(?:written|posted|authored)\s+by|authors?|writers?|contributors?"
     r"|by)\s*:\s*"
     , re.I)
+#: A byline's prefix and a capital: ``By Cort Honey`` (not ``By storing data ...``).
+_PREFIXED_NAME = _Lazy(r"(?i:(?:written|posted)\s+)?(?i:by)\s*:?\s*[A-Z]")
+#: A user's name: one lower-case word of letters, digits, ``_``, ``.`` or ``-``.
+_USER_NAME = _Lazy(r"[a-z][a-z0-9_.\-]{2,29}")
 _NAME_THEN_BY = _Lazy(r"(?<=[a-z])\s*By\s*(?=[A-Z])")
 #: A byline after a counter, glued or not: ``14 min readWritten by``, ``3 views By``.
 _BY_AFTER = _Lazy(r"(?:Written|Posted|Authored|WRITTEN|POSTED)\s*(?:by|By|BY)\b"
@@ -139,10 +143,10 @@ _NOT_AUTHOR = _Lazy(
     r"|(?:photo|image|images|video|photos|illustration|graphic|credit)s?\b)", re.I)
 #: A date or time, a counter or a label glued after the names: the byline ends there.
 _TAIL = _Lazy(
-    r"\s*(?:\||—|–|\s-\s|·|•|\u2022|/\s|\s{3,}|\(|\bon\s+(?=\W*\w*\s*\d)|\b(?:updated|published"
+    r"\s*(?:\||—|–|\s-\s|[·•●▪◦⋅∙]|/\s|\s{3,}|\(|\bon\s+(?=\W*\w*\s*\d)|\b(?:updated|published"
     r"|posted|last\s+updated|modified|in\s+(?=[A-Z])|for\s+(?=[A-Z])|at\s+\d|fact[\s-]checked"
     r"|reviewed\s+by|edited\s+by|view\s+(?:in|all)|follow\b|read\s+more|share\b|\d+\s*min)"
-    r"|(?<=[a-z])(?=(?:Updated|Published|Posted|Last|Reviewed|Edited|Fact)\b)"
+    r"|(?<=[a-z])(?=(?:Updated|Published|Posted|Last|Reviewed|Edited|Fact|Follow)\b)"
     r"|(?=\d{1,2}:\d\d)|(?<=[a-z])(?=\d)|(?<=[a-z.])\s+(?=\d))", re.I)
 #: Words glued after the names: ``Jane DoePublished``, ``Jane DoeIn Travel``, ``Jane DoeMar 5``.
 _GLUED_TAIL = _Lazy(
@@ -301,15 +305,18 @@ def authors_from_byline(text: str | None) -> tuple[str, ...]:
         m = _DATE.match(bare)
         if m is None:
             break
-        line = bare[m.end():].strip()
+        line = bare[m.end():].strip(" ·•●|,;–—-")
     m = _NAME_THEN_BY.search(line)
-    if m is not None and m.start() > 0 and _is_name_part(line[:m.start()].strip()):
+    if m is not None and m.start() > 0 and _is_name_part(line[:m.start()].strip()) and (
+            line[m.end():].startswith(line[:m.start()].strip())):
         line = "By " + line[m.end():]  # "Jane DoeBy Jane Doe": the photo's name, the byline
     if line[:1].isdigit():  # "14 min readWritten by Jane Doe": a counter before the byline
         m = _BY_AFTER.search(line)
         if m is not None:
             line = line[m.start():]
+    before = line
     line = _clean_prefix(line)
+    prefixed = line != before.strip()
     if _NOT_AUTHOR.match(line):
         return ()
     line = _EMAIL_URL.sub(" ", line)
@@ -326,7 +333,7 @@ def authors_from_byline(text: str | None) -> tuple[str, ...]:
         line = line[m.end():]
     line = _clean_prefix(line).strip(" ,;.:-–—")
     names: list[str] = []
-    for part in _SPLIT.split(line):
+    for at, part in enumerate(_SPLIT.split(line)):
         part = part.strip(" ,:;-–—'\"“”()[]")
         if not part:
             continue
@@ -349,6 +356,9 @@ def authors_from_byline(text: str | None) -> tuple[str, ...]:
                 break  # "Jane Doe, Senior Editor"; "Jane Doe, The Texas Newsroom"
             continue
         if not _is_name_part(part):
+            if at == 0 and prefixed and _USER_NAME.fullmatch(part):
+                names.append(part)  # "by jsteinhardt": a user's name after an explicit By
+                break
             if names:
                 break  # the names are over: what follows is something else
             continue
@@ -364,7 +374,7 @@ def byline_text(line: str) -> str | None:
     none."""
     text = line.strip().lstrip("•◦▪■□‣*· ")
     if len(text) > 160 and (_GLUED.match(text) is not None
-                            or _PREFIX.match(text[:40]) is not None):
+                            or _PREFIXED_NAME.match(text) is not None):
         # a long row that starts with its byline, then dates, categories and tags:
         # "Posted byDamien WalterDecember 30, 2024 ... Posted inPodcast, ... Tags: ..."
         text = text[:100]
@@ -375,6 +385,16 @@ def byline_text(line: str) -> str | None:
     low = text.casefold()
     prefixed = ("by" in low or ":" in text) and (
         _PREFIX.match(text) is not None or _GLUED.match(text) is not None)
+    glued = _NAME_THEN_BY.search(text) if "By" in text else None
+    if glued is not None and glued.start() > 0:
+        # "AnthonyBy AnthonyJanuary 4, 2026": the name under the author's photo, then the
+        # byline with the same name (not "Presented By Carahsoft")
+        head = text[:glued.start()].strip()
+        head = name_repeated(head) or head
+        names = authors_from_byline(text[glued.start():])
+        if names and names[0].casefold() == head.casefold():
+            text = text[glued.start():].strip()
+            prefixed = True
     if prefixed or ("by" in low and re.search(r"(?:^|\s)(?:by|By|BY)\s+[A-Z]", text)):
         start = text
         if not prefixed:
@@ -407,7 +427,9 @@ _BYBY = _Lazy(r"\b([Bb][Yy])(?:[Bb][Yy])\b\s*")
 #: ``[headshot] By Jane Doe``.
 _IMAGE_HEAD = _Lazy(r"\s*(?:\[[^\]]{0,60}\]\s*)*(?:(?:(?:the\s+)?author(?:'s)?\s+)?"
                     r"(?:avatar|headshot)(?:\s+(?:photo|image|picture))?"
-                    r"|(?:the\s+)?author(?:'s)?\s+(?:photo|image|picture))?\s*", re.I)
+                    r"|(?:the\s+)?author(?:'s)?\s+(?:photo|image|picture)"
+                    r"|(?:picture|photo|image|avatar|headshot|portrait)\s+of\s+[^|]{2,40}?)?\s*",
+                    re.I)
 
 
 #: Lines that say the next line is the byline: ``By``, ``Written by``, ``Author``.
@@ -423,7 +445,7 @@ def is_byline_label(line: str) -> bool:
 # -- names printed beside a date, a role or themselves ---------------------------------
 
 #: Separators of the parts of a byline row: ``Jane Doe | May 5, 2025 | 5 min read``.
-_PARTS = _Lazy(r"\s*(?:[|•·⋅◦/]|\s-\s|\s–\s|\s—\s|\s{3,})\s*")
+_PARTS = _Lazy(r"\s*(?:[|•·⋅◦●▪∙/]|\s-\s|\s–\s|\s—\s|\s{3,})\s*")
 #: Labels and counters of a byline row, dropped from its parts: ``Updated on``, ``5 min read``.
 _ROW_WORDS = _Lazy(
     r"\b(?:(?:last\s+)?(?:updated|published|posted|modified|written)(?:\s+on)?|on|at|by)\s*:?\s*$"
@@ -437,6 +459,9 @@ _NAME_END = _Lazy(r"(?<=[a-z])(?=(?:Updated|Published|Posted|Last|Reviewed|Edite
 _IMAGE_PREFIX = _Lazy(r"^(?:\[[^\]]{0,60}\]\s*)+")
 
 
+_ROW_NAME_TAIL = _Lazy(r"\s+(?:@\w+|(?:on\s+behalf\s+of|in|for|from)\s+[A-Z].*)$")
+
+
 def _row_name(part: str) -> str | None:
     part = _IMAGE_PREFIX.sub("", part.strip()).strip()
     m = _NAME_END.search(part)
@@ -446,6 +471,9 @@ def _row_name(part: str) -> str | None:
         part = _ROW_WORDS.sub("", part).strip(" ,;:-–—")
     if " By " in part:  # "Bhaval Patel By Bhaval Patel"
         part = part.rpartition(" By ")[2]
+    # "Niko Matsakis on behalf of Vision Doc group", "Mahua Das in Project Management",
+    # "Nawaz Dhandala @nawazdhandala": what follows the name
+    part = _ROW_NAME_TAIL.sub("", part).strip()
     if not part or _WEEKDAYS_MONTHS & {w.casefold() for w in part.split()}:
         return None
     return part if is_name(part) or is_desk(part) else None

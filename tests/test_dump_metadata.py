@@ -510,3 +510,34 @@ def test_explain_names_the_byline_line_that_also_gave_the_date():
     sources = dict(art.sources)
     assert sources["published"] == sources["authors"]
     assert sources["published"].endswith("(generic:byline)")
+
+
+@pytest.mark.parametrize("row,author", [
+    ("Dec. 19, 2025 · Niko Matsakis on behalf of Vision Doc group", "Niko Matsakis"),
+    ("Dec 26, 2025 • [e5f6d14d49] Mahua Das in Project Management", "Mahua Das"),
+    ("Nawaz Dhandala @nawazdhandala • Jan 26, 2026 • Reading time", "Nawaz Dhandala"),
+])
+def test_a_name_beside_the_date_without_what_follows_it(row, author):
+    assert author_beside_date(row) == author
+
+
+@pytest.mark.parametrize("line,authors", [
+    ("by Meaghan Weeden ● December 23, 2025 ● 6 min read", ("Meaghan Weeden",)),
+    ("Published: Mar 8, 2024 · Modified: May 19, 2025 by Jessica Robinson · This post may "
+     "contain affiliate links", ("Jessica Robinson",)),
+    ("AnthonyBy AnthonyJanuary 4, 2026Updated:January 8, 20262 Comments", ("Anthony",)),
+    ("By thegrangehallFebruary 16, 2026No Comments", ("thegrangehall",)),
+    ("• Picture of Liam Austin By Liam Austin", ("Liam Austin",)),
+    ("by jsteinhardt", ("jsteinhardt",)),
+])
+def test_bylines_with_bullets_users_photos_and_glued_dates(line, authors):
+    assert authors_from_byline(byline_text(line)) == authors
+
+
+def test_no_byline_from_a_sentence_or_a_sponsor():
+    long = ("By storing data on the cloud, applications and files can be accessed from "
+            "anywhere with an internet connection, which matters to remote and global teams "
+            "and to businesses that rely on real-time collaboration.")
+    assert byline_text(long) is None or authors_from_byline(byline_text(long)) == ()
+    assert byline_text("Presented By Carahsoft") is None
+    assert authors_from_byline("by the way") == ()

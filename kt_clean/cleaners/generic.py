@@ -352,18 +352,25 @@ _BREADCRUMB_SEP = re.compile(r"\s(?:>|/|»|›|\\|-)\s|^\s*\d{1,2}\.\s")
 #: A dateline under the text: ``Published August 13, 2025``, ``Posted on April 13, 2023``,
 #: ``Published On: 15 August 2025``, or the label alone over the date (``Publish date``).
 _LATE_DATELINE = re.compile(r"^(?:(?:originally\s+)?published|posted|publish(?:ed)?\s+date"
-                            r"|date\s+(?:published|posted))(?:\s+on)?\b\W*", re.IGNORECASE)
+                            r"|date\s+(?:published|posted)|(?:page\s+)?last\s+(?:updated|modified"
+                            r"|reviewed)|content\s+(?:current|last\s+reviewed)\s+as\s+of)"
+                            r"(?:\s+on)?\b\W*", re.IGNORECASE)
 
 
 def _late_dateline(stripped: Sequence[str], start: int) -> tuple[int, str] | None:
-    """The first dateline under the text (``Published ...``), for a header that shows
-    none: the line of its date and the date; a comment's date (``July 14, 2015 at 3:53
-    pm``) has no such label."""
+    """The first dateline under the text (``Published ...``, else ``Last updated ...``: a
+    page's only date), for a header that shows none: the line of its date and the date;
+    a comment's date (``July 14, 2015 at 3:53 pm``) has no such label."""
     end = min(len(stripped), start + LATE_BYLINE_LINES)
+    updated: tuple[int, str] | None = None
     for i in range(start, end):
         t = stripped[i]
-        if not t or t[0] not in "PpDdOo" or len(t) > 80:
+        if not t or len(t) > 80:
             continue
+        if t[0] not in "PpDdOoLlCc":
+            t = t.lstrip("•◦▪■□‣*·- ")  # "• Posted July 10, 2004"
+            if not t or t[0] not in "PpDdOoLlCc":
+                continue
         m = _LATE_DATELINE.match(t)
         if m is None:
             continue
@@ -373,10 +380,21 @@ def _late_dateline(stripped: Sequence[str], start: int) -> tuple[int, str] | Non
             rest = stripped[at] if at != i else ""
             if len(rest) > 40:
                 continue
-        found = [d for kind, d in find_dates(rest) if kind == "published"]
-        if found and len(rest.split()) <= DATELINE_MAX_WORDS:
-            return at, found[0]
-    return None
+        if len(rest.split()) > DATELINE_MAX_WORDS:
+            continue
+        found = find_dates(rest)
+        if not found:
+            continue
+        if m.group().casefold().startswith(("last", "page", "content")):
+            updated = updated or (at, found[0][1])
+        else:
+            return at, found[0][1]
+    return updated
+
+
+#: An author's photo named before the name: ``Picture of Jane Doe Jane Doe``.
+_PICTURE_OF = re.compile(r"^(?:picture|photo|image|avatar|headshot)\s+of\s+(?=.+)",
+                         re.IGNORECASE)
 
 
 def _one_name(text: str) -> bool:
@@ -498,6 +516,8 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
         if j == first and _is_paragraph(t) and not _BYLINE_START.match(t):
             continue
         by = byline_text(t)
+        if by is not None and not authors_from_byline(by):
+            by = None  # a byline shape whose names are no names
         found = _is_dateline(t, by)
         if found:
             dates[j] = found
@@ -505,10 +525,12 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
                 beside = author_beside_date(t)
                 if beside is not None:
                     weak[j] = beside
-        if by is None and len(t) <= 80 and _DIGIT.search(t) is None:
+        bare = _IMAGE.sub("", without_bullet(t)).strip() if by is None else ""
+        if by is None and len(bare) <= 80 and _DIGIT.search(bare) is None:
             by = name_with_role(t) and t  # "Jane Doe Senior Editor"
             if by is None:
-                bare = _IMAGE.sub("", without_bullet(t)).strip()  # "[headshot]Jane Doe"
+                # "[headshot]Jane Doe", "Picture of Jane Doe Jane Doe"
+                bare = _PICTURE_OF.sub("", bare)
                 twice = name_repeated(bare)  # "Jane DoeJane Doe"
                 if twice is not None:
                     by = twice
@@ -575,8 +597,13 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
             continue
         text = _headline_text(t)
         words = len(text.split())
+        sentence_end = False  # "Who's Reading Your Newsletter? Increasingly, Not a Human."
         if not _title_like(text, words, checked=text == t):
-            continue
+            if not (text.endswith(".") and words >= TITLE_MIN_WORDS
+                    and sum(w[:1].isupper() for w in text.split()) >= 0.75 * words
+                    and _title_like(text[:-1], words, checked=text == t)):
+                continue
+            sentence_end = True  # a headline in title case: only over its byline or date
         dist = rank[first] - rank[j]
         k = rank[j]
         if words <= 5 and is_role(text) and any(
@@ -607,6 +634,8 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
             score += 1.0
         if text.endswith("!"):
             score -= 1.5
+        if sentence_end and not under:
+            continue
         candidates.append((score, j, text, words, over, under))
     for score, j, text, words, over, under in candidates:
         if over and not meta_under:
