@@ -541,3 +541,26 @@ def test_no_byline_from_a_sentence_or_a_sponsor():
     assert byline_text(long) is None or authors_from_byline(byline_text(long)) == ()
     assert byline_text("Presented By Carahsoft") is None
     assert authors_from_byline("by the way") == ()
+
+
+def test_a_posts_filing_line_under_the_text_dates_it():
+    more = ("Residents will be able to read the full plan on the city's website from "
+            "Monday, the clerk said after the meeting ended late on Thursday night.")
+    lines = page(f"{HEADLINE}\n\nBy Jane Doe\n") + ["", more] * 6
+    for late, iso in (("December 3, 2025. Updated: December 7, 2025", "2025-12-03"),
+                      ("Monday, August 11th, 2025 at 11:00 am | Categories: Helena, MT",
+                       "2025-08-11"),
+                      ("June 9, 2020 · 6 Comments", "2020-06-09")):
+        labels, fields = label_lines([*lines, "", late])
+        assert day(fields) == iso, late
+        assert labels[-1].rule == "generic:late-dateline"
+
+
+def test_the_dateline_right_above_a_headline_at_the_windows_top():
+    # the headline is as far above the text as the header is looked for (notes between)
+    head = ["Menu", "", "Last updated:", "Dec 12, 2025", "", HEADLINE, "", "Written By",
+            "Jane Doe", ""]
+    lines = head + [f"Note {k}:" for k in range(27)] + [""] + page("", nav="")[1:]
+    labels, fields = label_lines(lines)
+    assert fields["title"] == [HEADLINE] and fields["byline"] == ["Jane Doe"]
+    assert day(fields) == "2025-12-12" and labels[3].tag == "dateline"

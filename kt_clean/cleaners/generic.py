@@ -357,6 +357,11 @@ _LATE_DATELINE = re.compile(r"^(?:(?:originally\s+)?published|posted|publish(?:e
                             r"(?:\s+on)?\b\W*", re.IGNORECASE)
 
 
+#: What follows a post's date on the line that files it: its update, its categories.
+_POST_META = re.compile(r"\b(?:updated\s*:|categor(?:y|ies)\s*:|tags?\s*:|posted\s+in\b"
+                        r"|filed\s+under\b|\d+\s+comments?\b)", re.IGNORECASE)
+
+
 def _late_dateline(stripped: Sequence[str], start: int) -> tuple[int, str] | None:
     """The first dateline under the text (``Published ...``, else ``Last updated ...``: a
     page's only date), for a header that shows none: the line of its date and the date;
@@ -369,10 +374,16 @@ def _late_dateline(stripped: Sequence[str], start: int) -> tuple[int, str] | Non
             continue
         if t[0] not in "PpDdOoLlCc":
             t = t.lstrip("•◦▪■□‣*·- ")  # "• Posted July 10, 2004"
-            if not t or t[0] not in "PpDdOoLlCc":
-                continue
-        m = _LATE_DATELINE.match(t)
+        m = _LATE_DATELINE.match(t) if t and t[0] in "PpDdOoLlCc" else None
         if m is None:
+            if not t or _YEAR.search(t) is None:
+                continue
+            if t[0].isalnum() and _POST_META.search(t) is not None:
+                # "December 3, 2025. Updated: December 7, 2025", "Monday, August 11th,
+                # 2025 at 11:00 am | Categories: ...": a post's dates and filing
+                found = find_dates(t)
+                if found and found[0][0] == "published" and t.find(found[0][1][:6]) <= 12:
+                    return i, found[0][1]
             continue
         rest, at = t[m.end():], i
         if not rest:  # the label alone: the date is the next line
@@ -687,6 +698,19 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
             bylines[j] = without_bullet(stripped[j])
     lo = max(0, top - DATE_ABOVE_TITLE)
     header = [j for j in region if rank[j] >= lo]
+    if title_at is not None and top < DATE_ABOVE_TITLE:
+        # the headline at the top of the window: the dateline right above it is looked
+        # at too ("Last updated:" over "Dec 12, 2025" over the headline)
+        j, extra = region[0] - 1, 0
+        while j >= 0 and extra < DATE_ABOVE_TITLE - top:
+            if stripped[j]:
+                extra += 1
+                found = _is_dateline(stripped[j], None)
+                if found:
+                    dates[j] = found
+                    header.insert(0, j)
+                    rank[j] = -extra
+            j -= 1
     by_at = next((j for j in header if j in bylines and (title_at is None or j > title_at)),
                  None)
     if by_at is None:
