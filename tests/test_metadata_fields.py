@@ -273,7 +273,10 @@ def test_a_name_under_the_headline_gives_the_author():
                        "<h1>Council funds playgrounds</h1><p>Edzel Tabing</p>"
                        "<p>March 3, 2025</p>" + BODY))
     assert art.authors == ("Edzel Tabing",)
-    assert dict(art.sources)["authors"] == "header-search"
+    assert dict(art.sources)["authors"].endswith("(html:header-byline)")
+    line = int(dict(art.sources)["authors"].split()[1]) - 1
+    assert art.document.lines[line].strip() == "Edzel Tabing"
+    assert art.document.labels[line].tag == "byline" and art.byline == "Edzel Tabing"
 
 
 def test_a_persons_byline_beats_the_site_declared_as_author():

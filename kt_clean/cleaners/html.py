@@ -86,16 +86,21 @@ def clean(doc: Document, limits: Limits) -> Document:
 
         found, marked = header_fields(doc.lines, labels, art.title)
         names = list(authors_from_byline(found["byline"][0])) if found.get("byline") else []
+        by_at = next((i for i, lab in enumerate(marked) if lab.tag == "byline"
+                      and lab.rule.startswith("generic:")), None)
         if names and publisher:
             # only a byline under the headline names a person rather than the site
             title_at = next((i for i, lab in enumerate(marked) if lab.tag == "title"), None)
-            by_at = next((i for i, lab in enumerate(marked) if lab.tag == "byline"
-                          and lab.rule.startswith("generic:")), None)
             if by_at is None or title_at is None or by_at < title_at:
                 names = []
         if names:
             authors = names
-            sources["authors"] = "header-search"
+            if by_at is not None:  # the line the dumps' header search took for the byline
+                labels[by_at] = Label(True, "byline", f"{RULE}:header-byline")
+                fields["byline"] = (doc.lines[by_at].strip(),)
+                sources["authors"] = f"line {by_at + 1} ({RULE}:header-byline)"
+            else:  # a signature under the text ("Written by X"), its line left as it is
+                sources["authors"] = "header-search"
     visible = choose_date(published, sources.get("published"), header.dates)
     if visible is not None:
         at, published = visible

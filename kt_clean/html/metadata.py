@@ -176,6 +176,25 @@ def _headings(root: Any, limit: int = 8) -> list[Any]:
     return out
 
 
+#: A heading under this many paragraphs of text (of 80 characters or more) is a section's.
+SECTION_AFTER_PARAGRAPHS = 2
+
+
+def _under_paragraphs(root: Any, heading: Any) -> bool:
+    """Whether paragraphs of text come before ``heading`` in the page."""
+    at = heading.sourceline or 0
+    n = 0
+    for p in root.iter("p"):
+        line = p.sourceline or 0
+        if line >= at:
+            break
+        if len(_text(p)) >= 80:
+            n += 1
+            if n >= SECTION_AFTER_PARAGRAPHS:
+                return True
+    return False
+
+
 def strip_site_name(title: str, site_names: Iterable[str]) -> str:
     """``Regular physical activity can boost mood - Harvard Health`` -> the headline: the
     site's name (or, when the page does not name its site, the shorter end part after a
@@ -222,8 +241,9 @@ def _choose_title(root: Any, meta_titles: list[tuple[str, str]],
     distinct = {_text(h).casefold() for h in heads}
     if len(distinct) == 1 and heads and best is not None and best[1] is heads[0]:
         # one headline that the declared titles word differently: the page shows this one
+        # (unless it is a section's heading, under paragraphs of the text)
         t = _text(heads[0])
-        if len(t.split()) >= 4:
+        if len(t.split()) >= 4 and not _under_paragraphs(root, heads[0]):
             return t, "h1", heads[0]
     for m, src in meta_titles:
         t = strip_site_name(m, site_names)
