@@ -266,15 +266,16 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
                                                                      timezone)
     warnings = ("updated-before-published",) if _earlier(updated, published) else ()
     url = doc.url or info.get("url")
-    body_text = " ".join(b.text for b in blocks) or " ".join(
-        [title or "", *captions, *(f"{i.title or ''} {i.summary or ''} {i.caption or ''}"
-                                   for i in items)])
-    from .language import identify  # stopword counts: no model to load
-
     language = None
     if page_type != "empty":  # a page of only chrome says nothing in any language
-        language = (layout.language if layout is not None and layout.language else None) or (
-            identify(body_text) or info.get("language"))
+        language = layout.language if layout is not None and layout.language else None
+        if language is None:  # (a layout that gives its site's language skips this)
+            from .language import identify  # stopword counts: no model to load
+
+            body_text = " ".join(b.text for b in blocks) or " ".join(
+                [title or "", *captions,
+                 *(f"{i.title or ''} {i.summary or ''} {i.caption or ''}" for i in items)])
+            language = identify(body_text) or info.get("language")
     return Article(
         source=doc.source,
         layout=doc.layout or UNKNOWN,

@@ -564,3 +564,16 @@ def test_the_dateline_right_above_a_headline_at_the_windows_top():
     labels, fields = label_lines(lines)
     assert fields["title"] == [HEADLINE] and fields["byline"] == ["Jane Doe"]
     assert day(fields) == "2025-12-12" and labels[3].tag == "dateline"
+
+
+def test_the_plain_byline_shortcut_reads_as_the_whole_reading():
+    # the shortcut for "By Lee Min-hyung" (no pattern compiled) gives what the full reading
+    # gives, and leaves every other shape to it
+    import kt_clean.bylines as bylines
+
+    for byline in ("By Lee Min-hyung", "By Kim Bo-eun", "BY John Smith", "by Anna Maria Lopez"):
+        assert bylines._plain_byline(byline) is not None
+        assert authors_from_byline(byline) == (bylines._plain_byline(byline),)
+    for byline in ("By Staff Reporter", "By Jane In", "By Jane Doe Jane", "By Jane doe",
+                   "By Marna van der Merwe", "By Jane Doe and John Roe", "By J. Doe"):
+        assert bylines._plain_byline(byline) is None, byline

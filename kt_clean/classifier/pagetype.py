@@ -381,9 +381,15 @@ def _dom_features(root: Any, n_lines: int, n_words: int, tokens: set[str]) -> tu
     n_a = tag_n[DOM_TAGS.index("a")]
     a_words = sum(len(" ".join(a.itertext()).split()) for a in _xpath("a_top")(root))
     reps = sorted(rep.values(), reverse=True)
-    big = " ".join(names).lower()
-    tc = Counter(_token_re().findall(big))
-    tokens.update(["c:" + c for c in set(big.split()) if len(c) < 30])
+    # the tokens in each distinct class or id word, once (a page repeats its class names):
+    # no token holds a space, so the words' matches are the matches in the joined names
+    words = Counter(" ".join(names).lower().split())
+    find = _token_re().findall
+    tc: Counter[str] = Counter()
+    for word, times in words.items():
+        for found in find(word):
+            tc[found] += times
+    tokens.update(["c:" + c for c in words if len(c) < 30])
     ld: set[str] = set()
     for s in _xpath("ld")(root):
         for mt in _LD_TYPE.finditer(s):
