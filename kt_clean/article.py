@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from .bylines import authors_from_byline
 from .dates import iso_any, iso_datetime
 from .layouts import Layout, builtin_layouts, layout_named
-from .model import Article, Block, Document, Item
+from .model import Article, Block, Document, Item, Label
 from .textshape import without_bullet
 from .vocabulary import UNKNOWN
 
@@ -140,17 +140,35 @@ _DATED = frozenset({"article", "forum"})
 
 def _html_fallbacks(doc: Document, authors: tuple[str, ...], title: str | None,
                     info: Mapping[str, object], sources: dict[str, str]
-                    ) -> tuple[tuple[str, ...], str | None]:
-    """An HTML article's authors from its byline markup and its date from htmldate, when
-    neither its metadata nor its printed byline and dateline gave them (a few milliseconds
-    a page, spent only on the pages that need them)."""
+                    ) -> tuple[Document, tuple[str, ...], str | None]:
+    """An HTML article's authors from the names printed near its headline (the text dumps'
+    header search, :func:`~kt_clean.cleaners.html.header_byline`: its line becomes the
+    byline), else from its byline markup, and its date from htmldate, when neither its
+    metadata nor its printed byline and dateline gave them; a byline of a person under the
+    headline also replaces authors that are the site itself. A few milliseconds a page,
+    spent only on the article and forum pages that need them."""
     from .html import parse_html
     from .html.metadata import htmldate_fallback, markup_authors
 
     html = doc.meta.get("html")
     published = info.get("published")
+    publisher = bool(info.get("authors_publisher"))
+    if (not authors or publisher) and doc.labels is not None:
+        from .cleaners.html import header_byline
+
+        names, by_at = header_byline(doc.lines, doc.labels, title, publisher)
+        if names:
+            authors = tuple(names)
+            if by_at is not None:  # the line the dumps' header search took for the byline
+                labels = list(doc.labels)
+                labels[by_at] = Label(True, "byline", "html:header-byline")
+                doc = doc.replace(labels=tuple(labels),
+                                  fields={**doc.fields, "byline": (doc.lines[by_at].strip(),)})
+                sources["authors"] = f"line {by_at + 1} (html:header-byline)"
+            else:  # a signature under the text ("Written by X"), its line left as it is
+                sources["authors"] = "header-search"
     if not isinstance(html, str):
-        return authors, published if isinstance(published, str) else None
+        return doc, authors, published if isinstance(published, str) else None
     root = doc.derived("html_root", lambda d: parse_html(html))
     if not authors:
         authors = tuple(markup_authors(root, title=title))
@@ -161,7 +179,7 @@ def _html_fallbacks(doc: Document, authors: tuple[str, ...], title: str | None,
         published = htmldate_fallback(root, doc.url or (given if isinstance(given, str) else None))
         if published:
             sources["published"] = "htmldate"
-    return authors, published if isinstance(published, str) else None
+    return doc, authors, published if isinstance(published, str) else None
 
 
 def _page_type(doc: Document, default: str) -> tuple[str, float | None]:
@@ -257,9 +275,11 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
     if not blocks and not title and not items:
         page_type, type_confidence = "empty", 1.0  # nothing of its own: only site chrome
     sources = dict(_sources(doc, info))
-    if info and page_type in _DATED and (not authors or not info.get("published")):
-        authors, found = _html_fallbacks(doc, authors, title, info, sources)
+    if info and page_type in _DATED and (not authors or not info.get("published")
+                                         or info.get("authors_publisher")):
+        doc, authors, found = _html_fallbacks(doc, authors, title, info, sources)
         info = {**info, "published": found}
+        byline = _first(doc.fields, "byline") or byline
     published = _date(_first(fields, "published"), timezone) or iso_any(info.get("published"),
                                                                          timezone)
     updated = _date(_first(fields, "updated"), timezone) or iso_any(info.get("updated"),

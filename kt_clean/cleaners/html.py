@@ -81,26 +81,6 @@ def clean(doc: Document, limits: Limits) -> Document:
             authors = names
             sources["authors"] = f"line {at + 1} ({RULE}:byline)"
             publisher = False
-    if not authors or publisher:
-        from .generic import header_fields
-
-        found, marked = header_fields(doc.lines, labels, art.title)
-        names = list(authors_from_byline(found["byline"][0])) if found.get("byline") else []
-        by_at = next((i for i, lab in enumerate(marked) if lab.tag == "byline"
-                      and lab.rule.startswith("generic:")), None)
-        if names and publisher:
-            # only a byline under the headline names a person rather than the site
-            title_at = next((i for i, lab in enumerate(marked) if lab.tag == "title"), None)
-            if by_at is None or title_at is None or by_at < title_at:
-                names = []
-        if names:
-            authors = names
-            if by_at is not None:  # the line the dumps' header search took for the byline
-                labels[by_at] = Label(True, "byline", f"{RULE}:header-byline")
-                fields["byline"] = (doc.lines[by_at].strip(),)
-                sources["authors"] = f"line {by_at + 1} ({RULE}:header-byline)"
-            else:  # a signature under the text ("Written by X"), its line left as it is
-                sources["authors"] = "header-search"
     visible = choose_date(published, sources.get("published"), header.dates)
     if visible is not None:
         at, published = visible
@@ -115,9 +95,30 @@ def clean(doc: Document, limits: Limits) -> Document:
         "method": art.method, "categories": list(art.categories),
         "description": art.description, "language": art.language, "url": art.url,
         "sources": sources,
+        # the authors are the site or an organisation: a person's byline would be better
+        "authors_publisher": bool(authors) and publisher,
     }
     return doc.replace(labels=tuple(labels), fields=fields,
                        meta={**doc.meta, "extracted": extracted})
+
+
+def header_byline(lines: Sequence[str], labels: Sequence[Label], title: str | None,
+                  publisher: bool) -> tuple[list[str], int | None]:
+    """The authors a text dump's header search finds on an HTML page's rendered lines (a
+    name printed alone near the headline, beside the date, over its job, ...), and the line
+    of their byline (``None`` for a signature under the text). For a page whose declared
+    authors are the site (``publisher``), only a byline under the headline counts."""
+    from .generic import header_fields
+
+    found, marked = header_fields(lines, labels, title)
+    names = list(authors_from_byline(found["byline"][0])) if found.get("byline") else []
+    by_at = next((i for i, lab in enumerate(marked) if lab.tag == "byline"
+                  and lab.rule.startswith("generic:")), None)
+    if names and publisher:
+        title_at = next((i for i, lab in enumerate(marked) if lab.tag == "title"), None)
+        if by_at is None or title_at is None or by_at < title_at:
+            names = []
+    return names, by_at if names else None
 
 
 def _clean_by_lines(doc: Document, root: Any, url: str | None) -> Document:

@@ -334,10 +334,26 @@ def flatten_markup(html: str, limit: int) -> str:
     return "".join(out)
 
 
+_DEPTH_XPATHS: dict[int, Any] = {}
+
+
+def _deeper_than(root: Any, limit: int) -> bool:
+    """Whether an element of ``root``'s tree lies below depth ``limit`` (``root`` at 0)."""
+    if root.getparent() is not None:
+        return True  # (a subtree: walk it)
+    xp = _DEPTH_XPATHS.get(limit)
+    if xp is None:
+        from lxml import etree
+
+        xp = _DEPTH_XPATHS[limit] = etree.XPath("boolean(" + "/*" * (limit + 2) + ")")
+    return bool(xp(root))
+
+
 def flatten_deep(root: Any, limit: int) -> int:
     """Flatten every element nested deeper than ``limit`` into plain text of its
     ancestor at depth ``limit`` (iterative). Returns the number of flattened subtrees."""
-
+    if not _deeper_than(root, limit):
+        return 0  # (most pages: one XPath in C instead of a walk of the tree in Python)
     stack = [(root, 0)]
     cut = []
     while stack:
