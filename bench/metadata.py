@@ -184,8 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     sources = tuple(s for s in args.sources.split(",") if s in SOURCES)
     jobs = [(i, str(args.data / "html" / f"{i}.html.gz"),
              str(args.data / "dumps-w3m" / f"{i}.txt"), sources) for i in ids]
+    import os
     from multiprocessing import get_context
 
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     t0 = time.perf_counter()
     rows: dict[str, dict] = {}
     with get_context("fork").Pool(max(1, args.workers), initializer=_init_worker) as pool:
@@ -228,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
         "`list`. The page-type column is the shipped model on pages it was trained on (a "
         "regression check); its cross-validated accuracy, grouped by site, is in "
         "[Page type classifier](#page-type-classifier).",
-        f"Time (one core, sum of per-page times): kt-clean HTML {secs['kt-html']:.1f} s "
+        f"Time (one core, sum of per-page times; the one-minute load average was {load:.1f} "
+        f"at the start, on 2 cores): kt-clean HTML {secs['kt-html']:.1f} s "
         f"(whole extraction), text dumps {secs['kt-dump']:.1f} s, trafilatura's metadata "
         f"alone {secs['trafilatura']:.1f} s. Errors: {errors}.",
     ])
