@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from .bylines import authors_from_byline
 from .dates import iso_any, iso_datetime
@@ -138,12 +138,20 @@ def _sources(doc: Document, info: Mapping[str, object]) -> tuple[tuple[str, str]
 _DATED = frozenset({"article", "forum"})
 
 
+#: Finds the authors printed near an HTML page's headline: ``(lines, labels, title,
+#: publisher) -> (names, the byline's line or None)``; the pipeline gives the HTML
+#: cleaner's (:func:`kt_clean.cleaners.html.header_byline`).
+BylineSearch = Callable[[Sequence[str], Sequence[Label], "str | None", bool],
+                        "tuple[list[str], int | None]"]
+
+
 def _html_fallbacks(doc: Document, authors: tuple[str, ...], title: str | None,
-                    info: Mapping[str, object], sources: dict[str, str]
+                    info: Mapping[str, object], sources: dict[str, str],
+                    byline_search: BylineSearch | None = None,
                     ) -> tuple[Document, tuple[str, ...], str | None]:
     """An HTML article's authors from the names printed near its headline (the text dumps'
-    header search, :func:`~kt_clean.cleaners.html.header_byline`: its line becomes the
-    byline), else from its byline markup, and its date from htmldate, when neither its
+    header search, ``byline_search``: its line becomes the byline), else from its byline
+    markup, and its date from htmldate, when neither its
     metadata nor its printed byline and dateline gave them; a byline of a person under the
     headline also replaces authors that are the site itself. A few milliseconds a page,
     spent only on the article and forum pages that need them."""
@@ -153,10 +161,8 @@ def _html_fallbacks(doc: Document, authors: tuple[str, ...], title: str | None,
     html = doc.meta.get("html")
     published = info.get("published")
     publisher = bool(info.get("authors_publisher"))
-    if (not authors or publisher) and doc.labels is not None:
-        from .cleaners.html import header_byline
-
-        names, by_at = header_byline(doc.lines, doc.labels, title, publisher)
+    if (not authors or publisher) and doc.labels is not None and byline_search is not None:
+        names, by_at = byline_search(doc.lines, doc.labels, title, publisher)
         if names:
             authors = tuple(names)
             if by_at is not None:  # the line the dumps' header search took for the byline
@@ -198,8 +204,10 @@ def _page_type(doc: Document, default: str) -> tuple[str, float | None]:
     return classify_page(doc.lines, kept or None, root, doc.url)
 
 
-def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Article:
-    """The article of a stripped document (``doc.labels`` must be set)."""
+def build_article(doc: Document, layouts: Sequence[Layout] | None = None, *,
+                  byline_search: BylineSearch | None = None) -> Article:
+    """The article of a stripped document (``doc.labels`` must be set). ``byline_search``
+    finds the authors printed near an HTML article's headline when its markup names none."""
     if doc.labels is None:
         raise ValueError(f"{doc.source}: strip the document before building the article")
     layout = None
@@ -277,7 +285,8 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
     sources = dict(_sources(doc, info))
     if info and page_type in _DATED and (not authors or not info.get("published")
                                          or info.get("authors_publisher")):
-        doc, authors, found = _html_fallbacks(doc, authors, title, info, sources)
+        doc, authors, found = _html_fallbacks(doc, authors, title, info, sources,
+                                              byline_search)
         info = {**info, "published": found}
         byline = _first(doc.fields, "byline") or byline
     published = _date(_first(fields, "published"), timezone) or iso_any(info.get("published"),
