@@ -3,13 +3,20 @@
 commit), on the same WCXB-dev pages in the same run.
 
     python bench/html_speed.py [--pages 300] [--rounds 3] [--against TREE] [--label L]
-                               [--no-write]
+                               [--instructions N] [--no-write]
 
 Each round runs, in turn, this tree and ``--against`` (``git worktree add /tmp/kt-base
 COMMIT``), each in a fresh interpreter that imports its own ``kt_clean`` and extracts every
 page once to warm up, then again timed (CPU time of the process, so that other work on the
 machine weighs less). The figure is the median over rounds of the per-page mean. Writes
 ``<!-- bench:html-speed -->`` in docs/performance.md unless ``--no-write``.
+
+With ``--instructions N``, each tree's cost is also counted in CPU instructions by
+valgrind's callgrind on N of the pages (evenly spread): the instructions of a process that
+extracts them twice, less those of one that extracts them once, divided by N: one warm
+pass per page, start-up and first-use costs cancelled. Other work on the machine does not
+change that count (CPU time on a shared machine moves by tens of percent between runs);
+it takes a few minutes a tree.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ logging.disable(logging.CRITICAL)
 sys.path.insert(0, sys.argv[1])
 import kt_clean
 paths = json.loads(sys.argv[2])
+passes = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 pages = [gzip.open(p).read() for p in paths]
 def run():
     for i, raw in enumerate(pages):
@@ -41,6 +49,10 @@ def run():
             kt_clean.extract(raw, source=f"{i}.html")
         except Exception:
             pass
+if passes:  # counted from outside (callgrind): just run
+    for _ in range(passes):
+        run()
+    sys.exit(0)
 run()
 t = time.process_time()
 run()
@@ -57,6 +69,24 @@ def measure(tree: Path, paths: list[str]) -> float:
     return float(res["ms_per_page"])
 
 
+def collected(tree: Path, paths: list[str], passes: int) -> int:
+    """Instructions of one worker process extracting the pages ``passes`` times."""
+    import re
+
+    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+           "-c", _WORKER, str(tree), json.dumps(paths), str(passes)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    m = re.search(r"Collected : (\d+)", done.stderr)
+    if m is None:
+        raise SystemExit(f"no instruction count in valgrind's output:\n{done.stderr[-2000:]}")
+    return int(m.group(1))
+
+
+def instructions(tree: Path, paths: list[str]) -> float:
+    """Instructions of one warm pass, per page."""
+    return (collected(tree, paths, 2) - collected(tree, paths, 1)) / len(paths)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -65,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--against", type=Path, default=None)
     ap.add_argument("--label", default="the other tree")
+    ap.add_argument("--instructions", type=int, default=0, metavar="N",
+                    help="also count instructions per page on N pages (needs valgrind)")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args(argv)
     html = args.data / "html"
@@ -91,6 +123,22 @@ def main(argv: list[str] | None = None) -> int:
         b = statistics.median(theirs)
         lines += [f"| {args.label} | {b:.1f} |", "",
                   f"This tree takes {100 * (a / b - 1):+.1f}% of {args.label}'s time."]
+    if args.instructions:
+        import shutil
+
+        if shutil.which("valgrind") is None:
+            raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
+        every = max(1, len(files) // args.instructions)
+        sample = [str(p) for p in files[::every][: args.instructions]]
+        ins_a = instructions(ROOT, sample)
+        lines += ["", f"Instructions per page (callgrind, one warm pass over every {every}th "
+                      f"page, {len(sample)} pages): this tree {ins_a / 1e6:.1f} M"]
+        if args.against is not None:
+            ins_b = instructions(args.against, sample)
+            lines[-1] += (f", {args.label} {ins_b / 1e6:.1f} M: "
+                          f"{100 * (ins_a / ins_b - 1):+.1f}%.")
+        else:
+            lines[-1] += "."
     body = "\n".join(lines)
     print(body)
     print(f"rounds: ours {ours}, theirs {theirs}", file=sys.stderr)

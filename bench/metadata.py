@@ -16,7 +16,7 @@ and scores them by the issue's rule of matching:
 
   * title: equal after casefolding and collapsing punctuation and spaces;
   * author: the gold name equal (same normalisation) to one of the predicted names, or to
-    all of them joined;
+    all of them joined (``A B``, ``A, B and C``: the two names of ``By A and B``);
   * date: the same day (the first ten characters of the ISO date);
   * page type: the gold type, with WCXB's ``listing`` and ``collection`` read as ``list``.
 
@@ -64,9 +64,18 @@ def title_ok(gold: str, pred: str | None) -> bool:
 
 
 def author_ok(gold: str, pred: list[str]) -> bool:
+    """The gold name is one of the predicted names, or all of them joined as a byline
+    joins them: ``A B`` (spaces, commas, ``&``: punctuation is collapsed), ``A, B and C``
+    or ``A and B and C`` (the gold ``Jared Newman and Sam Singleton`` is the prediction
+    ``["Jared Newman", "Sam Singleton"]``, the two names the issue asks ``By Jane Doe and
+    John Roe`` to give)."""
     g = norm(gold)
     names = [norm(p) for p in pred if p]
-    return bool(names) and (g in names or g == " ".join(names))
+    if not names:
+        return False
+    joined = {" ".join(names), " ".join(names[:-1]) + " and " + names[-1],
+              " and ".join(names)}
+    return g in names or g in joined
 
 
 def date_ok(gold: str, pred: str | None) -> bool:
@@ -175,8 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     sources = tuple(s for s in args.sources.split(",") if s in SOURCES)
     jobs = [(i, str(args.data / "html" / f"{i}.html.gz"),
              str(args.data / "dumps-w3m" / f"{i}.txt"), sources) for i in ids]
+    import os
     from multiprocessing import get_context
 
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     t0 = time.perf_counter()
     rows: dict[str, dict] = {}
     with get_context("fork").Pool(max(1, args.workers), initializer=_init_worker) as pool:
@@ -214,11 +225,13 @@ def main(argv: list[str] | None = None) -> int:
         *lines, "",
         "Matching (the issue's rule): title equal after casefolding and collapsing "
         "punctuation and spaces; author equal to one of the predicted names or to all of "
-        "them joined; date the same day; WCXB's `listing` and `collection` are kt-clean's "
+        "them joined (`A B`, `A, B and C`: the gold `Jared Newman and Sam Singleton` is "
+        "the two names `By Jared Newman and Sam Singleton` gives); date the same day; WCXB's `listing` and `collection` are kt-clean's "
         "`list`. The page-type column is the shipped model on pages it was trained on (a "
         "regression check); its cross-validated accuracy, grouped by site, is in "
         "[Page type classifier](#page-type-classifier).",
-        f"Time (one core, sum of per-page times): kt-clean HTML {secs['kt-html']:.1f} s "
+        f"Time (one core, sum of per-page times; the one-minute load average was {load:.1f} "
+        f"at the start, on 2 cores): kt-clean HTML {secs['kt-html']:.1f} s "
         f"(whole extraction), text dumps {secs['kt-dump']:.1f} s, trafilatura's metadata "
         f"alone {secs['trafilatura']:.1f} s. Errors: {errors}.",
     ])

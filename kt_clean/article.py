@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from .bylines import authors_from_byline
 from .dates import iso_any, iso_datetime
 from .layouts import Layout, builtin_layouts, layout_named
-from .model import Article, Block, Document, Item
+from .model import Article, Block, Document, Item, Label
 from .textshape import without_bullet
 from .vocabulary import UNKNOWN
 
@@ -117,10 +117,20 @@ def _sources(doc: Document, info: Mapping[str, object]) -> tuple[tuple[str, str]
     given = info.get("sources")
     if isinstance(given, dict):
         found.update((str(k), str(v)) for k, v in given.items())
-    for i, lab in enumerate(doc.labels or ()):
+    bylines: list[int] = []
+    labels = doc.labels or ()
+    for i, lab in enumerate(labels):
         key = _SOURCE_ROLES.get(lab.tag) if lab.kept else None
         if key is not None and key not in found:
             found[key] = f"line {i + 1} ({lab.rule})"
+        if key == "authors":
+            bylines.append(i)
+    for key in ("published", "updated"):  # a date printed on the byline's line
+        value = doc.fields.get(key)
+        if key not in found and value:
+            at = next((i for i in bylines if value[0] in doc.lines[i]), None)
+            if at is not None:
+                found[key] = f"line {at + 1} ({labels[at].rule})"
     return tuple(found.items())
 
 
@@ -128,19 +138,43 @@ def _sources(doc: Document, info: Mapping[str, object]) -> tuple[tuple[str, str]
 _DATED = frozenset({"article", "forum"})
 
 
+#: Finds the authors printed near an HTML page's headline: ``(lines, labels, title,
+#: publisher) -> (names, the byline's line or None)``; the pipeline gives the HTML
+#: cleaner's (:func:`kt_clean.cleaners.html.header_byline`).
+BylineSearch = Callable[[Sequence[str], Sequence[Label], "str | None", bool],
+                        "tuple[list[str], int | None]"]
+
+
 def _html_fallbacks(doc: Document, authors: tuple[str, ...], title: str | None,
-                    info: Mapping[str, object], sources: dict[str, str]
-                    ) -> tuple[tuple[str, ...], str | None]:
-    """An HTML article's authors from its byline markup and its date from htmldate, when
-    neither its metadata nor its printed byline and dateline gave them (a few milliseconds
-    a page, spent only on the pages that need them)."""
+                    info: Mapping[str, object], sources: dict[str, str],
+                    byline_search: BylineSearch | None = None,
+                    ) -> tuple[Document, tuple[str, ...], str | None]:
+    """An HTML article's authors from the names printed near its headline (the text dumps'
+    header search, ``byline_search``: its line becomes the byline), else from its byline
+    markup, and its date from htmldate, when neither its
+    metadata nor its printed byline and dateline gave them; a byline of a person under the
+    headline also replaces authors that are the site itself. A few milliseconds a page,
+    spent only on the article and forum pages that need them."""
     from .html import parse_html
     from .html.metadata import htmldate_fallback, markup_authors
 
     html = doc.meta.get("html")
     published = info.get("published")
+    publisher = bool(info.get("authors_publisher"))
+    if (not authors or publisher) and doc.labels is not None and byline_search is not None:
+        names, by_at = byline_search(doc.lines, doc.labels, title, publisher)
+        if names:
+            authors = tuple(names)
+            if by_at is not None:  # the line the dumps' header search took for the byline
+                labels = list(doc.labels)
+                labels[by_at] = Label(True, "byline", "html:header-byline")
+                doc = doc.replace(labels=tuple(labels),
+                                  fields={**doc.fields, "byline": (doc.lines[by_at].strip(),)})
+                sources["authors"] = f"line {by_at + 1} (html:header-byline)"
+            else:  # a signature under the text ("Written by X"), its line left as it is
+                sources["authors"] = "header-search"
     if not isinstance(html, str):
-        return authors, published if isinstance(published, str) else None
+        return doc, authors, published if isinstance(published, str) else None
     root = doc.derived("html_root", lambda d: parse_html(html))
     if not authors:
         authors = tuple(markup_authors(root, title=title))
@@ -151,7 +185,7 @@ def _html_fallbacks(doc: Document, authors: tuple[str, ...], title: str | None,
         published = htmldate_fallback(root, doc.url or (given if isinstance(given, str) else None))
         if published:
             sources["published"] = "htmldate"
-    return authors, published if isinstance(published, str) else None
+    return doc, authors, published if isinstance(published, str) else None
 
 
 def _page_type(doc: Document, default: str) -> tuple[str, float | None]:
@@ -170,8 +204,10 @@ def _page_type(doc: Document, default: str) -> tuple[str, float | None]:
     return classify_page(doc.lines, kept or None, root, doc.url)
 
 
-def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Article:
-    """The article of a stripped document (``doc.labels`` must be set)."""
+def build_article(doc: Document, layouts: Sequence[Layout] | None = None, *,
+                  byline_search: BylineSearch | None = None) -> Article:
+    """The article of a stripped document (``doc.labels`` must be set). ``byline_search``
+    finds the authors printed near an HTML article's headline when its markup names none."""
     if doc.labels is None:
         raise ValueError(f"{doc.source}: strip the document before building the article")
     layout = None
@@ -247,24 +283,28 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None) -> Art
     if not blocks and not title and not items:
         page_type, type_confidence = "empty", 1.0  # nothing of its own: only site chrome
     sources = dict(_sources(doc, info))
-    if info and page_type in _DATED and (not authors or not info.get("published")):
-        authors, found = _html_fallbacks(doc, authors, title, info, sources)
+    if info and page_type in _DATED and (not authors or not info.get("published")
+                                         or info.get("authors_publisher")):
+        doc, authors, found = _html_fallbacks(doc, authors, title, info, sources,
+                                              byline_search)
         info = {**info, "published": found}
+        byline = _first(doc.fields, "byline") or byline
     published = _date(_first(fields, "published"), timezone) or iso_any(info.get("published"),
                                                                          timezone)
     updated = _date(_first(fields, "updated"), timezone) or iso_any(info.get("updated"),
                                                                      timezone)
     warnings = ("updated-before-published",) if _earlier(updated, published) else ()
     url = doc.url or info.get("url")
-    body_text = " ".join(b.text for b in blocks) or " ".join(
-        [title or "", *captions, *(f"{i.title or ''} {i.summary or ''} {i.caption or ''}"
-                                   for i in items)])
-    from .language import identify  # stopword counts: no model to load
-
     language = None
     if page_type != "empty":  # a page of only chrome says nothing in any language
-        language = (layout.language if layout is not None and layout.language else None) or (
-            identify(body_text) or info.get("language"))
+        language = layout.language if layout is not None and layout.language else None
+        if language is None:  # (a layout that gives its site's language skips this)
+            from .language import identify  # stopword counts: no model to load
+
+            body_text = " ".join(b.text for b in blocks) or " ".join(
+                [title or "", *captions,
+                 *(f"{i.title or ''} {i.summary or ''} {i.caption or ''}" for i in items)])
+            language = identify(body_text) or info.get("language")
     return Article(
         source=doc.source,
         layout=doc.layout or UNKNOWN,

@@ -69,15 +69,23 @@ _DATE_FORMS = (
     rf"[0-3]?\d[/.][0-3]?\d[/.]{_YEAR}",                              # 11/14/2025, 14.11.2025
     rf"{_YEAR}/[01]?\d/[0-3]?\d",                                     # 2025/11/14
 )
+#: What may follow a date glued to it: a time (``November 11, 20228:23 PM``) or a count
+#: (``Mar 27, 20255 mins``), as pages whose parts w3m prints without a space show them.
+_GLUED_AFTER = r"(?=\d{1,2}[:.][0-5]\d|\d{1,3}\s*(?i:mins?|minutes?|comments?)\b)"
+#: Where a date may start: not inside a number (``1/12/2025``, ``12:30``); a month's name
+#: may follow a label's colon (``Last updated:Sep 4, 2025``).
+_DATE_START = r"(?:(?<![\d/.:-])|(?<=[/.:-])(?=[^\W\d]))"
 _DATE = _Lazy(
-    rf"(?<![\d/.:-])(?:(?P<tb>{_TIME})\s+)?(?P<date>{'|'.join(_DATE_FORMS)})"
-    rf"(?:(?:,?\s+(?:at\s+|@\s*)?|\s*[@|,-]\s*)(?P<ta>{_TIME}))?(?![\d-]|/\d)")
+    rf"{_DATE_START}(?:(?P<tb>{_TIME})\s+)?(?P<date>{'|'.join(_DATE_FORMS)})"
+    rf"(?:(?:,?\s+(?:at\s+|@\s*)?|\s*[@|,-]\s*|{_GLUED_AFTER})(?P<ta>{_TIME}))?"
+    rf"(?!-|/\d|(?!{_GLUED_AFTER})\d)")
 _UPDATED = _Lazy(r"\b(?:updated|modified|revised|edited)\b[\s:]*(?:on\s*)?$", re.I)
 _PUBLISHED = _Lazy(r"\b(?:published|posted|released|first\s+published)\b[\s:]*(?:on\s*)?$",
                         re.I)
 _DOTTED_TIME = _Lazy(r"^(\d{1,2})\.(\d\d)")
 #: A date widget: today's date in the page's header, not the article's.
-_TODAY = _Lazy(r"\b(?:today|current\s+date|last\s+(?:visit|login))\b", re.I)
+_TODAY = _Lazy(r"^\W*today\b|\btoday(?:\s+is\b|\s*[:,]|'s\s+date)|\b(?:current\s+date"
+               r"|last\s+(?:visit|login))\b", re.I)
 
 
 def find_dates(line: str) -> list[tuple[str, str]]:
@@ -114,8 +122,17 @@ def has_date(line: str) -> bool:
 _PREFIX = _Lazy(
     r"^(?:(?:article|story|text|words|posted|written|authored|reported|compiled|published"
     r"|report|blog\s+post|guest\s+post)\s+)?by\b\s*:?\s*"
-    r"|^(?:(?:article\s+)?(?:written|posted|authored)\s+by|authors?|writers?|by)\s*:\s*"
+    r"|^(?:(?:article\s+)?(?:written|posted|authored)\s+by|authors?|writers?|contributors?"
+    r"|by)\s*:\s*"
     , re.I)
+#: A byline's prefix and a capital: ``By Cort Honey`` (not ``By storing data ...``).
+_PREFIXED_NAME = _Lazy(r"(?i:(?:written|posted)\s+)?(?i:by)\s*:?\s*[A-Z]")
+#: A user's name: one lower-case word of letters, digits, ``_``, ``.`` or ``-``.
+_USER_NAME = _Lazy(r"[a-z][a-z0-9_.\-]{2,29}")
+_NAME_THEN_BY = _Lazy(r"(?<=[a-z])\s*By\s*(?=[A-Z])")
+#: A byline after a counter, glued or not: ``14 min readWritten by``, ``3 views By``.
+_BY_AFTER = _Lazy(r"(?:Written|Posted|Authored|WRITTEN|POSTED)\s*(?:by|By|BY)\b"
+                  r"|\b(?:By|BY)\s+(?=[A-Z])")
 #: ``ByNina Pineda``, ``Written byJane Doe``: the name glued to the ``By``.
 _GLUED = _Lazy(r"^(?:By|BY|(?:Written|Posted|WRITTEN|POSTED) ?(?:by|By|BY))(?=[A-Z][a-z])")
 #: Bylines of someone other than the author.
@@ -126,11 +143,11 @@ _NOT_AUTHOR = _Lazy(
     r"|(?:photo|image|images|video|photos|illustration|graphic|credit)s?\b)", re.I)
 #: A date or time, a counter or a label glued after the names: the byline ends there.
 _TAIL = _Lazy(
-    r"\s*(?:\||—|–|\s-\s|·|•|\u2022|/\s|\s{3,}|\(|\bon\s+(?=\W*\w*\s*\d)|\b(?:updated|published"
+    r"\s*(?:\||—|–|\s-\s|[·•●▪◦⋅∙]|/\s|\s{3,}|\(|\bon\s+(?=\W*\w*\s*\d)|\b(?:updated|published"
     r"|posted|last\s+updated|modified|in\s+(?=[A-Z])|for\s+(?=[A-Z])|at\s+\d|fact[\s-]checked"
     r"|reviewed\s+by|edited\s+by|view\s+(?:in|all)|follow\b|read\s+more|share\b|\d+\s*min)"
-    r"|(?<=[a-z])(?=(?:Updated|Published|Posted|Last|Reviewed|Edited|Fact)\b)"
-    r"|(?=\d{1,2}:\d\d)|(?<=[a-z])(?=\d))", re.I)
+    r"|(?<=[a-z])(?=(?:Updated|Published|Posted|Last|Reviewed|Edited|Fact|Follow)\b)"
+    r"|(?=\d{1,2}:\d\d)|(?<=[a-z])(?=\d)|(?<=[a-z.])\s+(?=\d))", re.I)
 #: Words glued after the names: ``Jane DoePublished``, ``Jane DoeIn Travel``, ``Jane DoeMar 5``.
 _GLUED_TAIL = _Lazy(
     r"(?<=[a-z])(?=(?:Updated|Published|Posted|Last|Reviewed|Edited|Fact|In\s+[A-Z]|On\s"
@@ -279,24 +296,40 @@ def authors_from_byline(text: str | None) -> tuple[str, ...]:
     """
     if not text:
         return ()
+    plain = _plain_byline(text)
+    if plain is not None:
+        return (plain,)
     line = re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
     line = re.sub(r"\b([Bb][Yy])\1\b", r"\1", line)  # "Written byby Jane Doe"
     if _NOT_AUTHOR.match(line.lstrip("•◦▪■□‣*·-–—: ")):
         return ()
-    while True:  # "On January 12, 2025 By Jane Doe": the date before the byline
+    # (every date has a year: a byline without one never needs the date pattern, which
+    # is costly to compile for the command line's one page)
+    while _YEAR_DIGITS.search(line) is not None:
+        # "On January 12, 2025 By Jane Doe": the date before the byline
         bare = _DATE_LABEL.sub("", line)
         m = _DATE.match(bare)
         if m is None:
             break
-        line = bare[m.end():].strip()
+        line = bare[m.end():].strip(" ·•●|,;–—-")
+    m = _NAME_THEN_BY.search(line)
+    if m is not None and m.start() > 0 and _is_name_part(line[:m.start()].strip()) and (
+            line[m.end():].startswith(line[:m.start()].strip())):
+        line = "By " + line[m.end():]  # "Jane DoeBy Jane Doe": the photo's name, the byline
+    if line[:1].isdigit():  # "14 min readWritten by Jane Doe": a counter before the byline
+        m = _BY_AFTER.search(line)
+        if m is not None:
+            line = line[m.start():]
+    before = line
     line = _clean_prefix(line)
+    prefixed = line != before.strip()
     if _NOT_AUTHOR.match(line):
         return ()
     line = _EMAIL_URL.sub(" ", line)
     m = _GLUED_TAIL.search(line)
     if m is not None:
         line = line[:m.start()]
-    m = _DATE.search(line)
+    m = _DATE.search(line) if _YEAR_DIGITS.search(line) is not None else None
     if m is not None and m.start() > 0:
         line = re.sub(r"\s+on\W*$", "", line[:m.start()], flags=re.I)
     m = _TAIL.search(line)
@@ -306,7 +339,7 @@ def authors_from_byline(text: str | None) -> tuple[str, ...]:
         line = line[m.end():]
     line = _clean_prefix(line).strip(" ,;.:-–—")
     names: list[str] = []
-    for part in _SPLIT.split(line):
+    for at, part in enumerate(_SPLIT.split(line)):
         part = part.strip(" ,:;-–—'\"“”()[]")
         if not part:
             continue
@@ -329,6 +362,9 @@ def authors_from_byline(text: str | None) -> tuple[str, ...]:
                 break  # "Jane Doe, Senior Editor"; "Jane Doe, The Texas Newsroom"
             continue
         if not _is_name_part(part):
+            if at == 0 and prefixed and _USER_NAME.fullmatch(part):
+                names.append(part)  # "by jsteinhardt": a user's name after an explicit By
+                break
             if names:
                 break  # the names are over: what follows is something else
             continue
@@ -337,17 +373,63 @@ def authors_from_byline(text: str | None) -> tuple[str, ...]:
     return tuple(names)
 
 
+#: Words that make a plain-looking byline go the whole way: roles, the words its tail and
+#: split patterns react to (``Jane Doe In Travel``, ``Jane and John``).
+_NOT_PLAIN = frozenset({"in", "for", "on", "at", "and", "by", "updated", "published",
+                        "posted", "last", "modified", "fact", "reviewed", "edited", "view",
+                        "follow", "read", "share", "min", "logo", "image", "photo", "avatar",
+                        "headshot"})
+
+
+def _plain_byline(text: str) -> str | None:
+    """The name of the plainest byline, ``By Lee Min-hyung`` (two to four capitalised ASCII
+    words, a hyphenated part allowed, none a role or a word the full reading reacts to), as
+    :func:`authors_from_byline` reads it, without compiling its patterns: a Korea Times
+    page's byline costs the command line's start-up nothing."""
+    if text[:3] not in ("By ", "BY ", "by "):
+        return None
+    name = text[3:]
+    words = name.split(" ")
+    if not 2 <= len(words) <= 4 or len(set(words)) < len(words) or not name.isascii():
+        return None
+    for w in words:
+        low = w.casefold()
+        rest = w[1:]
+        if (not w[:1].isupper() or not rest or rest.count("-") > 1 or rest.endswith("-")
+                or not rest.replace("-", "").isalpha() or not rest.replace("-", "").islower()
+                or low in _NOT_PLAIN or low in _ROLE_WORDS or low in _NOT_NAME_WORDS):
+            return None
+    return name
+
+
 def byline_text(line: str) -> str | None:
     """The byline a (stripped) line is, or ``None``: ``By X``, ``ByX``, ``Written by X``,
     ``Author: X``, ``Posted on <date> by X``, ``X | Staff Writer``, ``X, Senior Editor``.
     A line that names its authors only by their role, or whose names are no names, is
     none."""
     text = line.strip().lstrip("•◦▪■□‣*· ")
+    if len(text) > 160 and (_GLUED.match(text) is not None
+                            or _PREFIXED_NAME.match(text) is not None):
+        # a long row that starts with its byline, then dates, categories and tags:
+        # "Posted byDamien WalterDecember 30, 2024 ... Posted inPodcast, ... Tags: ..."
+        text = text[:100]
     if not text or len(text) > 160:
         return None
+    if "byby" in text or "ByBy" in text:
+        text = _BYBY.sub(r"\1 ", text)  # "Written byby Jane Doe"
     low = text.casefold()
     prefixed = ("by" in low or ":" in text) and (
         _PREFIX.match(text) is not None or _GLUED.match(text) is not None)
+    glued = _NAME_THEN_BY.search(text) if "By" in text else None
+    if glued is not None and glued.start() > 0:
+        # "AnthonyBy AnthonyJanuary 4, 2026": the name under the author's photo, then the
+        # byline with the same name (not "Presented By Carahsoft")
+        head = text[:glued.start()].strip()
+        head = name_repeated(head) or head
+        names = authors_from_byline(text[glued.start():])
+        if names and names[0].casefold() == head.casefold():
+            text = text[glued.start():].strip()
+            prefixed = True
     if prefixed or ("by" in low and re.search(r"(?:^|\s)(?:by|By|BY)\s+[A-Z]", text)):
         start = text
         if not prefixed:
@@ -358,9 +440,11 @@ def byline_text(line: str) -> str | None:
             head = text[:m.start()]
             if head.strip() and not (has_date(head) or re.fullmatch(
                     r"\W*(?:posted|published|written|article|story|updated)?\W*"
-                    r"(?:on)?\W*", head, re.I)):
+                    r"(?:on)?\W*", head, re.I) or _IMAGE_HEAD.fullmatch(head) is not None):
                 return None
             start = text[m.start():]
+            if _IMAGE_HEAD.fullmatch(head) is not None:
+                text = start.strip()  # the photo's text is no part of the byline
         if _NOT_AUTHOR.match(_clean_prefix(start)) or not authors_from_byline(start):
             return None
         return text
@@ -373,6 +457,14 @@ def byline_text(line: str) -> str | None:
 
 
 _ROLE_MARKS = ("|", ",", "–", "—", " - ")
+_BYBY = _Lazy(r"\b([Bb][Yy])(?:[Bb][Yy])\b\s*")
+#: An author's photo printed before the byline: ``Avatar photo by Jill Barshay``,
+#: ``[headshot] By Jane Doe``.
+_IMAGE_HEAD = _Lazy(r"\s*(?:\[[^\]]{0,60}\]\s*)*(?:(?:(?:the\s+)?author(?:'s)?\s+)?"
+                    r"(?:avatar|headshot)(?:\s+(?:photo|image|picture))?"
+                    r"|(?:the\s+)?author(?:'s)?\s+(?:photo|image|picture)"
+                    r"|(?:picture|photo|image|avatar|headshot|portrait)\s+of\s+[^|]{2,40}?)?\s*",
+                    re.I)
 
 
 #: Lines that say the next line is the byline: ``By``, ``Written by``, ``Author``.
@@ -388,7 +480,7 @@ def is_byline_label(line: str) -> bool:
 # -- names printed beside a date, a role or themselves ---------------------------------
 
 #: Separators of the parts of a byline row: ``Jane Doe | May 5, 2025 | 5 min read``.
-_PARTS = _Lazy(r"\s*(?:[|•·⋅◦/]|\s-\s|\s–\s|\s—\s|\s{3,})\s*")
+_PARTS = _Lazy(r"\s*(?:[|•·⋅◦●▪∙/]|\s-\s|\s–\s|\s—\s|\s{3,})\s*")
 #: Labels and counters of a byline row, dropped from its parts: ``Updated on``, ``5 min read``.
 _ROW_WORDS = _Lazy(
     r"\b(?:(?:last\s+)?(?:updated|published|posted|modified|written)(?:\s+on)?|on|at|by)\s*:?\s*$"
@@ -402,6 +494,9 @@ _NAME_END = _Lazy(r"(?<=[a-z])(?=(?:Updated|Published|Posted|Last|Reviewed|Edite
 _IMAGE_PREFIX = _Lazy(r"^(?:\[[^\]]{0,60}\]\s*)+")
 
 
+_ROW_NAME_TAIL = _Lazy(r"\s+(?:@\w+|(?:on\s+behalf\s+of|in|for|from)\s+[A-Z].*)$")
+
+
 def _row_name(part: str) -> str | None:
     part = _IMAGE_PREFIX.sub("", part.strip()).strip()
     m = _NAME_END.search(part)
@@ -411,6 +506,9 @@ def _row_name(part: str) -> str | None:
         part = _ROW_WORDS.sub("", part).strip(" ,;:-–—")
     if " By " in part:  # "Bhaval Patel By Bhaval Patel"
         part = part.rpartition(" By ")[2]
+    # "Niko Matsakis on behalf of Vision Doc group", "Mahua Das in Project Management",
+    # "Nawaz Dhandala @nawazdhandala": what follows the name
+    part = _ROW_NAME_TAIL.sub("", part).strip()
     if not part or _WEEKDAYS_MONTHS & {w.casefold() for w in part.split()}:
         return None
     return part if is_name(part) or is_desk(part) else None

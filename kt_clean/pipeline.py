@@ -105,7 +105,17 @@ def article(doc: Document, layouts: Sequence[Layout] | None = None, *,
             limits: Limits = DEFAULT_LIMITS) -> Article:
     """The clean article of a page; detects and strips first if needed."""
     layouts = builtin_layouts() if layouts is None else layouts
-    return build_article(strip(doc, layouts, limits=limits), layouts)
+    return build_article(strip(doc, layouts, limits=limits), layouts,
+                         byline_search=_byline_search)
+
+
+def _byline_search(lines: Sequence[str], labels: Sequence[Label], title: str | None,
+                   publisher: bool) -> tuple[list[str], int | None]:
+    """The HTML cleaner's search for the authors printed near a headline (it loads only for
+    an HTML article that needs it)."""
+    from .cleaners.html import header_byline
+
+    return header_byline(lines, labels, title, publisher)
 
 
 def extract(page: str | bytes | os.PathLike[str] | Document | WebPage, *,

@@ -423,3 +423,157 @@ def test_names_beside_dates_roles_or_themselves():
     assert name_repeated("Jane Doe Jane Doe") == "Jane Doe"
     assert name_repeated("Jane DoeJane DoeJane Doe") == "Jane Doe"
     assert name_repeated("Jane Doe") is None and name_repeated("Read more Read more") is None
+
+
+def test_bylines_behind_a_photo_or_with_by_printed_twice():
+    assert byline_text("Written byby Rebecca MacFarlane") == "Written by Rebecca MacFarlane"
+    line = "Avatar photo by Jill Barshay August 25, 2025August 29, 2025"
+    assert authors_from_byline(byline_text(line)) == ("Jill Barshay",)
+    assert authors_from_byline(byline_text("[headshot] By Jane Doe")) == ("Jane Doe",)
+    # a photo's credit stays none
+    for line in ("Image by Freepik", "Photos by John Smith", "Photo by Jane Doe"):
+        assert byline_text(line) is None, line
+    fields = fields_of(f"{HEADLINE}\n\n[JD_headshot]Jane Doe\nNovember 14, 2025\n")
+    assert authors_from_byline(fields["byline"][0]) == ("Jane Doe",)
+
+
+def test_a_one_word_name_under_a_by_or_author_label():
+    for label in ("By", "Author"):
+        fields = fields_of(f"{HEADLINE}\n\n{label}\nLauren\nNovember 14, 2025\n")
+        assert fields["byline"] == ["Lauren"], label
+    # a label over a word that is no name gives none
+    assert fields_of(f"{HEADLINE}\n\nBy\nShare\nNovember 14, 2025\n").get("byline") is None
+
+
+def test_a_long_headline_may_hold_a_word_of_the_chrome():
+    long = "I Ran My Own Newsletter Through My AI Analysis Tool and What I Found"
+    fields = fields_of(f"{long}\n\nJane Doe\nNovember 14, 2025\n\na husky dog eating\n")
+    assert fields["title"] == [long]
+    # ... a short line with it stays chrome
+    assert fields_of("Our Newsletter\n").get("title") != ["Our Newsletter"]
+
+
+def test_a_year_glued_to_a_time_or_a_count_is_read():
+    assert find_dates("Updated November 11, 20228:23 PM ET Originally published "
+                      "November 9, 202211:01 AM ET") == [
+        ("updated", "November 11, 2022 8:23 PM"), ("published", "November 9, 2022 11:01 AM")]
+    assert find_dates("Mar 27, 20255 mins") == [("published", "Mar 27, 2025")]
+    assert find_dates("2025-11-0314 min read") == [("published", "2025-11-03")]
+    # other digits glued to a year leave no date
+    assert find_dates("Nov 14, 20251234") == [] and find_dates("Jan 5, 20261") == []
+
+
+def test_a_dateline_under_the_text_dates_a_page_whose_header_has_none():
+    more = ("Residents will be able to read the full plan on the city's website from "
+            "Monday, the clerk said after the meeting ended late on Thursday night.")
+    lines = page(f"{HEADLINE}\n\nBy Jane Doe\n") + ["", more] * 6
+    for late in (["Published August 13, 2025"], ["Published On: 13 August 2025"],
+                 ["Publish date", "", "13 August 2025"], ["Posted on 2025-08-13 by jdoe"]):
+        labels, fields = label_lines([*lines, "", "Share this", "", *late])
+        assert day(fields) == "2025-08-13", late
+        at = len(lines) + 3 + len(late) - 1
+        assert labels[at].tag == "dateline" and labels[at].rule == "generic:late-dateline"
+    # a comment's date under the text has no label: it dates nothing
+    labels, fields = label_lines([*lines, "", "Sharon says", "July 14, 2015 at 3:53 pm"])
+    assert "published" not in fields
+
+
+def test_a_headline_over_its_standfirst_with_the_byline_under_that():
+    fields = fields_of(f"Related: Markets rally as rates hold steady\nNovember 1, 2025\n\n"
+                       f"{HEADLINE}\n\nThe council's plan keeps taxes flat and adds forty "
+                       "teachers, the mayor said on Thursday.\n\nJane Doe\nNovember 14, 2025\n")
+    assert fields["title"] == [HEADLINE]
+    assert day(fields) == "2025-11-14"
+
+
+def test_a_headline_may_end_with_an_abbreviation():
+    head = "The Hottest Real Estate Markets in the U.S."
+    assert fields_of(f"{head}\n\nBy Jane Doe\n")["title"] == [head]
+
+
+def test_dates_after_a_label_colon_and_a_brand_named_today():
+    assert find_dates("Last updated:Sep 4, 2025") == [("updated", "Sep 4, 2025")]
+    assert find_dates("Updated Dec. 23, 2024, 1:24 PM EST / Source: TODAY") == [
+        ("updated", "Dec. 23, 2024 1:24 PM EST")]
+    # a widget naming today is still none, and a number is no date's start
+    assert find_dates("Today is Monday, November 17, 2025") == []
+    assert find_dates("Today: Nov 17, 2025") == []
+    assert find_dates("v1.2025-11-14") == []
+
+
+def test_explain_names_the_byline_line_that_also_gave_the_date():
+    import kt_clean
+
+    text = "\n".join(page(f"{HEADLINE}\n\nJane DoeBy Jane DoeNovember 14, 202520 Mins Read\n"))
+    art = kt_clean.extract(text.encode(), source="p.txt")
+    assert art.authors == ("Jane Doe",) and art.published == "2025-11-14"
+    sources = dict(art.sources)
+    assert sources["published"] == sources["authors"]
+    assert sources["published"].endswith("(generic:byline)")
+
+
+@pytest.mark.parametrize("row,author", [
+    ("Dec. 19, 2025 · Niko Matsakis on behalf of Vision Doc group", "Niko Matsakis"),
+    ("Dec 26, 2025 • [e5f6d14d49] Mahua Das in Project Management", "Mahua Das"),
+    ("Nawaz Dhandala @nawazdhandala • Jan 26, 2026 • Reading time", "Nawaz Dhandala"),
+])
+def test_a_name_beside_the_date_without_what_follows_it(row, author):
+    assert author_beside_date(row) == author
+
+
+@pytest.mark.parametrize("line,authors", [
+    ("by Meaghan Weeden ● December 23, 2025 ● 6 min read", ("Meaghan Weeden",)),
+    ("Published: Mar 8, 2024 · Modified: May 19, 2025 by Jessica Robinson · This post may "
+     "contain affiliate links", ("Jessica Robinson",)),
+    ("AnthonyBy AnthonyJanuary 4, 2026Updated:January 8, 20262 Comments", ("Anthony",)),
+    ("By thegrangehallFebruary 16, 2026No Comments", ("thegrangehall",)),
+    ("• Picture of Liam Austin By Liam Austin", ("Liam Austin",)),
+    ("by jsteinhardt", ("jsteinhardt",)),
+])
+def test_bylines_with_bullets_users_photos_and_glued_dates(line, authors):
+    assert authors_from_byline(byline_text(line)) == authors
+
+
+def test_no_byline_from_a_sentence_or_a_sponsor():
+    long = ("By storing data on the cloud, applications and files can be accessed from "
+            "anywhere with an internet connection, which matters to remote and global teams "
+            "and to businesses that rely on real-time collaboration.")
+    assert byline_text(long) is None or authors_from_byline(byline_text(long)) == ()
+    assert byline_text("Presented By Carahsoft") is None
+    assert authors_from_byline("by the way") == ()
+
+
+def test_a_posts_filing_line_under_the_text_dates_it():
+    more = ("Residents will be able to read the full plan on the city's website from "
+            "Monday, the clerk said after the meeting ended late on Thursday night.")
+    lines = page(f"{HEADLINE}\n\nBy Jane Doe\n") + ["", more] * 6
+    for late, iso in (("December 3, 2025. Updated: December 7, 2025", "2025-12-03"),
+                      ("Monday, August 11th, 2025 at 11:00 am | Categories: Helena, MT",
+                       "2025-08-11"),
+                      ("June 9, 2020 · 6 Comments", "2020-06-09")):
+        labels, fields = label_lines([*lines, "", late])
+        assert day(fields) == iso, late
+        assert labels[-1].rule == "generic:late-dateline"
+
+
+def test_the_dateline_right_above_a_headline_at_the_windows_top():
+    # the headline is as far above the text as the header is looked for (notes between)
+    head = ["Menu", "", "Last updated:", "Dec 12, 2025", "", HEADLINE, "", "Written By",
+            "Jane Doe", ""]
+    lines = head + [f"Note {k}:" for k in range(27)] + [""] + page("", nav="")[1:]
+    labels, fields = label_lines(lines)
+    assert fields["title"] == [HEADLINE] and fields["byline"] == ["Jane Doe"]
+    assert day(fields) == "2025-12-12" and labels[3].tag == "dateline"
+
+
+def test_the_plain_byline_shortcut_reads_as_the_whole_reading():
+    # the shortcut for "By Lee Min-hyung" (no pattern compiled) gives what the full reading
+    # gives, and leaves every other shape to it
+    import kt_clean.bylines as bylines
+
+    for byline in ("By Lee Min-hyung", "By Kim Bo-eun", "BY John Smith", "by Anna Maria Lopez"):
+        assert bylines._plain_byline(byline) is not None
+        assert authors_from_byline(byline) == (bylines._plain_byline(byline),)
+    for byline in ("By Staff Reporter", "By Jane In", "By Jane Doe Jane", "By Jane doe",
+                   "By Marna van der Merwe", "By Jane Doe and John Roe", "By J. Doe"):
+        assert bylines._plain_byline(byline) is None, byline

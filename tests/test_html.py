@@ -379,3 +379,21 @@ def test_lazy_imports():
         cwd=Path(__file__).parent.parent,
     )
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_streamed_parts_are_moved_to_their_places():
+    # React streams an article in a hidden div that its script moves to a template
+    from kt_clean.html.parse import parse_html
+
+    html = ("<html><body><nav>Home</nav><main><template id='B:0'></template>after</main>"
+            "<footer>Footer</footer><div hidden id='S:0'><h1>Streamed headline</h1>"
+            "<p>The streamed article text.</p><template id='P:1'></template></div>"
+            "<div hidden id='S:1'><p>A nested part.</p></div></body></html>")
+    root = parse_html(html)
+    text = render_html(root)
+    assert text.index("Streamed headline") < text.index("after") < text.index("Footer")
+    assert text.index("The streamed article text.") < text.index("A nested part.")
+    assert not root.xpath("//div[@hidden]") and not root.xpath("//template")
+    # a hidden div with no place stays hidden
+    assert "Secret" not in render_html(parse_html(
+        "<html><body><p>Text</p><div hidden id='S:9'>Secret</div></body></html>"))

@@ -109,7 +109,11 @@ def test_input_format_override():
 
 @pytest.mark.parametrize("data,problem", [
     (b"", "empty file"),
-    (b"<html><body>   </body></html>", "without any text"),
+    (b"<html><body>   </body></html>", "without any text$"),
+    (b"<html><head><script src='app.js'></script></head><body><div id='main'></div>"
+     b"</body></html>", "without any text \\(only its head: scripts load its content"),
+    (b"<html><head><title>A forum thread</title><link rel='preload' as='script' href='a.js'>"
+     b"</head><body><section id='main'></section></body></html>", "only its head"),
 ])
 def test_bad_html_is_one_clear_error(data, problem):
     with pytest.raises(InputError, match=problem):

@@ -256,3 +256,48 @@ def test_a_signature_under_the_text_gives_the_author():
     art = extract(page("<title>Council funds playgrounds</title>",
                        "<h1>Council funds playgrounds</h1>" + BODY + "<p>Written by Cassidy Horton</p>"))
     assert art.authors == ("Cassidy Horton",)
+
+
+def test_a_printed_publication_date_beats_the_markup_day_printed_as_the_update():
+    # the markup's day is the page's "Updated" line; the page prints when it was published
+    art = extract(page("<meta property='article:published_time' content='2025-08-21'>",
+                       "<h1>Council funds playgrounds</h1><p>Published Apr 26, 2023</p>"
+                       "<p>Updated Aug 21, 2025</p>" + BODY))
+    assert art.published == "2023-04-26"
+    assert dict(art.sources)["published"].endswith("(html:dateline)")
+
+
+def test_a_name_under_the_headline_gives_the_author():
+    # no "By": the name alone between the headline and its date, as the dumps print it
+    art = extract(page("<title>Council funds playgrounds</title>",
+                       "<h1>Council funds playgrounds</h1><p>Edzel Tabing</p>"
+                       "<p>March 3, 2025</p>" + BODY))
+    assert art.authors == ("Edzel Tabing",)
+    assert dict(art.sources)["authors"].endswith("(html:header-byline)")
+    line = int(dict(art.sources)["authors"].split()[1]) - 1
+    assert art.document.lines[line].strip() == "Edzel Tabing"
+    assert art.document.labels[line].tag == "byline" and art.byline == "Edzel Tabing"
+
+
+def test_a_persons_byline_beats_the_site_declared_as_author():
+    ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": '
+          '"Council funds playgrounds", "author": {"@type": "Organization", '
+          '"name": "Clemson News"}}</script>')
+    art = extract(page(ld, "<h1>Council funds playgrounds</h1>"
+                           "<p>By Shelia R. Cotten, Clemson University</p>" + BODY))
+    assert art.authors == ("Shelia R. Cotten",)
+    # the site's name as the author tag (rapid7.com's "Rapid7") yields to the byline too
+    art = extract(page("<meta name='author' content='Rapid7'>"
+                       "<link rel='canonical' href='https://www.rapid7.com/blog/post/x'>",
+                       "<h1>Council funds playgrounds</h1><p>Spencer McIntyre</p>"
+                       "<p>Spencer McIntyre</p>" + BODY))
+    assert art.authors == ("Spencer McIntyre",)
+    # ... but a person's site named after them keeps its author
+    art = extract(page("<meta name='author' content='Eric Ries'>"
+                       "<meta property='og:site_name' content='Eric Ries'>",
+                       "<h1>Council funds playgrounds</h1><p>Startup Lessons Learned</p>"
+                       + BODY))
+    assert art.authors == ("Eric Ries",)
+    # and an organisation with no person's byline stays the author
+    art = extract(page(ld, "<h1>Council funds playgrounds</h1>" + BODY))
+    assert art.authors == ("Clemson News",)

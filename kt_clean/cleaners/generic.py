@@ -86,6 +86,21 @@ def label_lines(lines: Sequence[str]) -> tuple[list[Label], dict[str, list[str]]
     return labels, fields
 
 
+def header_fields(lines: Sequence[str], labels: Sequence[Label],
+                  title: str | None = None) -> tuple[dict[str, list[str]], list[Label]]:
+    """The header a text dump's search finds around the first paragraph of lines already
+    labelled (an HTML page's rendering): its fields (``title``, ``byline``, ``published``,
+    ``updated``) and the labels it gives (the input is not changed)."""
+    stripped = [line.strip() for line in lines]
+    kept_at = [i for i, lab in enumerate(labels) if lab.kept and lab.tag != "blank"]
+    if not any(labels[i].tag != "title" for i in kept_at):
+        return {}, list(labels)
+    out = list(labels)
+    fields: dict[str, list[str]] = {"title": [title]} if title else {}
+    _best_header(lines, stripped, out, fields, _first_paragraphs(stripped, out, kept_at))
+    return fields, out
+
+
 def _first_paragraphs(stripped: Sequence[str], labels: Sequence[Label],
                       kept_at: Sequence[int]) -> list[int]:
     """Where the text may start: the first kept paragraph that more of the text follows
@@ -265,6 +280,9 @@ DATELINE_MAX_WORDS = 12
 #: counts this much; one that shows it is sure enough not to try the next paragraphs.
 TITLE_OVER_META = 2
 STRONG_HEADER = 3
+#: A headline right above the first paragraph (a standfirst) has its byline or date
+#: within this many lines under that paragraph.
+STANDFIRST_META = 4
 #: A deck (a sentence under the headline) has this many words at least.
 DECK_MIN_WORDS = 8
 #: Title scores: a byline or a date in the three lines under a heading; one right above it
@@ -289,15 +307,21 @@ _LATE_START = frozenset("WwTtAa")
 _BYLINE_START = re.compile(r"^(?:posted|written|published|authored)\s+by\b", re.IGNORECASE)
 _LINK_ROW = re.compile(r"\S {3,}\S")
 _DATELINE = re.compile(r"^(?:Published|Updated|Posted|Last updated|Modified)\b", re.IGNORECASE)
+#: Words of chrome that a long headline may hold (``I Ran My Own Newsletter Through ...``):
+#: they mark only a line of at most :data:`CHROME_WORDS_MAX` words as chrome.
+_CHROME_WORDS = re.compile(
+    r"\b(?:subscrib\w*|newsletters?|cookies?|privacy|commission|advertisement|toggle"
+    r"|navigation|copyright|javascript|comments?|sponsored|menu|search)\b", re.IGNORECASE)
+CHROME_WORDS_MAX = 6
 #: Lines of the page's chrome that look like headings: calls to action, widgets, badges.
 _CHROME = re.compile(
-    r"\b(?:subscrib\w*|sign[\s-]?(?:in|up)|log[\s-]?in|newsletters?|cookies?|privacy"
-    r"|skip\s+to|table\s+of\s+contents?|min(?:ute)?s?\s+read|reading\s+time|advertisement"
-    r"|trust\s+(?:us|project)|commission|free\s+trial|book\s+a\s+demo|contact\s+us"
-    r"|toggle|navigation|click\s+here|you\s+are\s+here|all\s+rights|copyright|javascript"
+    r"\b(?:sign[\s-]?(?:in|up)|log[\s-]?in"
+    r"|skip\s+to|table\s+of\s+contents?|min(?:ute)?s?\s+read|reading\s+time"
+    r"|trust\s+(?:us|project)|free\s+trial|book\s+a\s+demo|contact\s+us"
+    r"|click\s+here|you\s+are\s+here|all\s+rights"
     r"|your\s+inbox|listen\s+to\s+(?:this|the)\s+article|share\s+(?:this|on|via)"
-    r"|comments?\b|follow\s+us|sponsored|affiliate\s+links?|key\s+takeaways"
-    r"|\bmenu\b|\bsearch\b|journey\s+starts|editorial\s+(?:policy|policies|guidelines|process)"
+    r"|follow\s+us|affiliate\s+links?|key\s+takeaways"
+    r"|journey\s+starts|editorial\s+(?:policy|policies|guidelines|process)"
     r"|full\s+bio|(?:photo|image|credit)\s*:|©|go\s+to\s+cart|(?:fact|medically)[\s-]*(?:checked|reviewed)"
     r"|reviewed\s+by|edited\s+by|start\s+here|add\s+us\s+on"
     r"|^(?:apply|book|shop|buy|order|donate|join|register|enrol+|call|subscribe)\s+(?:now|today)\b"
@@ -325,6 +349,71 @@ _ITEM_MARK = re.compile(r"^(?:[•◦▪■□‣*·]|\d{1,3}[.)]\s)\s*")
 _BREADCRUMB_SEP = re.compile(r"\s(?:>|/|»|›|\\|-)\s|^\s*\d{1,2}\.\s")
 
 
+#: A dateline under the text: ``Published August 13, 2025``, ``Posted on April 13, 2023``,
+#: ``Published On: 15 August 2025``, or the label alone over the date (``Publish date``).
+_LATE_DATELINE = re.compile(r"^(?:(?:originally\s+)?published|posted|publish(?:ed)?\s+date"
+                            r"|date\s+(?:published|posted)|(?:page\s+)?last\s+(?:updated|modified"
+                            r"|reviewed)|content\s+(?:current|last\s+reviewed)\s+as\s+of)"
+                            r"(?:\s+on)?\b\W*", re.IGNORECASE)
+
+
+#: What follows a post's date on the line that files it: its update, its categories.
+_POST_META = re.compile(r"\b(?:updated\s*:|categor(?:y|ies)\s*:|tags?\s*:|posted\s+in\b"
+                        r"|filed\s+under\b|\d+\s+comments?\b)", re.IGNORECASE)
+
+
+def _late_dateline(stripped: Sequence[str], start: int) -> tuple[int, str] | None:
+    """The first dateline under the text (``Published ...``, else ``Last updated ...``: a
+    page's only date), for a header that shows none: the line of its date and the date;
+    a comment's date (``July 14, 2015 at 3:53 pm``) has no such label."""
+    end = min(len(stripped), start + LATE_BYLINE_LINES)
+    updated: tuple[int, str] | None = None
+    for i in range(start, end):
+        t = stripped[i]
+        if not t or len(t) > 80:
+            continue
+        if t[0] not in "PpDdOoLlCc":
+            t = t.lstrip("•◦▪■□‣*·- ")  # "• Posted July 10, 2004"
+        m = _LATE_DATELINE.match(t) if t and t[0] in "PpDdOoLlCc" else None
+        if m is None:
+            if not t or _YEAR.search(t) is None:
+                continue
+            if t[0].isalnum() and _POST_META.search(t) is not None:
+                # "December 3, 2025. Updated: December 7, 2025", "Monday, August 11th,
+                # 2025 at 11:00 am | Categories: ...": a post's dates and filing
+                found = find_dates(t)
+                if found and found[0][0] == "published" and t.find(found[0][1][:6]) <= 12:
+                    return i, found[0][1]
+            continue
+        rest, at = t[m.end():], i
+        if not rest:  # the label alone: the date is the next line
+            at = next((k for k in range(i + 1, min(end, i + 4)) if stripped[k]), i)
+            rest = stripped[at] if at != i else ""
+            if len(rest) > 40:
+                continue
+        if len(rest.split()) > DATELINE_MAX_WORDS:
+            continue
+        found = find_dates(rest)
+        if not found:
+            continue
+        if m.group().casefold().startswith(("last", "page", "content")):
+            updated = updated or (at, found[0][1])
+        else:
+            return at, found[0][1]
+    return updated
+
+
+#: An author's photo named before the name: ``Picture of Jane Doe Jane Doe``.
+_PICTURE_OF = re.compile(r"^(?:picture|photo|image|avatar|headshot)\s+of\s+(?=.+)",
+                         re.IGNORECASE)
+
+
+def _one_name(text: str) -> bool:
+    """A name of one word under a ``By`` or ``Author`` label: ``Lauren``, ``Venteur``."""
+    return (3 <= len(text) <= 30 and text.isalpha() and text[0].isupper()
+            and byline_text("By " + text) is not None)
+
+
 def _headline_text(line: str) -> str:
     """A heading line without an image's placeholder before it, its site's name after it
     (``Headline | Site``) or the repetition of itself (an image's text printed twice)."""
@@ -338,11 +427,19 @@ def _headline_text(line: str) -> str:
     return text
 
 
+#: A headline may end with an abbreviation's dot: ``The Hottest Real Estate Markets in the
+#: U.S.``
+_ABBREVIATION_END = re.compile(r"\b(?:[A-Z]\.){2,}$")
+
+
 def _title_like(text: str, words: int, checked: bool = False) -> bool:
     """A heading-like line (``checked``: it is known to be no byline)."""
-    return (2 <= words <= TITLE_MAX_WORDS and not text.endswith(NOT_A_HEADLINE_END)
+    return (2 <= words <= TITLE_MAX_WORDS
+            and (not text.endswith(NOT_A_HEADLINE_END)
+                 or _ABBREVIATION_END.search(text) is not None)
             and not has_date(text) and not _DATELINE.match(text) and "|" not in text
             and not _LINK_ROW.search(text) and not _CHROME.search(text)
+            and (words > CHROME_WORDS_MAX or not _CHROME_WORDS.search(text))
             and not _NOT_TITLE_START.match(text) and not _PATH.search(text)
             and not _IMAGE_TEXT.search(text)
             and sum(map(str.isalpha, text)) * 2 > len(text)
@@ -430,6 +527,8 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
         if j == first and _is_paragraph(t) and not _BYLINE_START.match(t):
             continue
         by = byline_text(t)
+        if by is not None and not authors_from_byline(by):
+            by = None  # a byline shape whose names are no names
         found = _is_dateline(t, by)
         if found:
             dates[j] = found
@@ -437,11 +536,13 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
                 beside = author_beside_date(t)
                 if beside is not None:
                     weak[j] = beside
-        if by is None and len(t) <= 80 and _DIGIT.search(t) is None:
+        bare = _IMAGE.sub("", without_bullet(t)).strip() if by is None else ""
+        if by is None and len(bare) <= 80 and _DIGIT.search(bare) is None:
             by = name_with_role(t) and t  # "Jane Doe Senior Editor"
             if by is None:
-                twice = name_repeated(without_bullet(t))  # "Jane DoeJane Doe"
-                bare = without_bullet(t)
+                # "[headshot]Jane Doe", "Picture of Jane Doe Jane Doe"
+                bare = _PICTURE_OF.sub("", bare)
+                twice = name_repeated(bare)  # "Jane DoeJane Doe"
                 if twice is not None:
                     by = twice
                 elif (is_name(bare) or is_desk(bare)) and not _IMAGE_TEXT.search(bare):
@@ -453,7 +554,8 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
                         if not _IMAGE.fullmatch(stripped[region[m]])), None)
             if nxt is not None:
                 text = without_bullet(stripped[nxt])  # "By" over "• Jane Doe"
-                if is_name(text) or is_desk(text) or byline_text(text) is not None:
+                if (is_name(text) or is_desk(text) or byline_text(text) is not None
+                        or _one_name(text)):  # "By" over "Lauren"
                     bylines[nxt] = text
     # a name over its job ("Jane Doe" over "Senior Editor")
     for k, j in enumerate(region[:-1]):
@@ -472,6 +574,10 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
                                      or m in dates or m in bylines) for m in near):
             bylines[j] = without_bullet(t)
     meta = set(bylines) | set(dates)
+    # names with a date beside them (``Jane Doe`` over ``May 5, 2025``): a byline for the
+    # headline above them, though not yet the byline (that is chosen under the headline)
+    paired = {j for k, j in enumerate(region) if j in names and any(
+        region[m] in dates for m in range(max(0, k - 2), min(len(region), k + 3)))}
 
     # -- the title ---------------------------------------------------------------------
     seen = Counter(stripped[j] for j in region)
@@ -483,6 +589,17 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
     classifier_title = fields.get("title", [None])[0]
     candidates: list[tuple[float, int, str, int, bool, bool]] = []
     meta_under = False  # a heading has a byline or a date under it
+    # the byline or date a few lines under the first paragraph, no heading between them:
+    # the first paragraph may be the standfirst of the headline right above it
+    standfirst = False
+    for m in region[rank[first] + 1:rank[first] + 1 + STANDFIRST_META]:
+        if m in meta:
+            standfirst = True
+            break
+        text = _headline_text(stripped[m])
+        if (m not in names and len(text.split()) >= TITLE_MIN_WORDS
+                and _title_like(text, len(text.split()))):
+            break
     for j in above:
         t = stripped[j]
         if j in meta or is_list_item(lines[j]):
@@ -491,17 +608,25 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
             continue
         text = _headline_text(t)
         words = len(text.split())
+        sentence_end = False  # "Who's Reading Your Newsletter? Increasingly, Not a Human."
         if not _title_like(text, words, checked=text == t):
-            continue
+            if not (text.endswith(".") and words >= TITLE_MIN_WORDS
+                    and sum(w[:1].isupper() for w in text.split()) >= 0.75 * words
+                    and _title_like(text[:-1], words, checked=text == t)):
+                continue
+            sentence_end = True  # a headline in title case: only over its byline or date
         dist = rank[first] - rank[j]
         k = rank[j]
         if words <= 5 and is_role(text) and any(
                 region[m] in bylines for m in range(max(0, k - 2), min(len(region), k + 3))):
             continue  # the author's job under the byline: "Senior Editor"
         score = min(words, 10) * 0.4 - 0.15 * dist
-        after = [region[m] for m in range(rank[j] + 1, min(rank[first], rank[j] + 4))]
+        # the three lines under the heading (an image's placeholder not counted)
+        after = [m for m in region[rank[j] + 1:rank[first]]
+                 if _IMAGE.fullmatch(stripped[m]) is None][:3]
         over = under = False  # the byline or the date right above, under the heading
-        if any(m in meta for m in after):
+        if any(m in meta or m in paired for m in after) or (dist == 1 and standfirst):
+            # (a headline over its standfirst, the byline or date under that: the second)
             score += META_UNDER_SCORE
             meta_under = under = True
         elif k > 0 and region[k - 1] in meta:
@@ -520,6 +645,8 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
             score += 1.0
         if text.endswith("!"):
             score -= 1.5
+        if sentence_end and not under:
+            continue
         candidates.append((score, j, text, words, over, under))
     for score, j, text, words, over, under in candidates:
         if over and not meta_under:
@@ -571,13 +698,30 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
             bylines[j] = without_bullet(stripped[j])
     lo = max(0, top - DATE_ABOVE_TITLE)
     header = [j for j in region if rank[j] >= lo]
+    if title_at is not None and top < DATE_ABOVE_TITLE:
+        # the headline at the top of the window: the dateline right above it is looked
+        # at too ("Last updated:" over "Dec 12, 2025" over the headline)
+        j, extra = region[0] - 1, 0
+        while j >= 0 and extra < DATE_ABOVE_TITLE - top:
+            if stripped[j]:
+                extra += 1
+                found = _is_dateline(stripped[j], None)
+                if found:
+                    dates[j] = found
+                    header.insert(0, j)
+                    rank[j] = -extra
+            j -= 1
     by_at = next((j for j in header if j in bylines and (title_at is None or j > title_at)),
                  None)
     if by_at is None:
         by_at = next((j for j in reversed(header) if j in bylines), None)
     if by_at is None:
+        # a name beside the date under the headline, else on the dateline right above it
+        # ("109 Comments | Jill Winger | Last Updated: March 11, 2019" over a blog's title)
         by_at = next((j for j in header if j in weak and (title_at is None or j > title_at)),
                      None)
+        if by_at is None and title_at is not None:
+            by_at = next((j for j in reversed(header) if j in weak and j < title_at), None)
         if by_at is not None:
             bylines[by_at] = weak[by_at]
     if by_at is not None:
@@ -592,8 +736,11 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
             fields["byline"] = [_LATE_BYLINE.sub("By ", late, count=1)]
     published = updated = None
     # the dates under the headline first, then those just above it, then under the text
+    # (a headline over its standfirst: the date under the standfirst before those above)
+    below_first = 1 if (standfirst and title_at is not None
+                        and rank[first] - rank[title_at] == 1) else 3
     order = sorted(header, key=lambda j: (0 if top <= rank[j] < rank[first] else
-                                          1 if rank[j] < top else 2, j))
+                                          2 if rank[j] < top else below_first, j))
     for j in order:
         for kind, text in dates.get(j, ()):
             if kind == "updated" and updated is None:
@@ -604,6 +751,11 @@ def _find_header(lines: Sequence[str], stripped: Sequence[str], labels: list[Lab
                 continue
             if j not in bylines:
                 labels[j] = Label(True, "dateline", f"{RULE}:dateline")
+    if published is None and updated is None:
+        late_date = _late_dateline(stripped, region[-1] + 1)  # "Published Aug 13, 2025"
+        if late_date is not None:
+            published = late_date[1]
+            labels[late_date[0]] = Label(True, "dateline", f"{RULE}:late-dateline")
     if published is None:
         published = updated  # the page's only date: when it was (last) published
     if published is not None:

@@ -69,15 +69,18 @@ def clean(doc: Document, limits: Limits) -> Document:
     header = visible_header(doc.lines, labels)
     fields: dict[str, tuple[str, ...]] = {}
     authors, published = list(art.authors), art.published
+    publisher = art.authors_publisher
     sources = dict(art.sources)
     if header.byline_at is not None:
         at, byline = header.byline_at, doc.lines[header.byline_at].strip()
         labels[at] = Label(True, "byline", f"{RULE}:byline")
         fields["byline"] = (byline,)
         names = list(authors_from_byline(header.byline))
-        if names and not authors:
+        if names and (not authors or (publisher and not header.signature)):
+            # (a person's byline names the author better than the site's name does)
             authors = names
             sources["authors"] = f"line {at + 1} ({RULE}:byline)"
+            publisher = False
     visible = choose_date(published, sources.get("published"), header.dates)
     if visible is not None:
         at, published = visible
@@ -92,9 +95,30 @@ def clean(doc: Document, limits: Limits) -> Document:
         "method": art.method, "categories": list(art.categories),
         "description": art.description, "language": art.language, "url": art.url,
         "sources": sources,
+        # the authors are the site or an organisation: a person's byline would be better
+        "authors_publisher": bool(authors) and publisher,
     }
     return doc.replace(labels=tuple(labels), fields=fields,
                        meta={**doc.meta, "extracted": extracted})
+
+
+def header_byline(lines: Sequence[str], labels: Sequence[Label], title: str | None,
+                  publisher: bool) -> tuple[list[str], int | None]:
+    """The authors a text dump's header search finds on an HTML page's rendered lines (a
+    name printed alone near the headline, beside the date, over its job, ...), and the line
+    of their byline (``None`` for a signature under the text). For a page whose declared
+    authors are the site (``publisher``), only a byline under the headline counts."""
+    from .generic import header_fields
+
+    found, marked = header_fields(lines, labels, title)
+    names = list(authors_from_byline(found["byline"][0])) if found.get("byline") else []
+    by_at = next((i for i, lab in enumerate(marked) if lab.tag == "byline"
+                  and lab.rule.startswith("generic:")), None)
+    if names and publisher:
+        title_at = next((i for i, lab in enumerate(marked) if lab.tag == "title"), None)
+        if by_at is None or title_at is None or by_at < title_at:
+            names = []
+    return names, by_at if names else None
 
 
 def _clean_by_lines(doc: Document, root: Any, url: str | None) -> Document:
@@ -135,6 +159,8 @@ class Header:
 
     byline_at: int | None = None
     byline: str | None = None
+    #: the byline is a signature under the text, not a byline of the header
+    signature: bool = False
     #: ``(line index, kind, text)``; ``kind`` is ``published`` or ``updated``
     dates: list[tuple[int, str, str]] = field(default_factory=list)
 
@@ -182,7 +208,7 @@ def visible_header(lines: Sequence[str], labels: Sequence[Label]) -> Header:
                 continue
             by = byline_text(text)
             if by is not None:
-                header.byline_at, header.byline = i, by
+                header.byline_at, header.byline, header.signature = i, by, True
                 break
     return header
 
@@ -202,11 +228,15 @@ def choose_date(meta: str | None, meta_source: str | None,
     if not printed:
         return None
     meta_day = (iso_any(meta) or "")[:10] if meta else ""
+    published = [(i, d) for i, kind, d in printed if kind != "updated"]
+    if meta_day and any(d[:10] == meta_day for _, d in published):
+        return None
+    if published:
+        # (the markup's day printed as the update's does not outweigh a printed
+        # publication date: ``Published Apr 26, 2023`` / ``Updated Aug 21, 2025``)
+        return published[0]
     if meta_day and any(d[:10] == meta_day for _, _, d in printed):
         return None
-    published = [(i, d) for i, kind, d in printed if kind != "updated"]
-    if published:
-        return published[0]
     if meta_day:
         return None  # the page prints only when it was updated: the markup's date stands
     i, _, d = printed[0]

@@ -30,8 +30,7 @@ def align_blocks(rendered_lines: list[str], blocks: list[tuple[str, str]]) -> li
     for _, text in blocks:
         t_all = _toks(text)
         vocab.update(t_all)
-        for i in range(len(t_all) - _N + 1):
-            shingles.add(hash(tuple(t_all[i : i + _N])))
+        shingles.update(map(hash, zip(t_all, t_all[1:], t_all[2:])))  # token 3-grams
         for part in text.split("\n"):
             t = _toks(part)
             if 0 < len(t) < _N + 2:
@@ -45,10 +44,7 @@ def align_blocks(rendered_lines: list[str], blocks: list[tuple[str, str]]) -> li
             continue
         if len(t) >= _N:
             grams = len(t) - _N + 1
-            hit = 0
-            for i in range(grams):
-                if hash(tuple(t[i : i + _N])) in shingles:
-                    hit += 1
+            hit = sum(map(shingles.__contains__, map(hash, zip(t, t[1:], t[2:]))))
             out[k] = hit * 2 >= grams
             if not out[k] and len(t) < _N + 2 and tuple(t) in short:
                 out[k] = True

@@ -176,6 +176,25 @@ def _headings(root: Any, limit: int = 8) -> list[Any]:
     return out
 
 
+#: A heading under this many paragraphs of text (of 80 characters or more) is a section's.
+SECTION_AFTER_PARAGRAPHS = 2
+
+
+def _under_paragraphs(root: Any, heading: Any) -> bool:
+    """Whether paragraphs of text come before ``heading`` in the page."""
+    at = heading.sourceline or 0
+    n = 0
+    for p in root.iter("p"):
+        line = p.sourceline or 0
+        if line >= at:
+            break
+        if len(_text(p)) >= 80:
+            n += 1
+            if n >= SECTION_AFTER_PARAGRAPHS:
+                return True
+    return False
+
+
 def strip_site_name(title: str, site_names: Iterable[str]) -> str:
     """``Regular physical activity can boost mood - Harvard Health`` -> the headline: the
     site's name (or, when the page does not name its site, the shorter end part after a
@@ -222,8 +241,9 @@ def _choose_title(root: Any, meta_titles: list[tuple[str, str]],
     distinct = {_text(h).casefold() for h in heads}
     if len(distinct) == 1 and heads and best is not None and best[1] is heads[0]:
         # one headline that the declared titles word differently: the page shows this one
+        # (unless it is a section's heading, under paragraphs of the text)
         t = _text(heads[0])
-        if len(t.split()) >= 4:
+        if len(t.split()) >= 4 and not _under_paragraphs(root, heads[0]):
             return t, "h1", heads[0]
     for m, src in meta_titles:
         t = strip_site_name(m, site_names)
@@ -457,10 +477,12 @@ def extract_metadata(root: Any, url: str | None = None,
         subtitle = None  # the headline again in other capitals is not a deck
 
     authors: list[str] = []
+    organisation = False  # the declared authors are the site or an organisation
     if art is not None and art.get("author"):
         authors = normalise_authors(_names(art["author"], ids), structured=True)
         if authors:
             sources["authors"] = "json-ld:author"
+            organisation = _organisations(art["author"], ids)
     for k in ("citation_author", "dc.creator", "dcterms.creator"):
         if authors:
             break
@@ -475,6 +497,8 @@ def extract_metadata(root: Any, url: str | None = None,
             if authors:
                 sources["authors"] = f"meta:{k}"
                 break
+    if authors and not organisation:
+        organisation = _is_publisher(authors, site_names, url or _canonical(root, meta))
     if not authors and fallbacks:
         authors = markup_authors(root, heading)
         if authors:
@@ -524,16 +548,12 @@ def extract_metadata(root: Any, url: str | None = None,
     html_el = root if root.tag == "html" else root.find(".//html")
     lang = (html_el.get("lang") or html_el.get("xml:lang") or "") if html_el is not None else ""
     lang = lang or next(iter(meta.get("og:locale", []) + meta.get("content-language", [])), "")
-    page_url = None
-    for el in root.iter("link"):
-        if (el.get("rel") or "").strip().lower() == "canonical" and el.get("href"):
-            page_url = el.get("href").strip()
-            break
-    page_url = page_url or next(iter(meta.get("og:url", [])), None)
+    page_url = _canonical(root, meta)
     return {
         "title": title or None,
         "subtitle": subtitle,
         "authors": authors,
+        "authors_publisher": organisation,
         "published": published,
         "updated": updated,
         "site_name": site_names[0] if site_names else None,
@@ -545,6 +565,48 @@ def extract_metadata(root: Any, url: str | None = None,
         "url": page_url if page_url and page_url.startswith(("http://", "https://")) else None,
         "sources": sources,
     }
+
+
+def _canonical(root: Any, meta: dict[str, list[str]]) -> str | None:
+    """The page's address as it declares it: ``<link rel=canonical>``, else ``og:url``."""
+    for el in root.iter("link"):
+        if (el.get("rel") or "").strip().lower() == "canonical" and el.get("href"):
+            return str(el.get("href")).strip()
+    return next(iter(meta.get("og:url", [])), None)
+
+
+_ORGANISATION_TYPES = re.compile(r"Organi[sz]ation|Corporation|NewsMedia|LocalBusiness|"
+                                 r"EducationalOrganization|GovernmentOrganization|Brand", re.I)
+
+
+def _organisations(value: Any, ids: dict[str, dict[str, Any]]) -> bool:
+    """Whether every JSON-LD author object is an organisation (``"@type": "Organization"``,
+    also through an ``@id`` reference)."""
+    items = value if isinstance(value, list) else [value]
+    kinds = []
+    for it in items[:20]:
+        if isinstance(it, dict) and it.get("@type") is None and isinstance(it.get("@id"), str):
+            it = ids.get(it["@id"], it)
+        kinds.append(isinstance(it, dict) and bool(_ORGANISATION_TYPES.search(_types(it))))
+    return bool(kinds) and all(kinds)
+
+
+def _is_publisher(authors: list[str], site_names: list[str], url: str | None) -> bool:
+    """Whether the declared authors are the site itself: its name (``Rapid7`` on
+    rapid7.com, ``Clemson News`` for the site ``Clemson News``)."""
+    names = {_squash(n) for n in site_names if n}
+    if url:  # the labels of its host name: "rapid7" of www.rapid7.com
+        m = re.match(r"^[a-z]+://([^/:?#]+)", url.strip(), re.I)
+        if m:
+            names.update(_squash(p) for p in m.group(1).split(".")[:-1] if len(p) > 3)
+    from ..bylines import is_name
+
+    # (a person's own site is named after them: "Eric Ries" is a person all the same)
+    return all(_squash(a) in names and not is_name(a) for a in authors)
+
+
+def _squash(text: str) -> str:
+    return "".join(_WORD.findall(text.casefold()))
 
 
 def _language_code(value: str) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 import time
 from typing import Any
@@ -230,7 +229,78 @@ def parse_html(html: str, limits: Limits = DEFAULT_LIMITS) -> Any:
     flatten_deep(root, limits.max_html_depth)
     if time.perf_counter() - started > SLOW_PARSE:
         cap_attributes(root)  # so that no later parse of its parts is as slow
+    if "S:" in html and _STREAMED.search(html) is not None:
+        place_streamed(root)
     return root
+
+
+#: The mark of a page streamed by React: its parts arrive in ``<div hidden id="S:1">`` that a
+#: script moves to their place, ``<template id="B:1">`` (or ``P:1``).
+_STREAMED = re.compile(r"""<div\s[^>]*?\bid=["']?S:\w""", re.IGNORECASE)
+
+
+def place_streamed(root: Any) -> int:
+    """Move the parts of a streamed page (``<div hidden id="S:n">``) to their places
+    (``<template id="B:n">``, else ``<template id="P:n">``), as the page's script does in a
+    browser: otherwise the article, hidden until then, is lost (a Next.js page shows only
+    its menus). Returns the number of parts moved."""
+    parts = [el for el in root.iter("div")
+             if "hidden" in el.attrib and (el.get("id") or "").startswith("S:")]
+    if not parts:
+        return 0
+    places = {t.get("id"): t for t in root.iter("template")
+              if (t.get("id") or "").startswith(("B:", "P:"))}
+    moved = 0
+    for part in parts:
+        n = (part.get("id") or "")[2:]
+        place = places.get("B:" + n)  # a boundary's content, else a segment's
+        if place is None:
+            place = places.get("P:" + n)
+        parent = place.getparent() if place is not None else None
+        if place is None or parent is None or _inside(place, part):
+            continue
+        children = list(part)
+        at = parent.index(place)
+        # the part's own text, then its elements, then the text after the placeholder
+        lead = (part.text or "") + (place.tail or "")
+        before = parent[at - 1] if at > 0 else None
+        parent.remove(place)  # (lxml drops its tail with it: kept in ``lead``/below)
+        if children:
+            for k, child in enumerate(children):
+                parent.insert(at + k, child)
+            last = children[-1]
+            if place.tail:
+                last.tail = (last.tail or "") + place.tail
+            lead = part.text or ""
+        if lead:
+            if before is not None:
+                before.tail = (before.tail or "") + lead
+            else:
+                parent.text = (parent.text or "") + lead
+        _remove_keeping_tail(part)
+        moved += 1
+    return moved
+
+
+def _remove_keeping_tail(el: Any) -> None:
+    holder = el.getparent()
+    if holder is None:
+        return
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            holder.text = (holder.text or "") + el.tail
+    holder.remove(el)
+
+
+def _inside(el: Any, ancestor: Any) -> bool:
+    while el is not None:
+        if el is ancestor:
+            return True
+        el = el.getparent()
+    return False
 
 
 def _too_deep(parser: Any) -> bool:
@@ -373,13 +443,19 @@ def flatten_markup(html: str, limit: int) -> str:
     return "".join(out)
 
 
-@functools.lru_cache(maxsize=8)
-def _deeper_than(depth: int) -> Any:
-    """An XPath that is true when the document has an element ``depth`` levels below its
-    root element."""
-    from lxml import etree
+_DEPTH_XPATHS: dict[int, Any] = {}
 
-    return etree.XPath("boolean(" + "/*" * (depth + 1) + ")")
+
+def _deeper_than(root: Any, limit: int) -> bool:
+    """Whether an element of ``root``'s tree lies below depth ``limit`` (``root`` at 0)."""
+    if root.getparent() is not None:
+        return True  # (a subtree: walk it)
+    xp = _DEPTH_XPATHS.get(limit)
+    if xp is None:
+        from lxml import etree
+
+        xp = _DEPTH_XPATHS[limit] = etree.XPath("boolean(" + "/*" * (limit + 2) + ")")
+    return bool(xp(root))
 
 
 def flatten_deep(root: Any, limit: int) -> int:
@@ -388,8 +464,8 @@ def flatten_deep(root: Any, limit: int) -> int:
 
     A tree with no element that deep (every real page) is told by one XPath in libxml2,
     not walked in Python (1.2 million elements: 0.1 s, not 9 s)."""
-    if not _deeper_than(limit + 1)(root.getroottree()):
-        return 0
+    if not _deeper_than(root, limit):
+        return 0  # (most pages: one XPath in C instead of a walk of the tree in Python)
     stack = [(root, 0)]
     cut = []
     while stack:

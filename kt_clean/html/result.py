@@ -18,6 +18,9 @@ class HtmlArticle:
     title: str | None = None
     subtitle: str | None = None
     authors: list[str] = field(default_factory=list)
+    #: the declared authors are the site or an organisation (a person's byline on the page
+    #: names the author better)
+    authors_publisher: bool = False
     published: str | None = None
     updated: str | None = None
     site_name: str | None = None

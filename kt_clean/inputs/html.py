@@ -45,7 +45,13 @@ def html_document(data: bytes, source: str, encoding: str | None = None,
     except RecursionError:
         raise InputError(source, "rendering: HTML nested too deeply") from None
     if not text.strip():
-        raise InputError(source, "HTML page without any text", "empty")
+        # a page its scripts fill in (a forum's or a shop's app shell) says so: the saved
+        # HTML has nothing to extract, whatever the browser showed
+        shell = root is not None and (root.find(".//script") is not None or root.xpath(
+            "boolean(//title[normalize-space()] | //link[@as='script'])"))
+        raise InputError(source, "HTML page without any text" + (
+            " (only its head: scripts load its content; save the page as rendered)"
+            if shell else ""), "empty")
     doc = Document(source=source, text=text, encoding=used, input_format="html",
                    meta={"html": html})
     doc.derived("html_root", lambda _: root)  # parsed once: strip extracts from this tree
