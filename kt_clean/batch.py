@@ -42,10 +42,10 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO, Literal
 
-from . import pipeline
+from . import log, pipeline
 from .errors import BatchError, InputError, KtCleanError, PageTimeout
 from .inputs import iter_path
 from .inputs.walk import ERRORS_NAME, Found, iter_pages
@@ -241,6 +241,8 @@ class PageResult:
     error: str | None = None
     #: pages of a file of many (a WARC archive cleaned as one) that failed: (reason, error)
     failures: tuple[tuple[str, str], ...] = ()
+    #: how long the page took in its worker (for ``-v``'s line per page)
+    seconds: float = 0.0
 
     @classmethod
     def failed(cls, rel: str, reason: str, error: str) -> PageResult:
@@ -323,7 +325,9 @@ def process_chunk(cfg: _Config, chunk: list[Work]) -> list[PageResult]:
     pending: list[tuple[int, str, str]] = []  # (result index, temp file, target)
     try:
         for rel, out_rel, offset, stamp in chunk:
+            started = time.perf_counter()
             result, staged = _process_page(cfg, rel, out_rel, offset, stamp)
+            result = replace(result, seconds=time.perf_counter() - started)
             if staged:
                 pending.append((len(results), *staged))
             results.append(result)
@@ -643,6 +647,14 @@ def run_batch(
                         summary.errors_problem = f"cannot write: {exc.strerror or exc}"
                 if summary.errors_problem is not None:
                     summary.unlisted += 1
+            if log.enabled(log.INFO):  # -v: a line per page, as the other commands give
+                for result in results:
+                    page = os.path.join(opts.in_dir, result.rel)
+                    if result.status == "cleaned":
+                        log.info("kt_clean.batch", "%s: done in %.1f ms", page,
+                                 result.seconds * 1000)
+                    elif result.status == "skipped":
+                        log.info("kt_clean.batch", "%s: skipped (up to date)", page)
             summary.seen += len(found) + len(results)
             summary.handled += len(results)
             if stream_mode and out_stream is not None:

@@ -97,6 +97,13 @@ def test_strip_kept_prints_the_kept_lines():
     assert "share button" not in out and "By Lee Min-hyung\n" in out
 
 
+def test_strip_kept_separates_pages_as_extract_text_does():
+    one = run("strip", PRINT_SEED, "--kept").stdout
+    other = run("strip", FULLNAV_SEED, "--kept").stdout
+    both = run("strip", PRINT_SEED, FULLNAV_SEED, "--kept").stdout
+    assert both == one + "\n---\n\n" + other
+
+
 def test_explain_adds_removed():
     art = json.loads(run("extract", FULLNAV_SEED, "--json", "--explain").stdout)
     assert {"line", "text", "reason", "rule"} == set(art["removed"][0])

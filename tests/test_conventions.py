@@ -237,6 +237,25 @@ def test_verbose_says_what_each_page_became_on_kt_cleans_own_logger():
     assert run("extract", SEEDS[1]).stderr == ""  # quiet by default
 
 
+def test_batch_verbose_gives_a_line_per_page_as_the_page_commands_do(tmp_path):
+    import shutil
+
+    pages = tmp_path / "in"
+    pages.mkdir()
+    for seed in SEEDS:
+        shutil.copy(seed, pages)
+    for jobs in ("1", "2"):
+        result = run("batch", str(pages), "-o", str(tmp_path / f"out{jobs}"), "-v", "-j",
+                     jobs)
+        done = sorted(x for x in result.stderr.splitlines() if x.startswith("kt-clean: info:"))
+        assert len(done) == 2, result.stderr
+        assert all(re.fullmatch(r"kt-clean: info: \S+: done in [\d.]+ ms", x) for x in done)
+    again = run("batch", str(pages), "-o", str(tmp_path / "out1"), "-v")
+    assert again.stderr.count(": skipped (up to date)") == 2
+    quiet = run("batch", str(pages), "-o", str(tmp_path / "out3"), "-q")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
 def test_q_silences_notes_but_never_errors(tmp_path):
     sys.path.insert(0, str(ROOT / "bench"))
     from kt_corpus import make_pages

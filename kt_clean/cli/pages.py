@@ -125,7 +125,10 @@ def strip(
             return "".join(text + "\n" for _, text, _ in doc.kept_lines())
         return record_line(doc)
 
-    r.each(pages, work, url, human=kept)
+    from .output import SEPARATOR, Stdout
+
+    # Several pages' kept lines: a '---' line between two, as extract's text pages have.
+    r.each(pages, work, url, human=kept, sink=Stdout(SEPARATOR if kept else ""))
     r.finish()
 
 
