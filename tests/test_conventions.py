@@ -2,6 +2,7 @@
 colour variables, packaging metadata, shell completion, logging, separators between pages,
 messages that point the way."""
 
+import os
 import re
 import subprocess
 import sys
@@ -382,3 +383,16 @@ def test_extract_o_dir_writes_nothing_outside_it(tmp_path):
     result = run("extract", pages, "-o", out, "--json")
     assert result.exit_code == 1 and "leads outside" in result.stderr
     assert list(elsewhere.iterdir()) == []
+
+
+def test_help_never_breaks_a_word_at_its_hyphen():
+    # click's wrapper broke after hyphens: 'default: kt-' / 'clean/VERSION', 'User-' /
+    # 'Agent' in an option's help, 'kt-' / 'clean strip -' in the examples.
+    for command in ("fetch", "batch", "extract", "strip"):
+        for width in ("60", "80", "100"):
+            text = subprocess.run(
+                [sys.executable, "-m", "kt_clean", command, "--help"], capture_output=True,
+                text=True, env={**os.environ, "COLUMNS": width}).stdout
+            assert "kt-clean" in text
+            broken = [x for x in text.splitlines() if re.search(r"\w-$", x)]
+            assert not broken, (command, width, broken)

@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -64,6 +64,35 @@ def one_line(message: str) -> str:
     r"""``message`` with every control character escaped (a newline in a file name as
     ``\n``): an error is always exactly one line."""
     return _LINE_CONTROLS.sub(_escape, message) if _LINE_CONTROLS.search(message) else message
+
+
+#: A hyphen inside a word (``kt-clean``, ``User-Agent``, ``sub-folders``), held by a
+#: non-breaking hyphen while click wraps a help text.
+_WORD_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+
+
+def _whole_words_in_help() -> None:
+    """Make the help wrap between words only: click's wrapper (``textwrap``) breaks after a
+    hyphen, which split ``kt-clean`` and ``User-Agent`` over two lines of an option's help.
+    The help's hyphens are held by U+2011 while it is wrapped, then given back. (Typer
+    ships its own copy of click's formatter, ``typer._click``; both are patched.)"""
+    import importlib
+
+    for name in ("typer._click.formatting", "click.formatting"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        wrap = module.wrap_text
+        if getattr(wrap, "kt_clean", False):
+            continue
+
+        def wrap_text(text: str, *args: Any, _wrap: Any = wrap, **kwargs: Any) -> str:
+            held = _WORD_HYPHEN.sub("\u2011", text)
+            return str(_wrap(held, *args, **kwargs)).replace("\u2011", "-")
+
+        wrap_text.kt_clean = True  # type: ignore[attr-defined]
+        module.wrap_text = wrap_text
 
 
 def examples(*commands: str) -> str:
@@ -189,6 +218,8 @@ def write_out(text: str) -> None:
     except ValueError as exc:  # a closed stream object
         raise OutputError(f"cannot write the output: {exc}") from None
 
+
+_whole_words_in_help()
 app = typer.Typer(
     name="kt-clean",
     no_args_is_help=True,

@@ -19,14 +19,16 @@ from .common import (
     log_enabled,
     logger,
     setup_logging,
+    examples,
     usage_error,
 )
 
 EXIT_INTERRUPTED = 130
 
 
-@app.command(epilog="Example: kt-clean fetch --sitemap https://example.com/sitemap.xml "
-                    "-o pages.warc.gz; kt-clean fetch URL -o - | kt-clean extract - --json")
+@app.command(epilog=examples(
+    "kt-clean fetch --sitemap https://example.com/sitemap.xml -o pages.warc.gz",
+    "kt-clean fetch URL -o - | kt-clean extract - --json"))
 def fetch(
     urls: Annotated[list[str] | None, typer.Argument(
         metavar="[URL...]", help="Pages to fetch.", show_default=False)] = None,
