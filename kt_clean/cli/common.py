@@ -92,7 +92,7 @@ def _whole_words_in_help() -> None:
             return str(_wrap(held, *args, **kwargs)).replace("\u2011", "-")
 
         wrap_text.kt_clean = True  # type: ignore[attr-defined]
-        module.wrap_text = wrap_text
+        setattr(module, "wrap_text", wrap_text)  # noqa: B010
 
 
 def examples(*commands: str) -> str:

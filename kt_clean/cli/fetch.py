@@ -16,10 +16,10 @@ from .common import (
     VerboseOpt,
     app,
     error,
+    examples,
     log_enabled,
     logger,
     setup_logging,
-    examples,
     usage_error,
 )
 
