@@ -613,7 +613,7 @@ def run_batch(
 
         def handle(found: list[Found], results: list[PageResult]) -> None:
             failures = [Failure(os.path.join(opts.in_dir, f.rel), f.reason or "input",
-                                f"{os.path.join(opts.in_dir, f.rel)}: {f.problem}")
+                                f"{f.where or os.path.join(opts.in_dir, f.rel)}: {f.problem}")
                         for f in found]
             for result in results:
                 for reason, message in result.failures:
@@ -716,8 +716,9 @@ def _archive_pages(found: Iterator[Found], opts: BatchOptions, ext: str | None,
             whole = False
             for entry in list_pages(path, opts.max_bytes):
                 if isinstance(entry, InputError):
-                    problems.append(Found(f.rel, None, entry.problem if entry.source == path
-                                          else str(entry), entry.reason))
+                    problems.append(Found(f.rel, None, entry.problem, entry.reason,
+                                          where=None if entry.source == path
+                                          else entry.source))
                     continue
                 if entry.offset is None:
                     whole = True

@@ -318,6 +318,24 @@ def test_batch_gives_each_page_the_offset_of_its_record(tmp_path):
         assert next(iter_pages(f, "x")).url == "https://example.com/dump.txt"
 
 
+def test_a_record_too_large_to_read_is_named_once_by_its_url_and_offset(tmp_path):
+    """A record over --max-bytes (and its header allowance) is passed over unread; its
+    failure names the record as any page's does, the archive given once."""
+    pages = tmp_path / "in"
+    pages.mkdir()
+    records = common_crawl_like()
+    huge = b"<html><body>" + bytes(range(48, 58)) * 40_000 + b"</body></html>"
+    records.insert(2, record("response", "https://example.com/huge", http(
+        "200 OK", huge, ("Content-Type", "text/html"))))
+    path = write(pages / "a.warc.gz", records)
+    result = batch(pages, "--ndjson", tmp_path / "all.ndjson", "--max-bytes", "100000")
+    assert result.exit_code == 1
+    [error] = [json.loads(x) for x in (tmp_path / "all.errors.ndjson").read_text().splitlines()]
+    assert error == {"path": str(path), "reason": "too-large", "error": (
+        f"https://example.com/huge ({path} at offset {_offset(path, 'https://example.com/huge'):,}"
+        "): record too large (0.4 MB; the limit is 0.1 MB, see --max-bytes)")}
+
+
 def test_the_last_record_of_a_url_wins(tmp_path):
     pages = tmp_path / "in"
     pages.mkdir()

@@ -36,6 +36,9 @@ class Found:
     #: in seconds (an output newer than that is up to date)
     offset: int | None = None
     stamp: float | None = None
+    #: what ``problem`` is about when it is not the file itself: a record of the archive
+    #: (``URL (ARCHIVE at offset N)``)
+    where: str | None = None
 
 
 def iter_pages(folder: str | os.PathLike[str], pattern: str = "*", *, recursive: bool = False,
