@@ -149,6 +149,10 @@ class BatchSummary:
         in_flight = (counter.value - self.handled) if counter is not None else 0
         return self.seen + max(0, in_flight)
 
+    def total_now(self) -> int | None:
+        """The pages a progress bar counts to (``None``: not known yet)."""
+        return self.found
+
     @property
     def pages_per_second(self) -> float:
         return self.seen / self.wall_seconds if self.wall_seconds > 0 else 0.0

@@ -652,7 +652,7 @@ def test_a_missing_bucket_and_a_missing_library_are_one_line(client, s3, tmp_pat
 
 
 def test_an_archive_kind_plugs_in_as_one_task_per_archive(tmp_path, monkeypatch):
-    """The hook WARC input will use: a kind claimed by name, a reader of its pages (with
+    """The hook WARC input uses: a kind claimed by name, a reader of its pages (with
     their addresses); each archive is one task, one shard. Run in this process, as any
     engine's worker would run a task."""
     from kt_clean.engines import storage
@@ -689,3 +689,228 @@ def test_an_archive_kind_plugs_in_as_one_task_per_archive(tmp_path, monkeypatch)
     assert {r["page_type"] for r in records} == {"list"}  # the address told the page type
     [error] = error_lines(tmp_path / "out")
     assert json.loads(error)["path"] == f"{pages}/c.pages#2"
+
+
+# -- WARC archives --------------------------------------------------------------------------
+
+MAX = 100_000  # --max-bytes of the archive runs: the big page fails, the others pass
+
+
+def warc_records():
+    """Common Crawl's kinds of record (test_warc's), and pages that fail alone: binary, over
+    --max-bytes once decoded, a record too large to be read at all; and a page whose
+    charset only its HTTP header gives."""
+    from test_warc import common_crawl_like, http, record
+
+    korean = ("<html><body><h1>한국 뉴스</h1>" + "<p>서울 시민들이 한강 공원에서 봄을 즐기고 "
+              "있다.</p>" * 10 + "</body></html>").encode("euc-kr")
+    records = common_crawl_like()
+    records[3:3] = [
+        record("response", "https://example.com/binary", http(
+            "200 OK", b"\x00\x01\x02" * 400, ("Content-Type", "text/plain"))),
+        record("response", "https://example.com/big", http(
+            "200 OK", b"<html><body>" + b"<p>word</p>" * 20_000 + b"</body></html>",
+            ("Content-Type", "text/html"))),
+        record("response", "https://example.com/huge", http(
+            "200 OK", b"<html><body>" + bytes(range(48, 58)) * 40_000 + b"</body></html>",
+            ("Content-Type", "text/html"))),
+        record("response", "https://ko.example/a", http(
+            "200 OK", korean, ("Content-Type", "text/html; charset=euc-kr"))),
+    ]
+    return records
+
+
+def make_warc_tree(root):
+    """Archives among pages, as `kt-clean fetch -o DIR` and a crawl leave them: gzipped one
+    record per member, plain, gzipped as a whole, cut short; fetch's lists beside them."""
+    from test_warc import write
+
+    pages = root / "warc"
+    crawl = pages / "crawl"
+    crawl.mkdir(parents=True)
+    (pages / "a.txt").write_text(variant(PRINT_SEED, 1), encoding="utf-8")
+    records = warc_records()
+    write(crawl / "cc.warc.gz", records)
+    data = b"".join(gzip.compress(r) for r in records)
+    (crawl / "cut.warc.gz").write_bytes(data[:-300])  # inside its last record
+    (crawl / "m.html").write_bytes((ROOT / "tests/fixtures/html/article.html").read_bytes())
+    write(crawl / "plain.warc", records[:6], compress=False)
+    write(crawl / "whole.warc.gz", records[:6], member_per_record=False)
+    (crawl / "z.txt").write_text(variant(FULLNAV_SEED, 2), encoding="utf-8")
+    line = '{"url": "https://example.com/x", "reason": "http", "error": "HTTP 404"}\n'
+    for name in ("_errors.ndjson", "_skipped.ndjson", "cc.errors.ndjson"):
+        (crawl / name).write_text(line)  # fetch's lists: never pages
+    return pages
+
+
+@pytest.fixture(scope="module")
+def warc_tree(tmp_path_factory):
+    return make_warc_tree(tmp_path_factory.mktemp("warc"))
+
+
+@pytest.fixture(scope="module")
+def warc_local(warc_tree, tmp_path_factory):
+    out = tmp_path_factory.mktemp("warc-local") / "articles.ndjson"
+    summary = kb.run_batch(kb.BatchOptions(str(warc_tree), ndjson=str(out), jobs=1,
+                                           recursive=True, max_bytes=MAX))
+    errors = out.parent / "articles.errors.ndjson"
+    return out.read_bytes(), errors.read_text().splitlines(), summary
+
+
+def test_warc_archives_shard_record_for_record_as_the_local_batch_writes_them(
+        warc_tree, warc_local, client, tmp_path):
+    from kt_clean.inputs.warc import read_warc
+
+    local_ndjson, local_errors, local = warc_local
+    dest = tmp_path / "shards"
+    summary = run_sharded(options(warc_tree, dest, block_size=2, max_bytes=MAX), client=client)
+    # Records of several archives come in the order the folder is walked, each archive's
+    # in record order: the shards, read in order, are the local --ndjson stream.
+    assert union(dest) == local_ndjson
+    assert error_lines(dest) == sorted(local_errors)
+    crawl = warc_tree / "crawl"
+    # one task per archive; the files between archives in blocks of their own
+    plan = [["a.txt"], ["cc.warc.gz"], ["cut.warc.gz"], ["m.html"], ["plain.warc"],
+            ["whole.warc.gz"], ["z.txt"]]
+    assert summary.tasks == len(plan) and summary.archives == 4
+    records = [rec for p in shard_files(dest) for rec in
+               ks.decode_shard(p.read_bytes(), "ndjson.gz")]
+    cc = [r for r in records if r.get("warc", {}).get("archive") == str(crawl / "cc.warc.gz")]
+    pages = [p for p in read_warc(crawl / "cc.warc.gz", max_bytes=MAX, on_error=print)
+             if not p.url.endswith(("/binary", "/big"))]
+    assert [(r["source"], r["url"], r["warc"]["offset"], r["warc"]["record_id"])
+            for r in cc] == [(p.url, p.url, p.offset, p.record_id) for p in pages]
+    korean = next(r for r in cc if r["url"] == "https://ko.example/a")
+    assert korean["encoding"] == "cp949" and "서울 시민들이" in korean["body"]  # the HTTP charset
+    cut = [json.loads(x) for x in error_lines(dest) if "cut.warc.gz" in x]
+    shard_of_cut = ks.decode_shard((dest / "part-00002.ndjson.gz").read_bytes(), "ndjson.gz")
+    assert len(shard_of_cut) == len(cc) - 1  # its whole pages (the last one is cut) ...
+    errors = [json.loads(x) for x in (dest / "_errors/part-00002.ndjson").read_text().splitlines()]
+    assert [e["reason"] for e in errors] == ["binary", "too-large", "too-large", "undecodable"]
+    assert errors[-1]["error"].startswith(f"{crawl / 'cut.warc.gz'}: the archive ends inside")
+    assert {e["path"] for e in cut} == {str(crawl / "cut.warc.gz")}  # ... then one error
+    assert "record too large" in errors[2]["error"] and "page too large" in errors[1]["error"]
+    for name in ("failed", "reasons", "layouts", "page_types", "chars_kept", "chars_removed"):
+        assert getattr(summary, name) == getattr(local, name), name
+    # The local engine counts an archive gzipped as a whole (it cannot be seeked to) as one
+    # page; here each of its pages counts.
+    whole = len(list(read_warc(crawl / "whole.warc.gz")))  # 4 pages, 1 cleaned, 3 failed
+    assert summary.found == summary.seen == local.found + whole - 1
+    assert summary.cleaned == local.cleaned - 1 + 1
+    manifest = json.loads((dest / "_manifest.json").read_text())
+    assert manifest["inputs"]["pages"] == summary.found and manifest["complete"]
+
+
+def test_an_archive_is_redone_when_it_changes_and_skipped_when_not(warc_tree, client,
+                                                                 tmp_path):
+    from test_warc import http, record
+
+    pages = tmp_path / "warc"
+    shutil.copytree(warc_tree, pages)
+    dest = tmp_path / "shards"
+    first = run_sharded(options(pages, dest, max_bytes=MAX), client=client)
+    before = snapshot(dest)
+    again = run_sharded(options(pages, dest, max_bytes=MAX), client=client)
+    assert again.tasks_skipped == again.tasks == first.tasks
+    assert (again.found, again.skipped, again.cleaned) == (first.found, first.cleaned, 0)
+    assert snapshot(dest) == before
+    with open(pages / "crawl" / "plain.warc", "ab") as f:  # a resumed crawl adds a record
+        f.write(record("response", "https://example.com/new", http(
+            "200 OK", PRINT_SEED.read_bytes(), ("Content-Type", "text/plain"))))
+    grown = run_sharded(options(pages, dest, max_bytes=MAX), client=client)
+    assert grown.tasks_skipped == grown.tasks - 1  # the archive's size is in its task's key
+    assert grown.cleaned == 2 and grown.found == first.found + 1  # its old page and the new
+    changed = {n for n, data in snapshot(dest).items() if before.get(n) != data}
+    # a.txt, cc, cut, m.html, plain.warc: task 4
+    assert changed == {"part-00004.ndjson.gz", "_tasks/part-00004.json"}
+    os.utime(pages / "crawl" / "cc.warc.gz", ns=(1, 1))  # the same size, another version
+    touched = run_sharded(options(pages, dest, max_bytes=MAX), client=client)
+    assert touched.tasks_skipped == touched.tasks - 1
+
+
+def test_archives_in_a_bucket_are_read_on_the_workers(warc_tree, warc_local, client, s3,
+                                                      tmp_path):
+    """The archives (and pages) in s3://, through moto's server: the same records as the
+    local engine's, each archive named by its URL; fetch's lists beside them are no
+    pages; the command says what failed and exits 1."""
+    from typer.testing import CliRunner
+
+    from kt_clean.cli import app
+
+    fs = s3fs_of(s3)
+    fs.mkdir("crawls")
+    for path in sorted(warc_tree.rglob("*")):
+        if path.is_file():
+            fs.pipe_file(f"crawls/kt/{path.relative_to(warc_tree)}", path.read_bytes())
+    dest = tmp_path / "out"
+    report = tmp_path / "r.json"
+    result = CliRunner().invoke(app, [
+        "batch", "s3://crawls/kt/", "-o", str(dest), "-r", "--block-size", "2",
+        "--max-bytes", str(MAX), "--scheduler", client.scheduler.address, "-q",
+        "--report", str(report),
+        *[f"--storage-option={k}={v}" for k, v in
+          (("endpoint_url", s3["endpoint_url"]), ("key", s3["key"]), ("secret", SECRET),
+           ("client_kwargs.region_name", "eu-west-1"))]])
+    assert result.exit_code == 1, result.output
+    local_ndjson, local_errors, _ = warc_local
+    here, there = str(warc_tree), "s3://crawls/kt"
+    assert union(dest) == local_ndjson.replace(here.encode(), there.encode())
+    assert error_lines(dest) == sorted(x.replace(here, there) for x in local_errors)
+    printed = [line for line in result.stderr.splitlines() if line.startswith("kt-clean: error: ")]
+    assert len(printed) == len(local_errors)
+    assert all(there + "/crawl/" in line for line in printed)
+    data = json.loads(report.read_text())
+    assert (data["archives"], data["tasks"], data["pages_found"]) == (
+        4, 7, data["pages_seen"])
+    assert SECRET not in result.output + report.read_text()
+
+
+def test_an_archive_is_streamed_never_held_whole(tmp_path):
+    """The reader of a task keeps one record at a time (and its read-ahead block): over a
+    12 MB archive on fsspec's memory:// store, the task's reader allocates a few MB."""
+    import random
+    import tracemalloc
+
+    import fsspec
+    from test_warc import http, record
+
+    from kt_clean.engines.pages import PageConfig
+    from kt_clean.engines.storage import Destination, list_units
+
+    fs = fsspec.filesystem("memory")
+    rng = random.Random(15)
+    n = 360
+    with fs.open("/kt-stream/a.warc.gz", "wb") as f:
+        for i in range(n):
+            body = b"<html><body><p>" + rng.randbytes(30_000).hex().encode() + b"</p></body></html>"
+            f.write(gzip.compress(record("response", f"https://example.com/{i}", http(
+                "200 OK", body, ("Content-Type", "text/html"))), compresslevel=1))
+    try:
+        [unit] = list_units(["memory://kt-stream/"])
+        assert unit.kind == "warc" and unit.size > 12_000_000
+        cfg = ks.TaskConfig(Destination(str(tmp_path)), "ndjson", PageConfig())
+        tracemalloc.start()
+        urls = [item[4].url for item in ks.READERS["warc"]([unit], cfg)]
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    finally:
+        fs.rm("/kt-stream", recursive=True)
+    assert urls == [f"https://example.com/{i}" for i in range(n)]
+    assert peak < unit.size / 2, peak  # 3.4 MB here: a read block and a record or two
+
+
+def test_the_progress_total_counts_archives_not_read_yet_by_their_size():
+    from kt_clean.engines.dask import ShardSummary
+    from kt_clean.engines.shards import Task, TaskResult
+    from kt_clean.engines.storage import Unit
+
+    summary = ShardSummary(found=10)
+    assert summary.total_now() == 10  # files only: known
+    summary.archives, summary.archive_bytes = 3, 3_000_000
+    assert summary.total_now() is None  # no archive read yet: no guess
+    archive = Task(1, (Unit("a.warc.gz", size=1_000_000, kind="warc"),), "k")
+    summary.count_archive(archive, TaskResult(1, "k", "part-00001.ndjson.gz", pages=400))
+    assert summary.found == 410 and summary.total_now() == 410 + 800
+    files = Task(0, (Unit("x.txt", size=5),), "k")
+    summary.count_archive(files, TaskResult(0, "k", "part-00000.ndjson.gz", pages=10))
+    assert summary.found == 410  # files were found when listed

@@ -1,10 +1,11 @@
 """The task unit of a sharded run: a block of pages in, one shard out.
 
 A run lists its pages (:func:`kt_clean.engines.storage.list_units`) and cuts the list into
-blocks of ``block_size`` pages, in order: block ``i`` is task ``i`` and becomes the shard
-``part-0000i.ndjson.gz`` (or ``.ndjson.zst``, ``.ndjson``, ``.parquet``). :func:`run_task`
-does one task wherever an engine runs it (a Dask worker; a Ray task or a Spark partition
-would call it the same way), writing, in this order:
+blocks of ``block_size`` pages (a WARC archive is a block of its own), in order: block ``i``
+is task ``i`` and becomes the shard ``part-0000i.ndjson.gz`` (or ``.ndjson.zst``,
+``.ndjson``, ``.parquet``). :func:`run_task` does one task wherever an engine runs it (a
+Dask worker; a Ray task or a Spark partition would call it the same way), writing, in this
+order:
 
 1. ``_errors/part-0000i.ndjson``: the task's failures, one ``{"path", "reason", "error"}``
    per line as in ``_errors.ndjson`` of a local run, only when there are some;
@@ -24,16 +25,17 @@ options skips the tasks whose record is there; a changed page or option redoes i
 A task whose failures may pass (``lost``, ``timeout``, ``unreadable``, ``write``,
 ``internal``) is done again by the next run, as the local batch tries failed pages again.
 
-**The hook for other inputs.** A unit's ``kind`` picks its reader in :data:`READERS`: a
-function from a run of units to the pages they hold, as items for the page process
-(``(name, local path, bytes, url)``). ``file`` is one page (or one NDJSON stream of
-records). WARC input (``kt_clean.inputs.warc.read_warc``, being built) plugs in with two
-entries: ``storage.UNIT_KINDS["warc"]`` claims ``*.warc``/``*.warc.gz`` names, and
-``READERS["warc"]`` yields each response record of the archive as
-``(f"{archive}#{offset}", None, payload, target_uri)``. :func:`plan` gives each unit of such
-a kind a task of its own, so one archive is one task and one shard; an archive split into
-ranges of records would be several units with the range in ``Unit.path``. The test suite
-plugs in a reader of its own through the same two entries.
+**Kinds of input.** A unit's ``kind`` picks its reader in :data:`READERS`: a function from
+a run of units to the pages they hold, as items for the page process. ``file`` is one page
+(or one NDJSON stream of records): ``(name, local path, bytes, url)``. ``warc`` is a WARC
+archive (``storage.UNIT_KINDS["warc"]`` claims ``*.warc``/``*.warc.gz`` names, as the local
+batch does): :func:`_warc_pages` streams it record by record and yields each HTML or text
+response as ``(archive, None, None, None, WebPage)``, which the page process reads as the
+local batch reads a record (its HTTP charset first; its URL as ``source`` and ``url``; the
+``warc`` key). :func:`plan` gives each unit of a kind other than ``file`` a task of its own:
+one archive is one task and one shard, its records in order (``docs/scale.md`` says why an
+archive is not split). Another kind plugs in through the same two entries (the test suite
+plugs in one of its own).
 """
 
 from __future__ import annotations
@@ -46,8 +48,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
+from ..errors import InputError, KtCleanError
 from .child import Item, PageProcess
 from .pages import Outcome, PageConfig, failure
 from .storage import Destination, Unit
@@ -274,9 +277,72 @@ def _one_line(exc: BaseException) -> str:
     return (text[0] if text else type(exc).__name__)[:300]
 
 
+def _warc_pages(units: Sequence[Unit], cfg: TaskConfig) -> Iterator[Item]:
+    """The pages of WARC archives, record by record, as the local batch gives them: each
+    HTML or text response a page (read in the child by :meth:`WebPage.document`), a record
+    that cannot be read a failure in its place, damage that ends an archive a failure after
+    its whole pages. An archive is streamed (a store's through fsspec, ``ARCHIVE_BLOCK``
+    bytes at a time), never held: the worker keeps one record and the pages sent ahead."""
+    from ..inputs.warc import iter_pages
+
+    limit = cfg.page.limits.max_bytes
+    stores: dict[str, Any] = {}
+    for u in units:
+        if u.problem is not None:
+            yield failure(u.source, u.reason or "input", f"{u.source}: {u.problem}")
+            continue
+        try:
+            f = _open_archive(u, cfg, stores)
+        except OSError as exc:
+            why = exc.strerror if u.path is None and exc.strerror else _one_line(exc)
+            yield failure(u.source, "unreadable", f"{u.source}: cannot read: {why}")
+            continue
+        except (ValueError, KtCleanError) as exc:
+            yield failure(u.source, "unreadable", f"{u.source}: cannot read: {_one_line(exc)}")
+            continue
+        bad: list[InputError] = []
+        with f:
+            try:
+                for page in iter_pages(f, u.source, max_bytes=limit, on_error=bad.append):
+                    yield from _failures(u.source, bad)
+                    yield (u.source, None, None, None, page)
+                yield from _failures(u.source, bad)
+            except InputError as exc:  # damage: the archive ends here
+                yield from _failures(u.source, bad)
+                yield failure(u.source, exc.reason, str(exc))
+            except OSError as exc:  # the store or the disk stopped answering
+                yield from _failures(u.source, bad)
+                why = exc.strerror if u.path is None and exc.strerror else _one_line(exc)
+                yield failure(u.source, "unreadable", f"{u.source}: cannot read: {why}")
+
+
+def _failures(archive: str, bad: list[InputError]) -> Iterator[Item]:
+    """The records of ``archive`` that could not be read, as failures (``bad`` emptied)."""
+    for exc in bad:
+        yield failure(archive, exc.reason, str(exc))
+    bad.clear()
+
+
+#: Bytes of a store's archive fetched at a time (s3fs would take 50 MB per open file).
+ARCHIVE_BLOCK = 8 * 1024 * 1024
+
+
+def _open_archive(u: Unit, cfg: TaskConfig, stores: dict[str, Any]) -> BinaryIO:
+    """The archive as a file object, read as it is streamed."""
+    if u.path is None:
+        return open(u.source, "rb")
+    from .storage import open_store
+
+    proto = u.source.split("://", 1)[0]
+    if proto not in stores:
+        stores[proto] = open_store(u.source, cfg.storage_options)[0]
+    return stores[proto].open(u.path, "rb", block_size=ARCHIVE_BLOCK)  # type: ignore[no-any-return]
+
+
 #: A unit's kind -> the items (pages) of a run of units of that kind, in order.
 READERS: dict[str, Callable[[Sequence[Unit], TaskConfig], Iterator[Item]]] = {
     "file": _file_pages,
+    "warc": _warc_pages,
 }
 
 

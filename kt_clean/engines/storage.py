@@ -1,13 +1,14 @@
 """Sources and destinations through fsspec: local folders and globs, ``s3://``, ``gs://``,
 ``memory://`` and whatever else an fsspec implementation is installed for.
 
-A source is listed into :class:`Unit` s, one per page file, in the order the local folder
-walker gives (:func:`kt_clean.inputs.walk.iter_pages`: in each folder its files by name,
-then its sub-folders), so that a run's tasks, shards and records come in one order however
-the pages are stored. A local folder is listed by that walker itself; a store's prefix is
-listed by fsspec and put in the same order, with the same rules (hidden names and
-``_errors.ndjson`` skipped, ``--glob`` on the name or the path, sub-folders only with
-``--recursive``).
+A source is listed into :class:`Unit` s, one per page file or WARC archive, in the order
+the local folder walker gives (:func:`kt_clean.inputs.walk.iter_pages`: in each folder its
+files by name, then its sub-folders), so that a run's tasks, shards and records come in one
+order however the pages are stored. A local folder is listed by that walker itself; a
+store's prefix is listed by fsspec and put in the same order, with the same rules (hidden
+names and kt-clean's lists, ``_errors.ndjson``, ``_skipped.ndjson`` and the like, skipped;
+``--glob`` on the name or the path, sub-folders only with ``--recursive``). Only names and
+sizes are listed: an archive's records are read by the worker that cleans them.
 
 Credentials come from where each implementation looks (for S3 the ``AWS_*`` environment
 variables, ``~/.aws``, an instance role) and from ``--storage-option key=value``. They are
@@ -27,7 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import BatchError
-from ..inputs.walk import ERRORS_NAME, iter_pages
+from ..inputs.walk import is_list_name, iter_pages
+from ..inputs.warc import warc_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +51,11 @@ class Unit:
     kind: str = "file"
 
 
-#: Kinds of input other than a page file, by the names they claim: ``{"warc":
-#: lambda name: name.endswith((".warc", ".warc.gz"))}`` once WARC input exists. A unit of
-#: such a kind is a task of its own (an archive is a block of pages already); its pages come
-#: from ``shards.READERS[kind]``.
-UNIT_KINDS: dict[str, Callable[[str], bool]] = {}
+#: Kinds of input other than a page file, by the names they claim: ``warc``, the WARC
+#: archives (``.warc``, ``.warc.gz``, as the local batch tells them). A unit of such a kind
+#: is a task of its own (an archive is a block of pages already); its pages come from
+#: ``shards.READERS[kind]``.
+UNIT_KINDS: dict[str, Callable[[str], bool]] = {"warc": warc_name}
 
 
 def kind_of(name: str) -> str:
@@ -146,7 +148,7 @@ def walk_key(rel: str) -> tuple[tuple[int, str], ...]:
 
 def _wanted(rel: str, pattern: str, recursive: bool) -> bool:
     parts = rel.split("/")
-    if any(p.startswith(".") for p in parts) or parts[-1] == ERRORS_NAME:
+    if any(p.startswith(".") for p in parts) or is_list_name(parts[-1]):
         return False
     if len(parts) > 1 and not recursive:
         return False
@@ -188,6 +190,7 @@ def _list_local(src: str, pattern: str, recursive: bool, excluded: list[str]) ->
             if os.path.isdir(match):
                 units.extend(_list_local(match, pattern, recursive, excluded))
             elif not os.path.basename(match).startswith(".") and \
+                    not is_list_name(os.path.basename(match)) and \
                     os.path.realpath(match) not in local_excluded:
                 units.append(_local_unit(match))
         if not units:
@@ -248,7 +251,7 @@ def _list_store(src: str, pattern: str, recursive: bool, excluded: list[str],
                 continue
         else:
             rel = p.rsplit("/", 1)[-1]
-            if rel.startswith(".") or rel == ERRORS_NAME:
+            if rel.startswith(".") or is_list_name(rel):
                 continue
         version = str(info.get("ETag") or info.get("etag") or info.get("mtime")
                       or info.get("LastModified") or info.get("updated") or "")

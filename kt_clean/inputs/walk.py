@@ -41,6 +41,12 @@ class Found:
     where: str | None = None
 
 
+def is_list_name(name: str) -> bool:
+    """Whether a file name is one of kt-clean's lists (``_errors.ndjson``, fetch's
+    ``_skipped.ndjson``, ``NAME.errors.ndjson``, ...), which are never pages."""
+    return name == ERRORS_NAME or name.endswith(_LIST_NAMES)
+
+
 def iter_pages(folder: str | os.PathLike[str], pattern: str = "*", *, recursive: bool = False,
                ext: str | None = None, exclude: Sequence[str] = ()) -> Iterator[Found]:
     """The pages of ``folder``: in each folder its files by name, then its sub-folders.
@@ -88,7 +94,7 @@ def _walk(root: str, root_real: str, rel_dir: str, pattern: str, recursive: bool
     claimed: set[str] = set()
     for entry in entries:
         name = entry.name
-        if name.startswith(".") or name == ERRORS_NAME or name.endswith(_LIST_NAMES):
+        if name.startswith(".") or is_list_name(name):
             continue
         rel = os.path.join(rel_dir, name) if rel_dir else name
         if os.path.join(root_real, rel) in excluded:
