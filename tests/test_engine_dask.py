@@ -914,3 +914,9 @@ def test_the_progress_total_counts_archives_not_read_yet_by_their_size():
     files = Task(0, (Unit("x.txt", size=5),), "k")
     summary.count_archive(files, TaskResult(0, "k", "part-00000.ndjson.gz", pages=10))
     assert summary.found == 410  # files were found when listed
+    for i in (2, 3):
+        archive = Task(i, (Unit(f"{i}.warc.gz", size=1_000_000, kind="warc"),), "k")
+        summary.count_archive(archive, TaskResult(i, "k", "p", pages=300))
+    assert summary.total_now() == summary.found == 1010  # all read: no guess left
+    unsized = ShardSummary(found=4, archives=1)  # a size no listing gave
+    assert unsized.total_now() is None

@@ -113,27 +113,30 @@ class ShardSummary(BatchSummary):
     #: with the pages found in them (``found`` counts an archive's pages once it is read)
     archives: int = 0
     archive_bytes: int = 0
+    archives_read: int = 0
     archive_bytes_read: int = 0
     archive_pages: int = 0
 
     def total_now(self) -> int | None:
         """The pages the progress bar counts to: the files, the pages of the archives read,
         and for the archives not read yet their bytes at the pages per byte of those read
-        (``None``, no estimate, until one is)."""
-        left = self.archive_bytes - self.archive_bytes_read
-        if left <= 0:
+        (``None``, no estimate, until one is, or when their sizes are not known)."""
+        if self.archives_read >= self.archives:
             return self.found
-        if not self.archive_bytes_read:
+        left = self.archive_bytes - self.archive_bytes_read
+        if left <= 0 or not self.archive_bytes_read:
             return None
         guess = self.found + round(left * self.archive_pages / self.archive_bytes_read)
         return max(guess, self.seen_now())
 
     def count_archive(self, task: Task, result: TaskResult) -> None:
         """An archive's task ended: its pages are found."""
-        if any(u.kind != "file" for u in task.units):
+        archives = [u for u in task.units if u.kind != "file"]
+        if archives:
             self.found += result.pages
+            self.archives_read += len(archives)
             self.archive_pages += result.pages
-            self.archive_bytes_read += sum(u.size or 0 for u in task.units)
+            self.archive_bytes_read += sum(u.size or 0 for u in archives)
 
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()
