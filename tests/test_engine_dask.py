@@ -503,6 +503,8 @@ def test_usage_errors_before_any_work(tree, tmp_path):
         (["batch", str(tree), "-o", str(tree.parent), "--engine", "dask"], "must not be"),
         (["batch", str(tree), "-o", out, "--engine", "dask", "--shard-format", "csv"],
          "--shard-format"),
+        (["batch", str(tree), "-o", out, "--engine", "dask", "--per-archive"],
+         "a shard of its own"),
     ]
     for args, problem in cases:
         result = runner.invoke(app, args)

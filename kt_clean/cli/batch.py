@@ -133,7 +133,7 @@ def batch(
         setup_logging(verbose, quiet)
         if per_archive:
             usage_error("--per-archive is an option of the local engine (the Dask engine "
-                        "writes shards)")
+                        "writes each WARC archive into a shard of its own)")
 
         batch_on_dask(
             sources=sources, output=output, ndjson=ndjson, fmt=fmt, explain=explain,
