@@ -922,3 +922,40 @@ def test_the_progress_total_counts_archives_not_read_yet_by_their_size():
     assert summary.total_now() == summary.found == 1010  # all read: no guess left
     unsized = ShardSummary(found=4, archives=1)  # a size no listing gave
     assert unsized.total_now() is None
+
+
+def test_archives_over_http_are_streamed_from_the_server(warc_tree, client, tmp_path):
+    """An archive given by its http(s):// URL (Common Crawl serves its files so) is read in
+    one streamed GET by the worker: the same records as from the file."""
+    pytest.importorskip("aiohttp")
+    import functools
+    import http.server
+
+    requests = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            requests.append((self.command, self.path, self.headers.get("Range")))
+
+    handler = functools.partial(Handler, directory=str(warc_tree))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        names = ("crawl/cc.warc.gz", "crawl/cut.warc.gz")
+        web = run_sharded(ShardOptions(sources=tuple(f"{base}/{n}" for n in names),
+                                       dest=str(tmp_path / "web"), max_bytes=MAX),
+                          client=client)
+    finally:
+        server.shutdown()
+        server.server_close()
+    disk = run_sharded(ShardOptions(sources=tuple(str(warc_tree / n) for n in names),
+                                    dest=str(tmp_path / "disk"), max_bytes=MAX), client=client)
+    assert web.tasks == disk.tasks == 2 and web.found == disk.found > 10
+    gets = sorted((path, rng) for command, path, rng in requests if command == "GET")
+    assert gets == [(f"/{n}", None) for n in names]  # one whole GET each, no range reads
+    here, there = str(warc_tree).encode(), base.encode()
+    assert union(tmp_path / "web") == union(tmp_path / "disk").replace(here, there)
+    assert error_lines(tmp_path / "web") == [
+        x.replace(str(warc_tree), base) for x in error_lines(tmp_path / "disk")]
