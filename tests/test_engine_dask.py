@@ -237,13 +237,20 @@ def test_parquet_has_a_column_per_json_key_and_removed_nested(tree, client, tmp_
     run_sharded(options(tree, dest, shard_format="parquet", explain=True), client=client)
     table = pq.read_table(shard_files(dest, "parquet")[0])
     keys = list(json.loads(render_page(str(FULLNAV_SEED), "json", explain=True)))
-    assert table.schema.names == keys  # every key of the article JSON, in its order
+    # every key of the article JSON, in its order, and `warc` (a page of an archive's, null
+    # for the others) where an archive's page has it: after `items`
+    with_warc = [*keys[:keys.index("items") + 1], "warc", *keys[keys.index("items") + 1:]]
+    assert table.schema.names == with_warc
     removed = table.schema.field("removed").type
     assert pa.types.is_list(removed) and pa.types.is_struct(removed.value_type)
     row = table.slice(0, 1).to_pylist()[0]
     assert row["removed"] and set(row["removed"][0]) == {"line", "text", "reason", "rule"}
+    assert row["warc"] is None
+    from test_warc import common_crawl_like, write
+
+    write(tmp_path / "a.warc.gz", common_crawl_like()[:3])
     for explain in (False, True):  # the schema follows the keys (a new key needs a column)
-        art = json.loads(render_page(str(FULLNAV_SEED), "json", explain=explain))
+        art = json.loads(render_page(str(tmp_path / "a.warc.gz"), "json", explain=explain))
         assert ks.article_schema(explain).names == list(art)
 
 
@@ -924,6 +931,100 @@ def test_the_progress_total_counts_archives_not_read_yet_by_their_size():
     assert unsized.total_now() is None
 
 
+# -- shards written as their pages come -----------------------------------------------------
+
+def test_a_shard_is_encoded_as_its_pages_come_in_bounded_memory(tmp_path, monkeypatch):
+    """A task of an archive of 40,000 pages must not hold its shard: each format is
+    encoded on the way into its part (Parquet a row group at a time, zstd through a spool
+    on disk), so writing 12 MB of lines allocates a few MB; the bytes are those of
+    `encode_shard` (what a re-run writes); what the whole-shard writer gave: the same bytes
+    for gzip, one zstd frame of the same lines, for Parquet the same table in row
+    groups."""
+    import hashlib
+    import random
+    import tracemalloc
+    import zlib
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import zstandard
+
+    from conftest import render_page
+    from kt_clean.engines import storage
+    from kt_clean.engines.storage import Destination
+
+    monkeypatch.setattr(storage, "SPOOL_BYTES", 1 << 20)
+    monkeypatch.setattr(ks, "PARQUET_ROWS", 100)
+    art = json.loads(render_page(str(FULLNAV_SEED), "json"))
+    rng = random.Random(15)
+    records = [{**art, "title": f"Page {i}", "body": rng.randbytes(6_000).hex()}
+               for i in range(1_000)]
+    lines = [(json.dumps(r, ensure_ascii=False) + "\n").encode() for r in records]
+    assert sum(map(len, lines)) > 12_000_000
+    for fmt in ks.SHARD_FORMATS:
+        dest = Destination(str(tmp_path / fmt.replace(".", "-")))
+        part = dest.part(ks.shard_name(0, fmt))
+        writer = ks.ShardWriter(fmt, False, part)
+        tracemalloc.start()
+        for line in lines:
+            writer.add(line)
+        size, sha = writer.finish()
+        part.commit()
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < (5_000_000 if fmt == "parquet" else 3_000_000), (fmt, peak)
+        data = (tmp_path / fmt.replace(".", "-") / ks.shard_name(0, fmt)).read_bytes()
+        assert (size, sha) == (len(data), hashlib.sha256(data).hexdigest())
+        assert data == ks.encode_shard(lines, fmt, False), fmt  # what a re-run writes
+        assert ks.decode_shard(data, fmt) == records, fmt
+        assert writer.records == len(records)
+        # the bytes (for Parquet, the table) the whole-shard writer gave for these lines
+        raw = b"".join(lines)
+        if fmt == "ndjson":
+            assert data == raw
+        elif fmt == "ndjson.gz":  # gzip.compress(raw, 6, mtime=0) on Python 3.11
+            assert data == zlib.compress(raw, 6, wbits=31)
+        elif fmt == "ndjson.zst":  # one frame that states its size, as compress(raw) gave
+            assert zstandard.frame_content_size(data) == len(raw)
+            assert zstandard.ZstdDecompressor().decompress(data) == raw
+        else:
+            written = pq.ParquetFile(pa.BufferReader(data))
+            assert written.metadata.num_row_groups == 10  # of PARQUET_ROWS each
+            assert written.read().equals(pa.Table.from_pylist(records,
+                                                              schema=ks.article_schema(False)))
+    assert not list(tmp_path.rglob(".kt-clean-*"))  # no temporary file left
+
+
+def test_a_part_in_a_store_appears_whole_on_commit_and_never_on_abort(monkeypatch):
+    import fsspec
+
+    from kt_clean.engines import storage
+    from kt_clean.engines.storage import Destination
+
+    monkeypatch.setattr(storage, "SPOOL_BYTES", 1_000)
+    fs = fsspec.filesystem("memory")
+    dest = Destination("memory://kt-parts/out")
+    try:
+        for size in (500, 5_000):  # in memory; spooled to a temporary file
+            part = dest.part(f"small-{size}" if size < 1_000 else f"big-{size}")
+            part.write(b"x" * (size // 2))
+            part.write(b"y" * (size - size // 2))
+            spooled = part._spool.path
+            assert (spooled is not None) == (size > 1_000)
+            assert not fs.exists(f"/kt-parts/out/{part.name}")  # nothing until committed
+            part.commit()
+            assert fs.cat_file(f"/kt-parts/out/{part.name}") == b"x" * (size // 2) + \
+                b"y" * (size - size // 2)
+            assert spooled is None or not os.path.exists(spooled)
+        dropped = dest.part("dropped")
+        dropped.write(b"z" * 5_000)
+        spooled = dropped._spool.path
+        dropped.abort()
+        assert not fs.exists("/kt-parts/out/dropped") and not os.path.exists(spooled)
+    finally:
+        fs.rm("/kt-parts", recursive=True)
+
+
 def test_archives_over_http_are_streamed_from_the_server(warc_tree, client, tmp_path):
     """An archive given by its http(s):// URL (Common Crawl serves its files so) is read in
     one streamed GET by the worker: the same records as from the file."""
@@ -959,3 +1060,138 @@ def test_archives_over_http_are_streamed_from_the_server(warc_tree, client, tmp_
     assert union(tmp_path / "web") == union(tmp_path / "disk").replace(here, there)
     assert error_lines(tmp_path / "web") == [
         x.replace(str(warc_tree), base) for x in error_lines(tmp_path / "disk")]
+
+
+def _failing_task(tmp_path, n=6):
+    """A task of ``n`` pages, and its pages' folder."""
+    from kt_clean.engines.storage import list_units
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for i in range(n):
+        (pages / f"p{i}.txt").write_text(variant(PRINT_SEED, i), encoding="utf-8")
+    units = list_units([str(pages)])
+    return ks.Task(0, tuple(units), "key")
+
+
+@pytest.mark.parametrize("where", ["folder", "store"])
+def test_a_task_that_fails_midway_leaves_no_shard_and_no_temporary_file(tmp_path, monkeypatch,
+                                                                        where):
+    """The shard is written as the pages come, so a task that fails after some of them
+    (here the writer, on the fourth page; a Parquet row group and a spool on disk already
+    written) must leave nothing: no shard, no task record, no temporary file beside the
+    shards or in TMPDIR; and the next run writes the shard whole."""
+    import tempfile
+
+    import fsspec
+
+    from kt_clean.engines import storage
+    from kt_clean.engines.pages import PageConfig
+
+    spool_dir = tmp_path / "tmpdir"
+    spool_dir.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool_dir))
+    monkeypatch.setattr(storage, "SPOOL_BYTES", 2_000)  # the spool moves to a file at once
+    monkeypatch.setattr(ks, "PARQUET_ROWS", 2)
+    task = _failing_task(tmp_path)
+    fs = fsspec.filesystem("memory")
+    real_add = ks.ShardWriter.add
+    try:
+        for fmt in ("ndjson.gz", "ndjson.zst", "parquet"):
+            out = tmp_path / fmt
+            location = str(out) if where == "folder" else f"memory://kt-fail/{fmt}"
+            cfg = ks.TaskConfig(storage.Destination(location), fmt, PageConfig())
+            cfg.dest.prepare()
+            def add(self, lines, added=[]):  # noqa: B006 (a new list for each format)
+                if len(added) == 3:
+                    raise OSError(28, "No space left on device")
+                added.append(lines)
+                real_add(self, lines)
+
+            monkeypatch.setattr(ks.ShardWriter, "add", add)
+            with pytest.raises(OSError, match="No space left"):
+                ks.run_task(task, cfg)
+            if where == "folder":
+                left = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+            else:
+                left = sorted(fs.find(f"/kt-fail/{fmt}"))
+            assert left == [], (fmt, left)
+            assert list(spool_dir.iterdir()) == [], fmt  # the spool's file is gone too
+            monkeypatch.setattr(ks.ShardWriter, "add", real_add)
+            result = ks.run_task(task, cfg)
+            name = ks.shard_name(0, fmt)
+            data = ((out / name).read_bytes() if where == "folder"
+                    else fs.cat_file(f"/kt-fail/{fmt}/{name}"))
+            assert result.records == len(task.units) == len(ks.decode_shard(data, fmt))
+            assert list(spool_dir.iterdir()) == []
+    finally:
+        if fs.exists("/kt-fail"):
+            fs.rm("/kt-fail", recursive=True)
+
+
+def test_a_shard_that_cannot_be_renamed_into_place_leaves_no_temporary_file(tmp_path):
+    """The last step of a shard on a file system is its rename: when it fails (a folder
+    where the shard goes), the task raises and its temporary file is removed."""
+    from kt_clean.engines.pages import PageConfig
+    from kt_clean.engines.storage import Destination
+
+    task = _failing_task(tmp_path, n=2)
+    cfg = ks.TaskConfig(Destination(str(tmp_path / "out")), "ndjson.gz", PageConfig())
+    (tmp_path / "out" / "part-00000.ndjson.gz").mkdir(parents=True)
+    with pytest.raises(IsADirectoryError):
+        ks.run_task(task, cfg)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["part-00000.ndjson.gz"]
+    assert not (tmp_path / "out" / "_tasks").exists()  # no record: the next run redoes it
+
+
+def test_parquet_shards_of_archives_have_the_warc_column(warc_tree, warc_local, client,
+                                                         tmp_path):
+    """A page read from an archive has the `warc` key; in Parquet it is a struct column,
+    null for the pages that are files: the rows are the local batch's records."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    dest = tmp_path / "pq"
+    summary = run_sharded(options(warc_tree, dest, block_size=2, max_bytes=MAX,
+                                  shard_format="parquet"), client=client)
+    assert summary.tasks == 7
+    expected = [json.loads(line) for line in warc_local[0].splitlines()]
+    got = [rec for p in shard_files(dest, "parquet") for rec in
+           ks.decode_shard(p.read_bytes(), "parquet")]
+    assert got == expected
+    assert sum("warc" in r for r in got) > 10 and any("warc" not in r for r in got)
+    table = pa.concat_tables(pq.read_table(p) for p in shard_files(dest, "parquet"))
+    warc = table.schema.field("warc").type
+    assert pa.types.is_struct(warc) and warc.field("offset").type == pa.int64()
+    rows = table.column("warc").to_pylist()
+    assert [r is None for r in rows] == ["warc" not in r for r in expected]
+    first = next(r for r in expected if "warc" in r)
+    assert rows[expected.index(first)] == first["warc"]
+
+
+def test_a_large_shard_goes_to_s3_as_a_multipart_upload_in_bounded_parts(s3, monkeypatch):
+    """A shard past the spool's memory is uploaded from its file in parts (of 8 MB; s3fs
+    would read a file under 100 MB whole into memory), as one multipart upload: the
+    object appears whole on commit (its ETag says how many parts made it), never before."""
+    import random
+
+    from kt_clean.engines import storage
+    from kt_clean.engines.storage import Destination
+
+    monkeypatch.setattr(storage, "SPOOL_BYTES", 1 << 20)
+    monkeypatch.setattr(storage, "UPLOAD_PART", 5 << 20)  # S3's least part
+    fs = s3fs_of(s3)
+    fs.mkdir("parts")
+    dest = Destination("s3://parts/out", s3)
+    part = dest.part("part-00000.ndjson")
+    data = random.Random(15).randbytes(12 * 1024 * 1024)
+    for i in range(0, len(data), 1 << 16):
+        part.write(data[i:i + (1 << 16)])
+    spooled = part._spool.path
+    assert spooled is not None and not fs.exists("parts/out/part-00000.ndjson")
+    part.commit()
+    fs.invalidate_cache()
+    assert fs.cat_file("parts/out/part-00000.ndjson") == data
+    # 5 + 5 + 2 MB (s3fs alone would have read the 12 MB whole and sent one request)
+    assert fs.info("parts/out/part-00000.ndjson")["ETag"].strip('"').endswith("-3")
+    assert not os.path.exists(spooled)
