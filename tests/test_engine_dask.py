@@ -1195,3 +1195,15 @@ def test_a_large_shard_goes_to_s3_as_a_multipart_upload_in_bounded_parts(s3, mon
     # 5 + 5 + 2 MB (s3fs alone would have read the 12 MB whole and sent one request)
     assert fs.info("parts/out/part-00000.ndjson")["ETag"].strip('"').endswith("-3")
     assert not os.path.exists(spooled)
+
+
+def test_a_key_with_no_parquet_column_fails_the_shard_in_any_row():
+    """pyarrow drops a key the schema lacks: a key added to the article JSON without its
+    column must fail the Parquet shard (and the test above), whichever row has it first."""
+    from conftest import render_page
+
+    art = json.loads(render_page(str(FULLNAV_SEED), "json"))
+    lines = [(json.dumps(rec) + "\n").encode() for rec in (art, {**art, "new_key": 1})]
+    assert ks.decode_shard(ks.encode_shard(lines[:1], "parquet", False), "parquet") == [art]
+    with pytest.raises(RuntimeError, match="no column for \\['new_key'\\]"):
+        ks.encode_shard(lines, "parquet", False)

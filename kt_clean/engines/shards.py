@@ -382,8 +382,8 @@ def run_task(task: Task, cfg: TaskConfig,
     """Clean the task's pages and write its shard, errors and record; its result.
 
     The shard is encoded as the pages come (:class:`ShardWriter`) into a part of the
-    destination that appears only when complete, so a task holds a few MB whatever its
-    shard's size (an archive of 40,000 pages). ``progress(pages_done, pages_failed)`` is
+    destination that appears only when complete, so what a task holds does not grow with
+    its shard (an archive of 40,000 pages). ``progress(pages_done, pages_failed)`` is
     called after each page. An error writing the shard raises (the engine retries the
     task); a page's failure never does.
     """
@@ -579,8 +579,10 @@ class ShardWriter:
                                              write_statistics=True)
         if not self._rows:
             return
-        extra = set(self._rows[0]) - set(schema.names)
-        if extra:  # a new key must get its column, never be dropped silently
+        # a new key must get its column, never be dropped silently (from_pylist drops it),
+        # in whichever row it comes (a page of an archive has `warc`, a file's not)
+        extra = set().union(*self._rows) - set(schema.names)
+        if extra:
             raise RuntimeError(f"the Parquet schema has no column for {sorted(extra)}")
         try:
             table = pa.Table.from_pylist(self._rows, schema=schema)
