@@ -347,9 +347,10 @@ def billion(text_ms: float, html_ms: float | None, html: dict | None) -> str:
                       f"{cpu_h / (1000 * 32 * use):,.1f} hours; text dumps cost "
                       f"{html_ms / text_ms:,.0f} times less."]
     lines += ["",
-              "Not counted: reading the input (decompressing WARC files is a small part of an "
-              "HTML page's cleaning, not measured here), the network to and from the store (a "
-              "shard of 1,000 HTML pages is a few MB), and the client's listing (names only). "
+              "Not counted: reading the input (pages read from WARC archives cost about what "
+              "files do: see [WARC archives](#warc-archives)), the network to and from the "
+              "store (a shard of 1,000 HTML pages is a few MB), and the client's listing (names "
+              "only). "
               "Memory: a worker process of one thread and its page process per core, at the "
               "peaks above. These are this machine's cores, shared and loaded; a recent "
               "server core is often faster, which the estimate does not assume."]

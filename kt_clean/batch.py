@@ -149,6 +149,10 @@ class BatchSummary:
         in_flight = (counter.value - self.handled) if counter is not None else 0
         return self.seen + max(0, in_flight)
 
+    def total_now(self) -> int | None:
+        """The pages a progress bar counts to (``None``: not known yet)."""
+        return self.found
+
     @property
     def pages_per_second(self) -> float:
         return self.seen / self.wall_seconds if self.wall_seconds > 0 else 0.0
@@ -617,7 +621,7 @@ def run_batch(
 
         def handle(found: list[Found], results: list[PageResult]) -> None:
             failures = [Failure(os.path.join(opts.in_dir, f.rel), f.reason or "input",
-                                f"{os.path.join(opts.in_dir, f.rel)}: {f.problem}")
+                                f"{f.where or os.path.join(opts.in_dir, f.rel)}: {f.problem}")
                         for f in found]
             for result in results:
                 for reason, message in result.failures:
@@ -728,8 +732,9 @@ def _archive_pages(found: Iterator[Found], opts: BatchOptions, ext: str | None,
             whole = False
             for entry in list_pages(path, opts.max_bytes):
                 if isinstance(entry, InputError):
-                    problems.append(Found(f.rel, None, entry.problem if entry.source == path
-                                          else str(entry), entry.reason))
+                    problems.append(Found(f.rel, None, entry.problem, entry.reason,
+                                          where=None if entry.source == path
+                                          else entry.source))
                     continue
                 if entry.offset is None:
                     whole = True

@@ -237,13 +237,20 @@ def test_parquet_has_a_column_per_json_key_and_removed_nested(tree, client, tmp_
     run_sharded(options(tree, dest, shard_format="parquet", explain=True), client=client)
     table = pq.read_table(shard_files(dest, "parquet")[0])
     keys = list(json.loads(render_page(str(FULLNAV_SEED), "json", explain=True)))
-    assert table.schema.names == keys  # every key of the article JSON, in its order
+    # every key of the article JSON, in its order, and `warc` (a page of an archive's, null
+    # for the others) where an archive's page has it: after `items`
+    with_warc = [*keys[:keys.index("items") + 1], "warc", *keys[keys.index("items") + 1:]]
+    assert table.schema.names == with_warc
     removed = table.schema.field("removed").type
     assert pa.types.is_list(removed) and pa.types.is_struct(removed.value_type)
     row = table.slice(0, 1).to_pylist()[0]
     assert row["removed"] and set(row["removed"][0]) == {"line", "text", "reason", "rule"}
+    assert row["warc"] is None
+    from test_warc import common_crawl_like, write
+
+    write(tmp_path / "a.warc.gz", common_crawl_like()[:3])
     for explain in (False, True):  # the schema follows the keys (a new key needs a column)
-        art = json.loads(render_page(str(FULLNAV_SEED), "json", explain=explain))
+        art = json.loads(render_page(str(tmp_path / "a.warc.gz"), "json", explain=explain))
         assert ks.article_schema(explain).names == list(art)
 
 
@@ -503,6 +510,8 @@ def test_usage_errors_before_any_work(tree, tmp_path):
         (["batch", str(tree), "-o", str(tree.parent), "--engine", "dask"], "must not be"),
         (["batch", str(tree), "-o", out, "--engine", "dask", "--shard-format", "csv"],
          "--shard-format"),
+        (["batch", str(tree), "-o", out, "--engine", "dask", "--per-archive"],
+         "a shard of its own"),
     ]
     for args, problem in cases:
         result = runner.invoke(app, args)
@@ -652,7 +661,7 @@ def test_a_missing_bucket_and_a_missing_library_are_one_line(client, s3, tmp_pat
 
 
 def test_an_archive_kind_plugs_in_as_one_task_per_archive(tmp_path, monkeypatch):
-    """The hook WARC input will use: a kind claimed by name, a reader of its pages (with
+    """The hook WARC input uses: a kind claimed by name, a reader of its pages (with
     their addresses); each archive is one task, one shard. Run in this process, as any
     engine's worker would run a task."""
     from kt_clean.engines import storage
@@ -689,3 +698,512 @@ def test_an_archive_kind_plugs_in_as_one_task_per_archive(tmp_path, monkeypatch)
     assert {r["page_type"] for r in records} == {"list"}  # the address told the page type
     [error] = error_lines(tmp_path / "out")
     assert json.loads(error)["path"] == f"{pages}/c.pages#2"
+
+
+# -- WARC archives --------------------------------------------------------------------------
+
+MAX = 100_000  # --max-bytes of the archive runs: the big page fails, the others pass
+
+
+def warc_records():
+    """Common Crawl's kinds of record (test_warc's), and pages that fail alone: binary, over
+    --max-bytes once decoded, a record too large to be read at all; and a page whose
+    charset only its HTTP header gives."""
+    from test_warc import common_crawl_like, http, record
+
+    korean = ("<html><body><h1>한국 뉴스</h1>" + "<p>서울 시민들이 한강 공원에서 봄을 즐기고 "
+              "있다.</p>" * 10 + "</body></html>").encode("euc-kr")
+    records = common_crawl_like()
+    records[3:3] = [
+        record("response", "https://example.com/binary", http(
+            "200 OK", b"\x00\x01\x02" * 400, ("Content-Type", "text/plain"))),
+        record("response", "https://example.com/big", http(
+            "200 OK", b"<html><body>" + b"<p>word</p>" * 20_000 + b"</body></html>",
+            ("Content-Type", "text/html"))),
+        record("response", "https://example.com/huge", http(
+            "200 OK", b"<html><body>" + bytes(range(48, 58)) * 40_000 + b"</body></html>",
+            ("Content-Type", "text/html"))),
+        record("response", "https://ko.example/a", http(
+            "200 OK", korean, ("Content-Type", "text/html; charset=euc-kr"))),
+    ]
+    return records
+
+
+def make_warc_tree(root):
+    """Archives among pages, as `kt-clean fetch -o DIR` and a crawl leave them: gzipped one
+    record per member, plain, gzipped as a whole, cut short; fetch's lists beside them."""
+    from test_warc import write
+
+    pages = root / "warc"
+    crawl = pages / "crawl"
+    crawl.mkdir(parents=True)
+    (pages / "a.txt").write_text(variant(PRINT_SEED, 1), encoding="utf-8")
+    records = warc_records()
+    write(crawl / "cc.warc.gz", records)
+    data = b"".join(gzip.compress(r) for r in records)
+    (crawl / "cut.warc.gz").write_bytes(data[:-300])  # inside its last record
+    (crawl / "m.html").write_bytes((ROOT / "tests/fixtures/html/article.html").read_bytes())
+    write(crawl / "plain.warc", records[:6], compress=False)
+    write(crawl / "whole.warc.gz", records[:6], member_per_record=False)
+    (crawl / "z.txt").write_text(variant(FULLNAV_SEED, 2), encoding="utf-8")
+    line = '{"url": "https://example.com/x", "reason": "http", "error": "HTTP 404"}\n'
+    for name in ("_errors.ndjson", "_skipped.ndjson", "cc.errors.ndjson"):
+        (crawl / name).write_text(line)  # fetch's lists: never pages
+    return pages
+
+
+@pytest.fixture(scope="module")
+def warc_tree(tmp_path_factory):
+    return make_warc_tree(tmp_path_factory.mktemp("warc"))
+
+
+@pytest.fixture(scope="module")
+def warc_local(warc_tree, tmp_path_factory):
+    out = tmp_path_factory.mktemp("warc-local") / "articles.ndjson"
+    summary = kb.run_batch(kb.BatchOptions(str(warc_tree), ndjson=str(out), jobs=1,
+                                           recursive=True, max_bytes=MAX))
+    errors = out.parent / "articles.errors.ndjson"
+    return out.read_bytes(), errors.read_text().splitlines(), summary
+
+
+def test_warc_archives_shard_record_for_record_as_the_local_batch_writes_them(
+        warc_tree, warc_local, client, tmp_path):
+    from kt_clean.inputs.warc import read_warc
+
+    local_ndjson, local_errors, local = warc_local
+    dest = tmp_path / "shards"
+    summary = run_sharded(options(warc_tree, dest, block_size=2, max_bytes=MAX), client=client)
+    # Records of several archives come in the order the folder is walked, each archive's
+    # in record order: the shards, read in order, are the local --ndjson stream.
+    assert union(dest) == local_ndjson
+    assert error_lines(dest) == sorted(local_errors)
+    crawl = warc_tree / "crawl"
+    # one task per archive; the files between archives in blocks of their own
+    plan = [["a.txt"], ["cc.warc.gz"], ["cut.warc.gz"], ["m.html"], ["plain.warc"],
+            ["whole.warc.gz"], ["z.txt"]]
+    assert summary.tasks == len(plan) and summary.archives == 4
+    records = [rec for p in shard_files(dest) for rec in
+               ks.decode_shard(p.read_bytes(), "ndjson.gz")]
+    cc = [r for r in records if r.get("warc", {}).get("archive") == str(crawl / "cc.warc.gz")]
+    pages = [p for p in read_warc(crawl / "cc.warc.gz", max_bytes=MAX, on_error=print)
+             if not p.url.endswith(("/binary", "/big"))]
+    assert [(r["source"], r["url"], r["warc"]["offset"], r["warc"]["record_id"])
+            for r in cc] == [(p.url, p.url, p.offset, p.record_id) for p in pages]
+    korean = next(r for r in cc if r["url"] == "https://ko.example/a")
+    assert korean["encoding"] == "cp949" and "서울 시민들이" in korean["body"]  # the HTTP charset
+    cut = [json.loads(x) for x in error_lines(dest) if "cut.warc.gz" in x]
+    shard_of_cut = ks.decode_shard((dest / "part-00002.ndjson.gz").read_bytes(), "ndjson.gz")
+    assert len(shard_of_cut) == len(cc) - 1  # its whole pages (the last one is cut) ...
+    errors = [json.loads(x) for x in (dest / "_errors/part-00002.ndjson").read_text().splitlines()]
+    assert [e["reason"] for e in errors] == ["binary", "too-large", "too-large", "undecodable"]
+    assert errors[-1]["error"].startswith(f"{crawl / 'cut.warc.gz'}: the archive ends inside")
+    assert {e["path"] for e in cut} == {str(crawl / "cut.warc.gz")}  # ... then one error
+    assert "record too large" in errors[2]["error"] and "page too large" in errors[1]["error"]
+    for name in ("failed", "reasons", "layouts", "page_types", "chars_kept", "chars_removed"):
+        assert getattr(summary, name) == getattr(local, name), name
+    # The local engine counts an archive gzipped as a whole (it cannot be seeked to) as one
+    # page; here each of its pages counts.
+    whole = len(list(read_warc(crawl / "whole.warc.gz")))  # 4 pages, 1 cleaned, 3 failed
+    assert summary.found == summary.seen == local.found + whole - 1
+    assert summary.cleaned == local.cleaned - 1 + 1
+    manifest = json.loads((dest / "_manifest.json").read_text())
+    assert manifest["inputs"]["pages"] == summary.found and manifest["complete"]
+
+
+def test_an_archive_is_redone_when_it_changes_and_skipped_when_not(warc_tree, client,
+                                                                 tmp_path):
+    from test_warc import http, record
+
+    pages = tmp_path / "warc"
+    shutil.copytree(warc_tree, pages)
+    dest = tmp_path / "shards"
+    first = run_sharded(options(pages, dest, max_bytes=MAX), client=client)
+    before = snapshot(dest)
+    again = run_sharded(options(pages, dest, max_bytes=MAX), client=client)
+    assert again.tasks_skipped == again.tasks == first.tasks
+    assert (again.found, again.skipped, again.cleaned) == (first.found, first.cleaned, 0)
+    assert snapshot(dest) == before
+    with open(pages / "crawl" / "plain.warc", "ab") as f:  # a resumed crawl adds a record
+        f.write(record("response", "https://example.com/new", http(
+            "200 OK", PRINT_SEED.read_bytes(), ("Content-Type", "text/plain"))))
+    grown = run_sharded(options(pages, dest, max_bytes=MAX), client=client)
+    assert grown.tasks_skipped == grown.tasks - 1  # the archive's size is in its task's key
+    assert grown.cleaned == 2 and grown.found == first.found + 1  # its old page and the new
+    changed = {n for n, data in snapshot(dest).items() if before.get(n) != data}
+    # a.txt, cc, cut, m.html, plain.warc: task 4
+    assert changed == {"part-00004.ndjson.gz", "_tasks/part-00004.json"}
+    os.utime(pages / "crawl" / "cc.warc.gz", ns=(1, 1))  # the same size, another version
+    touched = run_sharded(options(pages, dest, max_bytes=MAX), client=client)
+    assert touched.tasks_skipped == touched.tasks - 1
+
+
+def test_archives_in_a_bucket_are_read_on_the_workers(warc_tree, warc_local, client, s3,
+                                                      tmp_path):
+    """The archives (and pages) in s3://, through moto's server: the same records as the
+    local engine's, each archive named by its URL; fetch's lists beside them are no
+    pages; the command says what failed and exits 1."""
+    from typer.testing import CliRunner
+
+    from kt_clean.cli import app
+
+    fs = s3fs_of(s3)
+    fs.mkdir("crawls")
+    for path in sorted(warc_tree.rglob("*")):
+        if path.is_file():
+            fs.pipe_file(f"crawls/kt/{path.relative_to(warc_tree)}", path.read_bytes())
+    dest = tmp_path / "out"
+    report = tmp_path / "r.json"
+    result = CliRunner().invoke(app, [
+        "batch", "s3://crawls/kt/", "-o", str(dest), "-r", "--block-size", "2",
+        "--max-bytes", str(MAX), "--scheduler", client.scheduler.address, "-q",
+        "--report", str(report),
+        *[f"--storage-option={k}={v}" for k, v in
+          (("endpoint_url", s3["endpoint_url"]), ("key", s3["key"]), ("secret", SECRET),
+           ("client_kwargs.region_name", "eu-west-1"))]])
+    assert result.exit_code == 1, result.output
+    local_ndjson, local_errors, _ = warc_local
+    here, there = str(warc_tree), "s3://crawls/kt"
+    assert union(dest) == local_ndjson.replace(here.encode(), there.encode())
+    assert error_lines(dest) == sorted(x.replace(here, there) for x in local_errors)
+    printed = [line for line in result.stderr.splitlines() if line.startswith("kt-clean: error: ")]
+    assert len(printed) == len(local_errors)
+    assert all(there + "/crawl/" in line for line in printed)
+    data = json.loads(report.read_text())
+    assert (data["archives"], data["tasks"], data["pages_found"]) == (
+        4, 7, data["pages_seen"])
+    assert SECRET not in result.output + report.read_text()
+
+
+def test_an_archive_is_streamed_never_held_whole(tmp_path):
+    """The reader of a task keeps one record at a time (and its read-ahead block): over a
+    12 MB archive on fsspec's memory:// store, the task's reader allocates a few MB."""
+    import random
+    import tracemalloc
+
+    import fsspec
+    from test_warc import http, record
+
+    from kt_clean.engines.pages import PageConfig
+    from kt_clean.engines.storage import Destination, list_units
+
+    fs = fsspec.filesystem("memory")
+    rng = random.Random(15)
+    n = 360
+    with fs.open("/kt-stream/a.warc.gz", "wb") as f:
+        for i in range(n):
+            body = b"<html><body><p>" + rng.randbytes(30_000).hex().encode() + b"</p></body></html>"
+            f.write(gzip.compress(record("response", f"https://example.com/{i}", http(
+                "200 OK", body, ("Content-Type", "text/html"))), compresslevel=1))
+    try:
+        [unit] = list_units(["memory://kt-stream/"])
+        assert unit.kind == "warc" and unit.size > 12_000_000
+        cfg = ks.TaskConfig(Destination(str(tmp_path)), "ndjson", PageConfig())
+        tracemalloc.start()
+        urls = [item[4].url for item in ks.READERS["warc"]([unit], cfg)]
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    finally:
+        fs.rm("/kt-stream", recursive=True)
+    assert urls == [f"https://example.com/{i}" for i in range(n)]
+    assert peak < unit.size / 2, peak  # 3.4 MB here: a read block and a record or two
+
+
+def test_the_progress_total_counts_archives_not_read_yet_by_their_size():
+    from kt_clean.engines.dask import ShardSummary
+    from kt_clean.engines.shards import Task, TaskResult
+    from kt_clean.engines.storage import Unit
+
+    summary = ShardSummary(found=10)
+    assert summary.total_now() == 10  # files only: known
+    summary.archives, summary.archive_bytes = 3, 3_000_000
+    assert summary.total_now() is None  # no archive read yet: no guess
+    archive = Task(1, (Unit("a.warc.gz", size=1_000_000, kind="warc"),), "k")
+    summary.count_archive(archive, TaskResult(1, "k", "part-00001.ndjson.gz", pages=400))
+    assert summary.found == 410 and summary.total_now() == 410 + 800
+    files = Task(0, (Unit("x.txt", size=5),), "k")
+    summary.count_archive(files, TaskResult(0, "k", "part-00000.ndjson.gz", pages=10))
+    assert summary.found == 410  # files were found when listed
+    for i in (2, 3):
+        archive = Task(i, (Unit(f"{i}.warc.gz", size=1_000_000, kind="warc"),), "k")
+        summary.count_archive(archive, TaskResult(i, "k", "p", pages=300))
+    assert summary.total_now() == summary.found == 1010  # all read: no guess left
+    unsized = ShardSummary(found=4, archives=1)  # a size no listing gave
+    assert unsized.total_now() is None
+
+
+# -- shards written as their pages come -----------------------------------------------------
+
+def test_a_shard_is_encoded_as_its_pages_come_in_bounded_memory(tmp_path, monkeypatch):
+    """A task of an archive of 40,000 pages must not hold its shard: each format is
+    encoded on the way into its part (Parquet a row group at a time, zstd through a spool
+    on disk), so writing 12 MB of lines allocates a few MB; the bytes are those of
+    `encode_shard` (what a re-run writes); what the whole-shard writer gave: the same bytes
+    for gzip, one zstd frame of the same lines, for Parquet the same table in row
+    groups."""
+    import hashlib
+    import random
+    import tracemalloc
+    import zlib
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import zstandard
+
+    from conftest import render_page
+    from kt_clean.engines import storage
+    from kt_clean.engines.storage import Destination
+
+    monkeypatch.setattr(storage, "SPOOL_BYTES", 1 << 20)
+    monkeypatch.setattr(ks, "PARQUET_ROWS", 100)
+    art = json.loads(render_page(str(FULLNAV_SEED), "json"))
+    rng = random.Random(15)
+    records = [{**art, "title": f"Page {i}", "body": rng.randbytes(6_000).hex()}
+               for i in range(1_000)]
+    lines = [(json.dumps(r, ensure_ascii=False) + "\n").encode() for r in records]
+    assert sum(map(len, lines)) > 12_000_000
+    for fmt in ks.SHARD_FORMATS:
+        dest = Destination(str(tmp_path / fmt.replace(".", "-")))
+        part = dest.part(ks.shard_name(0, fmt))
+        writer = ks.ShardWriter(fmt, False, part)
+        tracemalloc.start()
+        for line in lines:
+            writer.add(line)
+        size, sha = writer.finish()
+        part.commit()
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < (5_000_000 if fmt == "parquet" else 3_000_000), (fmt, peak)
+        data = (tmp_path / fmt.replace(".", "-") / ks.shard_name(0, fmt)).read_bytes()
+        assert (size, sha) == (len(data), hashlib.sha256(data).hexdigest())
+        assert data == ks.encode_shard(lines, fmt, False), fmt  # what a re-run writes
+        assert ks.decode_shard(data, fmt) == records, fmt
+        assert writer.records == len(records)
+        # the bytes (for Parquet, the table) the whole-shard writer gave for these lines
+        raw = b"".join(lines)
+        if fmt == "ndjson":
+            assert data == raw
+        elif fmt == "ndjson.gz":  # gzip.compress(raw, 6, mtime=0) on Python 3.11
+            assert data == zlib.compress(raw, 6, wbits=31)
+        elif fmt == "ndjson.zst":  # one frame that states its size, as compress(raw) gave
+            assert zstandard.frame_content_size(data) == len(raw)
+            assert zstandard.ZstdDecompressor().decompress(data) == raw
+        else:
+            written = pq.ParquetFile(pa.BufferReader(data))
+            assert written.metadata.num_row_groups == 10  # of PARQUET_ROWS each
+            assert written.read().equals(pa.Table.from_pylist(records,
+                                                              schema=ks.article_schema(False)))
+    assert not list(tmp_path.rglob(".kt-clean-*"))  # no temporary file left
+
+
+def test_a_part_in_a_store_appears_whole_on_commit_and_never_on_abort(monkeypatch):
+    import fsspec
+
+    from kt_clean.engines import storage
+    from kt_clean.engines.storage import Destination
+
+    monkeypatch.setattr(storage, "SPOOL_BYTES", 1_000)
+    fs = fsspec.filesystem("memory")
+    dest = Destination("memory://kt-parts/out")
+    try:
+        for size in (500, 5_000):  # in memory; spooled to a temporary file
+            part = dest.part(f"small-{size}" if size < 1_000 else f"big-{size}")
+            part.write(b"x" * (size // 2))
+            part.write(b"y" * (size - size // 2))
+            spooled = part._spool.path
+            assert (spooled is not None) == (size > 1_000)
+            assert not fs.exists(f"/kt-parts/out/{part.name}")  # nothing until committed
+            part.commit()
+            assert fs.cat_file(f"/kt-parts/out/{part.name}") == b"x" * (size // 2) + \
+                b"y" * (size - size // 2)
+            assert spooled is None or not os.path.exists(spooled)
+        dropped = dest.part("dropped")
+        dropped.write(b"z" * 5_000)
+        spooled = dropped._spool.path
+        dropped.abort()
+        assert not fs.exists("/kt-parts/out/dropped") and not os.path.exists(spooled)
+    finally:
+        fs.rm("/kt-parts", recursive=True)
+
+
+def test_archives_over_http_are_streamed_from_the_server(warc_tree, client, tmp_path):
+    """An archive given by its http(s):// URL (Common Crawl serves its files so) is read in
+    one streamed GET by the worker: the same records as from the file."""
+    pytest.importorskip("aiohttp")
+    import functools
+    import http.server
+
+    requests = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            requests.append((self.command, self.path, self.headers.get("Range")))
+
+    handler = functools.partial(Handler, directory=str(warc_tree))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        names = ("crawl/cc.warc.gz", "crawl/cut.warc.gz")
+        web = run_sharded(ShardOptions(sources=tuple(f"{base}/{n}" for n in names),
+                                       dest=str(tmp_path / "web"), max_bytes=MAX),
+                          client=client)
+    finally:
+        server.shutdown()
+        server.server_close()
+    disk = run_sharded(ShardOptions(sources=tuple(str(warc_tree / n) for n in names),
+                                    dest=str(tmp_path / "disk"), max_bytes=MAX), client=client)
+    assert web.tasks == disk.tasks == 2 and web.found == disk.found > 10
+    gets = sorted((path, rng) for command, path, rng in requests if command == "GET")
+    assert gets == [(f"/{n}", None) for n in names]  # one whole GET each, no range reads
+    here, there = str(warc_tree).encode(), base.encode()
+    assert union(tmp_path / "web") == union(tmp_path / "disk").replace(here, there)
+    assert error_lines(tmp_path / "web") == [
+        x.replace(str(warc_tree), base) for x in error_lines(tmp_path / "disk")]
+
+
+def _failing_task(tmp_path, n=6):
+    """A task of ``n`` pages, and its pages' folder."""
+    from kt_clean.engines.storage import list_units
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for i in range(n):
+        (pages / f"p{i}.txt").write_text(variant(PRINT_SEED, i), encoding="utf-8")
+    units = list_units([str(pages)])
+    return ks.Task(0, tuple(units), "key")
+
+
+@pytest.mark.parametrize("where", ["folder", "store"])
+def test_a_task_that_fails_midway_leaves_no_shard_and_no_temporary_file(tmp_path, monkeypatch,
+                                                                        where):
+    """The shard is written as the pages come, so a task that fails after some of them
+    (here the writer, on the fourth page; a Parquet row group and a spool on disk already
+    written) must leave nothing: no shard, no task record, no temporary file beside the
+    shards or in TMPDIR; and the next run writes the shard whole."""
+    import tempfile
+
+    import fsspec
+
+    from kt_clean.engines import storage
+    from kt_clean.engines.pages import PageConfig
+
+    spool_dir = tmp_path / "tmpdir"
+    spool_dir.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool_dir))
+    monkeypatch.setattr(storage, "SPOOL_BYTES", 2_000)  # the spool moves to a file at once
+    monkeypatch.setattr(ks, "PARQUET_ROWS", 2)
+    task = _failing_task(tmp_path)
+    fs = fsspec.filesystem("memory")
+    real_add = ks.ShardWriter.add
+    try:
+        for fmt in ("ndjson.gz", "ndjson.zst", "parquet"):
+            out = tmp_path / fmt
+            location = str(out) if where == "folder" else f"memory://kt-fail/{fmt}"
+            cfg = ks.TaskConfig(storage.Destination(location), fmt, PageConfig())
+            cfg.dest.prepare()
+            def add(self, lines, added=[]):  # noqa: B006 (a new list for each format)
+                if len(added) == 3:
+                    raise OSError(28, "No space left on device")
+                added.append(lines)
+                real_add(self, lines)
+
+            monkeypatch.setattr(ks.ShardWriter, "add", add)
+            with pytest.raises(OSError, match="No space left"):
+                ks.run_task(task, cfg)
+            if where == "folder":
+                left = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+            else:
+                left = sorted(fs.find(f"/kt-fail/{fmt}"))
+            assert left == [], (fmt, left)
+            assert list(spool_dir.iterdir()) == [], fmt  # the spool's file is gone too
+            monkeypatch.setattr(ks.ShardWriter, "add", real_add)
+            result = ks.run_task(task, cfg)
+            name = ks.shard_name(0, fmt)
+            data = ((out / name).read_bytes() if where == "folder"
+                    else fs.cat_file(f"/kt-fail/{fmt}/{name}"))
+            assert result.records == len(task.units) == len(ks.decode_shard(data, fmt))
+            assert list(spool_dir.iterdir()) == []
+    finally:
+        if fs.exists("/kt-fail"):
+            fs.rm("/kt-fail", recursive=True)
+
+
+def test_a_shard_that_cannot_be_renamed_into_place_leaves_no_temporary_file(tmp_path):
+    """The last step of a shard on a file system is its rename: when it fails (a folder
+    where the shard goes), the task raises and its temporary file is removed."""
+    from kt_clean.engines.pages import PageConfig
+    from kt_clean.engines.storage import Destination
+
+    task = _failing_task(tmp_path, n=2)
+    cfg = ks.TaskConfig(Destination(str(tmp_path / "out")), "ndjson.gz", PageConfig())
+    (tmp_path / "out" / "part-00000.ndjson.gz").mkdir(parents=True)
+    with pytest.raises(IsADirectoryError):
+        ks.run_task(task, cfg)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["part-00000.ndjson.gz"]
+    assert not (tmp_path / "out" / "_tasks").exists()  # no record: the next run redoes it
+
+
+def test_parquet_shards_of_archives_have_the_warc_column(warc_tree, warc_local, client,
+                                                         tmp_path):
+    """A page read from an archive has the `warc` key; in Parquet it is a struct column,
+    null for the pages that are files: the rows are the local batch's records."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    dest = tmp_path / "pq"
+    summary = run_sharded(options(warc_tree, dest, block_size=2, max_bytes=MAX,
+                                  shard_format="parquet"), client=client)
+    assert summary.tasks == 7
+    expected = [json.loads(line) for line in warc_local[0].splitlines()]
+    got = [rec for p in shard_files(dest, "parquet") for rec in
+           ks.decode_shard(p.read_bytes(), "parquet")]
+    assert got == expected
+    assert sum("warc" in r for r in got) > 10 and any("warc" not in r for r in got)
+    table = pa.concat_tables(pq.read_table(p) for p in shard_files(dest, "parquet"))
+    warc = table.schema.field("warc").type
+    assert pa.types.is_struct(warc) and warc.field("offset").type == pa.int64()
+    rows = table.column("warc").to_pylist()
+    assert [r is None for r in rows] == ["warc" not in r for r in expected]
+    first = next(r for r in expected if "warc" in r)
+    assert rows[expected.index(first)] == first["warc"]
+
+
+def test_a_large_shard_goes_to_s3_as_a_multipart_upload_in_bounded_parts(s3, monkeypatch):
+    """A shard past the spool's memory is uploaded from its file in parts (of 8 MB; s3fs
+    would read a file under 100 MB whole into memory), as one multipart upload: the
+    object appears whole on commit (its ETag says how many parts made it), never before."""
+    import random
+
+    from kt_clean.engines import storage
+    from kt_clean.engines.storage import Destination
+
+    monkeypatch.setattr(storage, "SPOOL_BYTES", 1 << 20)
+    monkeypatch.setattr(storage, "UPLOAD_PART", 5 << 20)  # S3's least part
+    fs = s3fs_of(s3)
+    fs.mkdir("parts")
+    dest = Destination("s3://parts/out", s3)
+    part = dest.part("part-00000.ndjson")
+    data = random.Random(15).randbytes(12 * 1024 * 1024)
+    for i in range(0, len(data), 1 << 16):
+        part.write(data[i:i + (1 << 16)])
+    spooled = part._spool.path
+    assert spooled is not None and not fs.exists("parts/out/part-00000.ndjson")
+    part.commit()
+    fs.invalidate_cache()
+    assert fs.cat_file("parts/out/part-00000.ndjson") == data
+    # 5 + 5 + 2 MB (s3fs alone would have read the 12 MB whole and sent one request)
+    assert fs.info("parts/out/part-00000.ndjson")["ETag"].strip('"').endswith("-3")
+    assert not os.path.exists(spooled)
+
+
+def test_a_key_with_no_parquet_column_fails_the_shard_in_any_row():
+    """pyarrow drops a key the schema lacks: a key added to the article JSON without its
+    column must fail the Parquet shard (and the test above), whichever row has it first."""
+    from conftest import render_page
+
+    art = json.loads(render_page(str(FULLNAV_SEED), "json"))
+    lines = [(json.dumps(rec) + "\n").encode() for rec in (art, {**art, "new_key": 1})]
+    assert ks.decode_shard(ks.encode_shard(lines[:1], "parquet", False), "parquet") == [art]
+    with pytest.raises(RuntimeError, match="no column for \\['new_key'\\]"):
+        ks.encode_shard(lines, "parquet", False)

@@ -288,6 +288,54 @@ def test_the_lists_fetch_writes_beside_its_archives_are_no_pages(tmp_path):
     assert [json.loads(x)["source"] for x in result.stdout.splitlines()] == [KT_URL]
 
 
+def test_batch_gives_each_page_the_offset_of_its_record(tmp_path):
+    """Each page is read at its record's offset: the `warc` key (and an error's message)
+    gives that offset in the file, not the distance from where reading started."""
+    pages = tmp_path / "in"
+    pages.mkdir()
+    records = common_crawl_like()
+    records.insert(3, record("response", "https://example.com/binary", http(
+        "200 OK", b"\x00\x01\x02" * 400, ("Content-Type", "text/plain"))))
+    path = write(pages / "a.warc.gz", records)
+    plain = write(pages / "b.warc", records, compress=False)
+    expected = [(str(p.archive), p.offset) for a in (path, plain) for p in read_warc(a)
+                if p.url != "https://example.com/binary"]
+    assert len({o for _, o in expected}) == len(expected) and expected[1][1] > 0
+    stream = batch(pages, "--ndjson", tmp_path / "all.ndjson")
+    assert stream.exit_code == 1
+    arts = [json.loads(x) for x in (tmp_path / "all.ndjson").read_text().splitlines()]
+    assert [(a["warc"]["archive"], a["warc"]["offset"]) for a in arts] == expected
+    binary = next(p.offset for p in read_warc(path) if p.url == "https://example.com/binary")
+    errors = (tmp_path / "all.errors.ndjson").read_text()
+    assert f"{path} at offset {binary:,}): binary" in errors
+    out = tmp_path / "out"
+    batch(pages, "-o", out)
+    art = json.loads((out / "a/example.com/dump.json").read_text())
+    dump = next(p.offset for p in read_warc(path) if p.url.endswith("/dump.txt"))
+    assert art["warc"]["offset"] == dump
+    with open(path, "rb") as f:  # the offset given is where that record starts
+        f.seek(art["warc"]["offset"])
+        assert next(iter_pages(f, "x")).url == "https://example.com/dump.txt"
+
+
+def test_a_record_too_large_to_read_is_named_once_by_its_url_and_offset(tmp_path):
+    """A record over --max-bytes (and its header allowance) is passed over unread; its
+    failure names the record as any page's does, the archive given once."""
+    pages = tmp_path / "in"
+    pages.mkdir()
+    records = common_crawl_like()
+    huge = b"<html><body>" + bytes(range(48, 58)) * 40_000 + b"</body></html>"
+    records.insert(2, record("response", "https://example.com/huge", http(
+        "200 OK", huge, ("Content-Type", "text/html"))))
+    path = write(pages / "a.warc.gz", records)
+    result = batch(pages, "--ndjson", tmp_path / "all.ndjson", "--max-bytes", "100000")
+    assert result.exit_code == 1
+    [error] = [json.loads(x) for x in (tmp_path / "all.errors.ndjson").read_text().splitlines()]
+    assert error == {"path": str(path), "reason": "too-large", "error": (
+        f"https://example.com/huge ({path} at offset {_offset(path, 'https://example.com/huge'):,}"
+        "): record too large (0.4 MB; the limit is 0.1 MB, see --max-bytes)")}
+
+
 def test_the_last_record_of_a_url_wins(tmp_path):
     pages = tmp_path / "in"
     pages.mkdir()

@@ -133,7 +133,7 @@ def batch(
         setup_logging(verbose, quiet)
         if per_archive:
             usage_error("--per-archive is an option of the local engine (the Dask engine "
-                        "writes shards)")
+                        "writes each WARC archive into a shard of its own)")
 
         batch_on_dask(
             sources=sources, output=output, ndjson=ndjson, fmt=fmt, explain=explain,
@@ -264,7 +264,7 @@ class _View:
             TextColumn("ETA"), TimeRemainingColumn(),
             TextColumn("[red]{task.fields[failed]} failed"),
             console=Console(stderr=True), transient=False)
-        self.task = self.bar.add_task("batch", total=summary.found, rate="-", failed=0)
+        self.task = self.bar.add_task("batch", total=summary.total_now(), rate="-", failed=0)
         self.bar.start()
         # Why a thread: outputs are committed a chunk at a time (up to 256 pages, one disk
         # sync each), but the workers count each page as it ends; the bar follows that
@@ -286,7 +286,8 @@ class _View:
             seen = summary.seen_now()
             elapsed = bar.tasks[0].elapsed or 0.0
             rate = f"{seen / elapsed:,.0f}" if elapsed > 0 else "-"
-            bar.update(self.task, completed=seen, rate=rate, failed=summary.failed)
+            bar.update(self.task, total=summary.total_now(), completed=seen, rate=rate,
+                       failed=summary.failed)
 
     def progress(self, summary: Any, failures: list[Any]) -> None:
         lines = "".join(f"kt-clean: error: {f.error}\n" for f in failures)
@@ -296,8 +297,8 @@ class _View:
                                             highlight=False, soft_wrap=True)
             seen = summary.seen_now()
             rate = seen / max(self.bar.tasks[0].elapsed or 1e-9, 1e-9)
-            self.bar.update(self.task, completed=seen, rate=f"{rate:,.0f}",
-                            failed=summary.failed)
+            self.bar.update(self.task, total=summary.total_now(), completed=seen,
+                            rate=f"{rate:,.0f}", failed=summary.failed)
         elif lines:
             sys.stderr.write(lines)
             sys.stderr.flush()

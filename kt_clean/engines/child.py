@@ -33,11 +33,14 @@ from contextlib import suppress
 from multiprocessing.connection import Connection
 from typing import Any
 
+from ..inputs.warc import WebPage
 from .pages import Outcome, PageConfig, clean_item, failure
 
-#: A page to clean: ``(source, local path or None, bytes or None, url or None)``; or an
-#: outcome already known (a page that failed before reaching the child), passed through.
-Item = tuple[str, str | None, bytes | None, str | None] | Outcome
+#: A page to clean: a file, ``(source, local path or None, bytes or None, url or None)``;
+#: a record of a WARC archive, ``(archive, None, None, None, WebPage)``; or an outcome
+#: already known (a page that failed before reaching the child), passed through.
+Item = (tuple[str, str | None, bytes | None, str | None]
+        | tuple[str, None, None, None, WebPage] | Outcome)
 
 #: The child's first word, once it can clean pages; how long it may take to say it.
 READY = b"ready"

@@ -109,13 +109,41 @@ class ShardSummary(BatchSummary):
     earlier_failed: int = 0
     shard_format: str = "ndjson.gz"
     manifest: str | None = None
+    #: WARC archives among the inputs; their bytes, and those of the archives read so far
+    #: with the pages found in them (``found`` counts an archive's pages once it is read)
+    archives: int = 0
+    archive_bytes: int = 0
+    archives_read: int = 0
+    archive_bytes_read: int = 0
+    archive_pages: int = 0
+
+    def total_now(self) -> int | None:
+        """The pages the progress bar counts to: the files, the pages of the archives read,
+        and for the archives not read yet their bytes at the pages per byte of those read
+        (``None``, no estimate, until one is, or when their sizes are not known)."""
+        if self.archives_read >= self.archives:
+            return self.found
+        left = self.archive_bytes - self.archive_bytes_read
+        if left <= 0 or not self.archive_bytes_read:
+            return None
+        guess = self.found + round(left * self.archive_pages / self.archive_bytes_read)
+        return max(guess, self.seen_now())
+
+    def count_archive(self, task: Task, result: TaskResult) -> None:
+        """An archive's task ended: its pages are found."""
+        archives = [u for u in task.units if u.kind != "file"]
+        if archives:
+            self.found += result.pages
+            self.archives_read += len(archives)
+            self.archive_pages += result.pages
+            self.archive_bytes_read += sum(u.size or 0 for u in archives)
 
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()
         data.update(engine=self.engine, scheduler=self.scheduler, dashboard=self.dashboard,
                     tasks=self.tasks, tasks_skipped=self.tasks_skipped,
                     tasks_failed=self.tasks_failed, earlier_failures=self.earlier_failed,
-                    shard_format=self.shard_format,
+                    shard_format=self.shard_format, archives=self.archives,
                     manifest=self.manifest)
         return data
 
@@ -172,7 +200,12 @@ def run_sharded(
     _check_places(opts, dest)
     units = list_units(opts.sources, pattern=opts.pattern, recursive=opts.recursive,
                        exclude=[opts.dest], options=opts.storage_options)
-    summary.found = len(units)
+    # A file is a page; an archive's pages are found when a worker reads it (the client
+    # reads names and sizes only).
+    archives = [u for u in units if u.kind != "file"]
+    summary.found = len(units) - len(archives)
+    summary.archives = len(archives)
+    summary.archive_bytes = sum(u.size or 0 for u in archives)
     dest.prepare()
     lock_fd = None
     if dest.local:
@@ -196,6 +229,7 @@ def run_sharded(
         results: dict[int, TaskResult] = dict(earlier)
         for result in earlier.values():  # their pages count as skipped (up to date)
             summary.tasks_skipped += 1
+            summary.count_archive(tasks[result.index], result)
             _account(summary, result)
             summary.cleaned -= result.cleaned
             summary.skipped += result.cleaned
@@ -427,6 +461,7 @@ def _run_tasks(client: Any, todo: list[Task], cfg: TaskConfig, opts: ShardOption
                 if not result.shard:
                     summary.tasks_failed += 1
                 results[task.index] = result
+                summary.count_archive(task, result)
                 _account(summary, result)
                 base += result.pages
                 failures = [Failure(p, r, e) for p, r, e in result.failures]

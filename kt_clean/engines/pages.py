@@ -24,6 +24,7 @@ from .. import pipeline
 from .._version import __version__
 from ..errors import InputError, PageTimeout
 from ..inputs import load_bytes, read_path
+from ..inputs.warc import WebPage
 from ..layouts import Layout, builtin_layouts
 from ..layouts.builtin import read_layout_file
 from ..layouts.schema import parse_layout
@@ -106,15 +107,21 @@ def failure(source: str, reason: str, error: str) -> Outcome:
 
 
 def clean_item(cfg: PageConfig, source: str, path: str | None, data: bytes | None,
-               url: str | None = None) -> Outcome:
+               url: str | None = None, page: WebPage | None = None) -> Outcome:
     """Clean one page: the local file ``path`` (``source``, the name outputs and errors
-    give it, is then the same path), or ``data`` read from a store or an archive; ``url``,
-    the page's address when its container gives one, is a hint as ``extract``'s. Never
-    raises for a page: a bad one is an :class:`Outcome` with its reason."""
+    give it, is then the same path), or ``data`` read from a store; ``url``, the page's
+    address when its container gives one, is a hint as ``extract``'s. Or ``page``, a
+    record of a WARC archive (``source`` is then the archive, as errors name it): it is
+    read as the local batch reads it (:meth:`WebPage.document`: its HTTP charset first, its
+    URL as ``source`` and ``url``, the ``warc`` key). Never raises for a page: a bad one
+    is an :class:`Outcome` with its reason."""
     layouts = layouts_of(cfg.layouts)
     try:
         with time_limit(cfg.limits.page_timeout):
-            if data is None:  # a local file, named by its path
+            if page is not None:
+                docs = [page.document(encoding=cfg.encoding, input_format=cfg.input_format,
+                                      limits=cfg.limits)]
+            elif data is None:  # a local file, named by its path
                 docs = read_path(path or source, encoding=cfg.encoding,
                                  input_format=cfg.input_format, limits=cfg.limits)
             else:

@@ -1,10 +1,11 @@
 """The task unit of a sharded run: a block of pages in, one shard out.
 
 A run lists its pages (:func:`kt_clean.engines.storage.list_units`) and cuts the list into
-blocks of ``block_size`` pages, in order: block ``i`` is task ``i`` and becomes the shard
-``part-0000i.ndjson.gz`` (or ``.ndjson.zst``, ``.ndjson``, ``.parquet``). :func:`run_task`
-does one task wherever an engine runs it (a Dask worker; a Ray task or a Spark partition
-would call it the same way), writing, in this order:
+blocks of ``block_size`` pages (a WARC archive is a block of its own), in order: block ``i``
+is task ``i`` and becomes the shard ``part-0000i.ndjson.gz`` (or ``.ndjson.zst``,
+``.ndjson``, ``.parquet``). :func:`run_task` does one task wherever an engine runs it (a
+Dask worker; a Ray task or a Spark partition would call it the same way), writing, in this
+order:
 
 1. ``_errors/part-0000i.ndjson``: the task's failures, one ``{"path", "reason", "error"}``
    per line as in ``_errors.ndjson`` of a local run, only when there are some;
@@ -24,16 +25,17 @@ options skips the tasks whose record is there; a changed page or option redoes i
 A task whose failures may pass (``lost``, ``timeout``, ``unreadable``, ``write``,
 ``internal``) is done again by the next run, as the local batch tries failed pages again.
 
-**The hook for other inputs.** A unit's ``kind`` picks its reader in :data:`READERS`: a
-function from a run of units to the pages they hold, as items for the page process
-(``(name, local path, bytes, url)``). ``file`` is one page (or one NDJSON stream of
-records). WARC input (``kt_clean.inputs.warc.read_warc``, being built) plugs in with two
-entries: ``storage.UNIT_KINDS["warc"]`` claims ``*.warc``/``*.warc.gz`` names, and
-``READERS["warc"]`` yields each response record of the archive as
-``(f"{archive}#{offset}", None, payload, target_uri)``. :func:`plan` gives each unit of such
-a kind a task of its own, so one archive is one task and one shard; an archive split into
-ranges of records would be several units with the range in ``Unit.path``. The test suite
-plugs in a reader of its own through the same two entries.
+**Kinds of input.** A unit's ``kind`` picks its reader in :data:`READERS`: a function from
+a run of units to the pages they hold, as items for the page process. ``file`` is one page
+(or one NDJSON stream of records): ``(name, local path, bytes, url)``. ``warc`` is a WARC
+archive (``storage.UNIT_KINDS["warc"]`` claims ``*.warc``/``*.warc.gz`` names, as the local
+batch does): :func:`_warc_pages` streams it record by record and yields each HTML or text
+response as ``(archive, None, None, None, WebPage)``, which the page process reads as the
+local batch reads a record (its HTTP charset first; its URL as ``source`` and ``url``; the
+``warc`` key). :func:`plan` gives each unit of a kind other than ``file`` a task of its own:
+one archive is one task and one shard, its records in order (``docs/scale.md`` says why an
+archive is not split). Another kind plugs in through the same two entries (the test suite
+plugs in one of its own).
 """
 
 from __future__ import annotations
@@ -45,12 +47,14 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
+from ..errors import InputError, KtCleanError
 from .child import Item, PageProcess
 from .pages import Outcome, PageConfig, failure
-from .storage import Destination, Unit
+from .storage import Destination, Part, Spool, Unit
 
 #: The shard formats: NDJSON of article JSON, compressed or not, or Parquet.
 SHARD_FORMATS = ("ndjson.gz", "ndjson.zst", "ndjson", "parquet")
@@ -274,9 +278,74 @@ def _one_line(exc: BaseException) -> str:
     return (text[0] if text else type(exc).__name__)[:300]
 
 
+def _warc_pages(units: Sequence[Unit], cfg: TaskConfig) -> Iterator[Item]:
+    """The pages of WARC archives, record by record, as the local batch gives them: each
+    HTML or text response a page (read in the child by :meth:`WebPage.document`), a record
+    that cannot be read a failure in its place, damage that ends an archive a failure after
+    its whole pages. An archive is streamed (a store's through fsspec, ``ARCHIVE_BLOCK``
+    bytes at a time), never held: the worker keeps one record and the pages sent ahead."""
+    from ..inputs.warc import iter_pages
+
+    limit = cfg.page.limits.max_bytes
+    stores: dict[str, Any] = {}
+    for u in units:
+        if u.problem is not None:
+            yield failure(u.source, u.reason or "input", f"{u.source}: {u.problem}")
+            continue
+        try:
+            f = _open_archive(u, cfg, stores)
+        except OSError as exc:
+            why = exc.strerror if u.path is None and exc.strerror else _one_line(exc)
+            yield failure(u.source, "unreadable", f"{u.source}: cannot read: {why}")
+            continue
+        except (ValueError, KtCleanError) as exc:
+            yield failure(u.source, "unreadable", f"{u.source}: cannot read: {_one_line(exc)}")
+            continue
+        bad: list[InputError] = []
+        with f:
+            try:
+                for page in iter_pages(f, u.source, max_bytes=limit, on_error=bad.append):
+                    yield from _failures(u.source, bad)
+                    yield (u.source, None, None, None, page)
+                yield from _failures(u.source, bad)
+            except InputError as exc:  # damage: the archive ends here
+                yield from _failures(u.source, bad)
+                yield failure(u.source, exc.reason, str(exc))
+            except OSError as exc:  # the store or the disk stopped answering
+                yield from _failures(u.source, bad)
+                why = exc.strerror if u.path is None and exc.strerror else _one_line(exc)
+                yield failure(u.source, "unreadable", f"{u.source}: cannot read: {why}")
+
+
+def _failures(archive: str, bad: list[InputError]) -> Iterator[Item]:
+    """The records of ``archive`` that could not be read, as failures (``bad`` emptied)."""
+    for exc in bad:
+        yield failure(archive, exc.reason, str(exc))
+    bad.clear()
+
+
+#: Bytes of a store's archive fetched at a time (s3fs would take 50 MB per open file).
+ARCHIVE_BLOCK = 8 * 1024 * 1024
+
+
+def _open_archive(u: Unit, cfg: TaskConfig, stores: dict[str, Any]) -> BinaryIO:
+    """The archive as a file object, read as it is streamed."""
+    if u.path is None:
+        return open(u.source, "rb")
+    from .storage import open_store
+
+    proto = u.source.split("://", 1)[0]
+    if proto not in stores:
+        stores[proto] = open_store(u.source, cfg.storage_options)[0]
+    # over HTTP(S), one streamed GET; elsewhere a read of ARCHIVE_BLOCK bytes at a time
+    block = 0 if proto in ("http", "https") else ARCHIVE_BLOCK
+    return stores[proto].open(u.path, "rb", block_size=block)  # type: ignore[no-any-return]
+
+
 #: A unit's kind -> the items (pages) of a run of units of that kind, in order.
 READERS: dict[str, Callable[[Sequence[Unit], TaskConfig], Iterator[Item]]] = {
     "file": _file_pages,
+    "warc": _warc_pages,
 }
 
 
@@ -312,31 +381,39 @@ def run_task(task: Task, cfg: TaskConfig,
              progress: Callable[[int, int], None] | None = None) -> TaskResult:
     """Clean the task's pages and write its shard, errors and record; its result.
 
-    ``progress(pages_done, pages_failed)`` is called after each page. An error writing the
-    shard raises (the engine retries the task); a page's failure never does.
+    The shard is encoded as the pages come (:class:`ShardWriter`) into a part of the
+    destination that appears only when complete, so what a task holds does not grow with
+    its shard (an archive of 40,000 pages). ``progress(pages_done, pages_failed)`` is
+    called after each page. An error writing the shard raises (the engine retries the
+    task); a page's failure never does.
     """
     t0 = time.perf_counter()
     result = TaskResult(task.index, task.key, shard_name(task.index, cfg.shard_format))
-    lines: list[bytes] = []
-    proc = page_process(cfg.page)
-    for outcome in proc.clean(_items(task, cfg)):
-        result.pages += 1
-        _count(result, outcome)
-        if outcome.output:
-            lines.append(outcome.output)
-        if progress is not None:
-            progress(result.pages, result.failed)
-    data = encode_shard(lines, cfg.shard_format, cfg.page.explain)
-    result.records = sum(chunk.count(b"\n") for chunk in lines)
-    result.shard_bytes = len(data)
-    result.sha256 = hashlib.sha256(data).hexdigest()
     dest = cfg.dest
-    errors_name = f"{ERRORS_DIR}/{task.name}.ndjson"
-    if result.failures:
-        dest.write(errors_name, errors_bytes(result.failures), sync=cfg.sync)
-    else:
-        dest.remove(errors_name)  # an earlier run's, for pages that now pass
-    dest.write(result.shard, data, sync=cfg.sync)
+    part = dest.part(result.shard, sync=cfg.sync)
+    writer: ShardWriter | None = None
+    try:
+        writer = ShardWriter(cfg.shard_format, cfg.page.explain, part)
+        proc = page_process(cfg.page)
+        for outcome in proc.clean(_items(task, cfg)):
+            result.pages += 1
+            _count(result, outcome)
+            if outcome.output:
+                writer.add(outcome.output)
+            if progress is not None:
+                progress(result.pages, result.failed)
+        result.shard_bytes, result.sha256 = writer.finish()
+        result.records = writer.records
+        errors_name = f"{ERRORS_DIR}/{task.name}.ndjson"
+        if result.failures:
+            dest.write(errors_name, errors_bytes(result.failures), sync=cfg.sync)
+        else:
+            dest.remove(errors_name)  # an earlier run's, for pages that now pass
+        part.commit()
+    finally:
+        if writer is not None:
+            writer.discard()
+        part.abort()
     dest.write(f"{TASKS_DIR}/{task.name}.json",
                (json.dumps(result.to_record(), sort_keys=True) + "\n").encode(),
                sync=cfg.sync)
@@ -365,25 +442,175 @@ def errors_bytes(failures: Sequence[tuple[str, str, str]]) -> bytes:
 
 # -- shard formats ------------------------------------------------------------------------
 
-def encode_shard(lines: Sequence[bytes], fmt: str, explain: bool) -> bytes:
-    """A shard's bytes, the same for the same records: no time stamps, fixed settings."""
-    raw = b"".join(lines)
-    if fmt == "ndjson":
-        return raw
-    if fmt == "ndjson.gz":
-        import gzip
+#: Rows of a Parquet shard's row group: the most rows a task holds before writing them.
+PARQUET_ROWS = 1000
+#: The gzip header of an NDJSON shard: no name, no time stamp, the level's usual flags (as
+#: ``gzip.compress(data, 6, mtime=0)`` writes it on Python 3.11).
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"
 
-        return gzip.compress(raw, compresslevel=6, mtime=0)
-    if fmt == "ndjson.zst":
-        try:
+
+class _Counted:
+    """What a shard's encoder writes to: the part, with the bytes counted and hashed."""
+
+    def __init__(self, out: Part) -> None:
+        self.out = out
+        self.size = 0
+        self.sha = hashlib.sha256()
+        self.closed = False
+
+    def write(self, data: bytes) -> int:
+        if data:
+            self.out.write(data)
+            self.size += len(data)
+            self.sha.update(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.size
+
+    def writable(self) -> bool:
+        return True
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class ShardWriter:
+    """A shard encoded as its pages come, into ``out`` (a :class:`Part`): NDJSON as it is,
+    gzipped (one stream, compressed on the way) or zstd-compressed (the lines spooled, then
+    compressed in one frame that states its size), or Parquet (row groups of
+    :data:`PARQUET_ROWS` rows). What a task holds stays small whatever the shard's size,
+    and the same lines give the same bytes: no time stamps, fixed settings."""
+
+    def __init__(self, fmt: str, explain: bool, out: Part) -> None:
+        if fmt not in SHARD_FORMATS:
+            raise ValueError(f"shard format must be one of {', '.join(SHARD_FORMATS)}, "
+                             f"not {fmt!r}")
+        self.fmt = fmt
+        self.explain = explain
+        self.out = _Counted(out)
+        self.records = 0
+        self._crc = 0
+        self._raw = 0
+        self._deflate: Any = None
+        self._spool: Spool | None = None
+        self._rows: list[dict[str, Any]] = []
+        self._parquet: Any = None
+        if fmt == "ndjson.gz":
+            import zlib
+
+            self.out.write(_GZIP_HEADER)
+            self._deflate = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+        elif fmt == "ndjson.zst":
+            try:
+                import zstandard  # noqa: F401
+            except ImportError:
+                raise RuntimeError("writing .ndjson.zst shards needs zstandard: pip install "
+                                   "'kt-clean[dask]'") from None
+            self._spool = Spool()
+        elif fmt == "parquet":
+            try:
+                import pyarrow.parquet  # noqa: F401
+            except ImportError:
+                raise RuntimeError("writing Parquet shards needs pyarrow: pip install "
+                                   "'kt-clean[parquet]'") from None
+
+    def add(self, lines: bytes) -> None:
+        """One page's lines (NDJSON, each ending in a newline)."""
+        self.records += lines.count(b"\n")
+        if self.fmt == "ndjson":
+            self.out.write(lines)
+        elif self._deflate is not None:
+            import zlib
+
+            self._crc = zlib.crc32(lines, self._crc)
+            self._raw += len(lines)
+            self.out.write(self._deflate.compress(lines))
+        elif self._spool is not None:
+            self._spool.write(lines)
+        else:
+            self._rows.extend(json.loads(line) for line in
+                              lines.decode("utf-8", "surrogateescape").splitlines())
+            if len(self._rows) >= PARQUET_ROWS:
+                self._write_rows()
+
+    def finish(self) -> tuple[int, str]:
+        """End the shard; its size and SHA-256."""
+        if self._deflate is not None:
+            import struct
+
+            self.out.write(self._deflate.flush())
+            self.out.write(struct.pack("<II", self._crc & 0xFFFFFFFF, self._raw & 0xFFFFFFFF))
+        elif self._spool is not None:
             import zstandard
-        except ImportError:
-            raise RuntimeError("writing .ndjson.zst shards needs zstandard: pip install "
-                               "'kt-clean[dask]'") from None
-        return zstandard.ZstdCompressor(level=3, write_checksum=True).compress(raw)
-    if fmt == "parquet":
-        return parquet_bytes(raw, explain)
-    raise ValueError(f"shard format must be one of {', '.join(SHARD_FORMATS)}, not {fmt!r}")
+
+            cctx = zstandard.ZstdCompressor(level=3, write_checksum=True)
+            try:
+                cctx.copy_stream(self._spool.reader(), self.out,  # type: ignore[arg-type]
+                                 size=self._spool.size)
+            finally:
+                self._spool.close()
+        elif self.fmt == "parquet":
+            self._write_rows()
+            self._parquet.close()
+            self._parquet = None
+        return self.out.size, self.out.sha.hexdigest()
+
+    def discard(self) -> None:
+        """Stop without finishing (the part is thrown away after)."""
+        if self._spool is not None:
+            self._spool.close()
+        if self._parquet is not None:
+            with suppress(Exception):
+                self._parquet.close()
+            self._parquet = None
+
+    def _write_rows(self) -> None:
+        """The rows held, as one row group (the file begun with the first)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = article_schema(self.explain)
+        if self._parquet is None:
+            self._parquet = pq.ParquetWriter(self.out, schema, compression="zstd",
+                                             write_statistics=True)
+        if not self._rows:
+            return
+        # a new key must get its column, never be dropped silently (from_pylist drops it),
+        # in whichever row it comes (a page of an archive has `warc`, a file's not)
+        extra = set().union(*self._rows) - set(schema.names)
+        if extra:
+            raise RuntimeError(f"the Parquet schema has no column for {sorted(extra)}")
+        try:
+            table = pa.Table.from_pylist(self._rows, schema=schema)
+        except UnicodeEncodeError:  # a name that is not UTF-8 (surrogate escapes): U+FFFD
+            table = pa.Table.from_pylist([_utf8(row) for row in self._rows], schema=schema)
+        self._parquet.write_table(table, row_group_size=PARQUET_ROWS)
+        self._rows = []
+
+
+def encode_shard(lines: Sequence[bytes], fmt: str, explain: bool) -> bytes:
+    """A shard's bytes, in memory: what :class:`ShardWriter` writes for these lines."""
+    sink = _Memory()
+    writer = ShardWriter(fmt, explain, sink)  # type: ignore[arg-type]
+    for chunk in lines:
+        writer.add(chunk)
+    writer.finish()
+    return bytes(sink.data)
+
+
+class _Memory:
+    """A part that is a bytearray."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self.data += data
+        return len(data)
 
 
 def decode_shard(data: bytes, fmt: str) -> list[dict[str, Any]]:
@@ -397,6 +624,8 @@ def decode_shard(data: bytes, fmt: str) -> list[dict[str, Any]]:
         for row in rows:
             if isinstance(row.get("sources"), list):
                 row["sources"] = dict(row["sources"])
+            if row.get("warc", 0) is None:  # the column of a page with no such key
+                del row["warc"]
         return rows  # type: ignore[no-any-return]
     if fmt == "ndjson.gz":
         import gzip
@@ -411,7 +640,8 @@ def decode_shard(data: bytes, fmt: str) -> list[dict[str, Any]]:
 
 def article_schema(explain: bool) -> Any:
     """The Parquet columns: the article JSON's keys in their order (``docs/formats.md``),
-    ``removed`` (with ``--explain``) a list of structs."""
+    ``warc`` a struct (null for a page that is no record of an archive), ``removed``
+    (with ``--explain``) a list of structs."""
     import pyarrow as pa
 
     s = pa.string()
@@ -425,6 +655,10 @@ def article_schema(explain: bool) -> Any:
         ("updated", s), ("url", s), ("hostname", s), ("language", s), ("description", s),
         ("tags", strings), ("warnings", strings), ("captions", strings),
         ("subheadings", strings), ("body", s), ("items", pa.list_(item)),
+        # a page read from a WARC archive; null for the others (which have no such key)
+        ("warc", pa.struct([("archive", s), ("offset", pa.int64()), ("record_id", s),
+                            ("date", s), ("status", pa.int64()), ("content_type", s),
+                            ("truncated", s)])),
     ]
     if explain:
         fields += [
@@ -445,27 +679,3 @@ def _utf8(value: Any) -> Any:
     if isinstance(value, dict):
         return {_utf8(k): _utf8(v) for k, v in value.items()}
     return value
-
-
-def parquet_bytes(raw: bytes, explain: bool) -> bytes:
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise RuntimeError("writing Parquet shards needs pyarrow: pip install "
-                           "'kt-clean[parquet]'") from None
-    import io
-
-    schema = article_schema(explain)
-    rows = [json.loads(line) for line in raw.decode("utf-8", "surrogateescape").splitlines()]
-    if rows:
-        extra = set(rows[0]) - set(schema.names)
-        if extra:  # a new key must get its column, never be dropped silently
-            raise RuntimeError(f"the Parquet schema has no column for {sorted(extra)}")
-    try:
-        table = pa.Table.from_pylist(rows, schema=schema)
-    except UnicodeEncodeError:  # a name that is not UTF-8 (surrogate escapes): U+FFFD
-        table = pa.Table.from_pylist([_utf8(row) for row in rows], schema=schema)
-    buf = io.BytesIO()
-    pq.write_table(table, buf, compression="zstd", write_statistics=True)
-    return buf.getvalue()

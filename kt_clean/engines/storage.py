@@ -1,13 +1,14 @@
 """Sources and destinations through fsspec: local folders and globs, ``s3://``, ``gs://``,
 ``memory://`` and whatever else an fsspec implementation is installed for.
 
-A source is listed into :class:`Unit` s, one per page file, in the order the local folder
-walker gives (:func:`kt_clean.inputs.walk.iter_pages`: in each folder its files by name,
-then its sub-folders), so that a run's tasks, shards and records come in one order however
-the pages are stored. A local folder is listed by that walker itself; a store's prefix is
-listed by fsspec and put in the same order, with the same rules (hidden names and
-``_errors.ndjson`` skipped, ``--glob`` on the name or the path, sub-folders only with
-``--recursive``).
+A source is listed into :class:`Unit` s, one per page file or WARC archive, in the order
+the local folder walker gives (:func:`kt_clean.inputs.walk.iter_pages`: in each folder its
+files by name, then its sub-folders), so that a run's tasks, shards and records come in one
+order however the pages are stored. A local folder is listed by that walker itself; a
+store's prefix is listed by fsspec and put in the same order, with the same rules (hidden
+names and kt-clean's lists, ``_errors.ndjson``, ``_skipped.ndjson`` and the like, skipped;
+``--glob`` on the name or the path, sub-folders only with ``--recursive``). Only names and
+sizes are listed: an archive's records are read by the worker that cleans them.
 
 Credentials come from where each implementation looks (for S3 the ``AWS_*`` environment
 variables, ``~/.aws``, an instance role) and from ``--storage-option key=value``. They are
@@ -19,15 +20,18 @@ from __future__ import annotations
 
 import fnmatch
 import glob as globlib
+import io
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..errors import BatchError
-from ..inputs.walk import ERRORS_NAME, iter_pages
+from ..inputs.walk import is_list_name, iter_pages
+from ..inputs.warc import warc_name
+from ..system import TEMP_PREFIX, TEMP_SUFFIX
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +53,11 @@ class Unit:
     kind: str = "file"
 
 
-#: Kinds of input other than a page file, by the names they claim: ``{"warc":
-#: lambda name: name.endswith((".warc", ".warc.gz"))}`` once WARC input exists. A unit of
-#: such a kind is a task of its own (an archive is a block of pages already); its pages come
-#: from ``shards.READERS[kind]``.
-UNIT_KINDS: dict[str, Callable[[str], bool]] = {}
+#: Kinds of input other than a page file, by the names they claim: ``warc``, the WARC
+#: archives (``.warc``, ``.warc.gz``, as the local batch tells them). A unit of such a kind
+#: is a task of its own (an archive is a block of pages already); its pages come from
+#: ``shards.READERS[kind]``.
+UNIT_KINDS: dict[str, Callable[[str], bool]] = {"warc": warc_name}
 
 
 def kind_of(name: str) -> str:
@@ -146,7 +150,7 @@ def walk_key(rel: str) -> tuple[tuple[int, str], ...]:
 
 def _wanted(rel: str, pattern: str, recursive: bool) -> bool:
     parts = rel.split("/")
-    if any(p.startswith(".") for p in parts) or parts[-1] == ERRORS_NAME:
+    if any(p.startswith(".") for p in parts) or is_list_name(parts[-1]):
         return False
     if len(parts) > 1 and not recursive:
         return False
@@ -188,6 +192,7 @@ def _list_local(src: str, pattern: str, recursive: bool, excluded: list[str]) ->
             if os.path.isdir(match):
                 units.extend(_list_local(match, pattern, recursive, excluded))
             elif not os.path.basename(match).startswith(".") and \
+                    not is_list_name(os.path.basename(match)) and \
                     os.path.realpath(match) not in local_excluded:
                 units.append(_local_unit(match))
         if not units:
@@ -248,7 +253,7 @@ def _list_store(src: str, pattern: str, recursive: bool, excluded: list[str],
                 continue
         else:
             rel = p.rsplit("/", 1)[-1]
-            if rel.startswith(".") or rel == ERRORS_NAME:
+            if rel.startswith(".") or is_list_name(rel):
                 continue
         version = str(info.get("ETag") or info.get("etag") or info.get("mtime")
                       or info.get("LastModified") or info.get("updated") or "")
@@ -264,6 +269,161 @@ def _list_store(src: str, pattern: str, recursive: bool, excluded: list[str],
     if not rows and base is None:
         raise BatchError(f"{shown}: no file matches")
     return [u for _, u in rows]
+
+
+#: Bytes a spool keeps in memory before it moves to a temporary file on the worker's disk.
+SPOOL_BYTES = 32 * 1024 * 1024
+
+
+class Spool:
+    """Bytes written bit by bit and read back once: in memory up to :data:`SPOOL_BYTES`, then
+    in a temporary file (in ``TMPDIR``, the worker's local disk), removed by :meth:`close`."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._buf: io.BytesIO | None = io.BytesIO()
+        self._file: BinaryIO | None = None
+        self.path: str | None = None  # the temporary file's, once there is one
+
+    def write(self, data: bytes) -> int:
+        if self._buf is not None and self.size + len(data) > SPOOL_BYTES:
+            import tempfile
+
+            fd, self.path = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
+            self._file = os.fdopen(fd, "w+b")
+            self._file.write(self._buf.getbuffer())
+            self._buf = None
+        out = self._buf if self._buf is not None else self._file
+        assert out is not None
+        out.write(data)
+        self.size += len(data)
+        return len(data)
+
+    def in_memory(self) -> bytes | None:
+        """The bytes, when they are still in memory."""
+        return self._buf.getvalue() if self._buf is not None else None
+
+    def reader(self) -> BinaryIO:
+        """The bytes written, from the start (the spool is written no more)."""
+        if self._buf is not None:
+            self._buf.seek(0)
+            return self._buf
+        assert self._file is not None
+        self._file.flush()
+        self._file.seek(0)
+        return self._file
+
+    def close(self) -> None:
+        self._buf = None
+        if self._file is not None:
+            with suppress(OSError):
+                self._file.close()
+            self._file = None
+        if self.path is not None:
+            with suppress(OSError):
+                os.unlink(self.path)
+            self.path = None
+
+
+class Part:
+    """A file of the destination written bit by bit (a shard, as its pages are cleaned) that
+    appears under its name only when :meth:`commit` ends, whole; :meth:`abort` leaves
+    nothing. On a file system: a hidden temporary file beside it, made durable and renamed.
+    On a store: spooled (:class:`Spool`), then written with one request, or, past
+    :data:`SPOOL_BYTES`, uploaded from the spool's file (``put_file``: for a large file a
+    multipart upload, which S3, GCS and Azure make visible only once complete)."""
+
+    def __init__(self, dest: Destination, name: str, sync: bool) -> None:
+        self.dest = dest
+        self.name = name
+        self.sync = sync
+        self._spool: Spool | None = None
+        self._file: BinaryIO | None = None
+        self._tmp: str | None = None
+        if dest.local:
+            import tempfile
+
+            target = os.path.join(dest.root, name)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            fd, self._tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX,
+                                             dir=os.path.dirname(target))
+            os.fchmod(fd, 0o666 & ~_umask())
+            self._file = os.fdopen(fd, "wb", buffering=1 << 20)
+        else:
+            self._spool = Spool()
+
+    def write(self, data: bytes) -> int:
+        if self._spool is not None:
+            return self._spool.write(data)
+        assert self._file is not None
+        return self._file.write(data)
+
+    def commit(self) -> None:
+        try:
+            if self._spool is not None:
+                fs, _ = self.dest.fs()
+                remote = self.dest._remote(self.name)
+                data = self._spool.in_memory()
+                if data is not None:
+                    fs.pipe_file(remote, data)
+                else:
+                    assert self._spool.path is not None
+                    self._spool.reader().close()
+                    fs.put_file(self._spool.path, remote,
+                                **_upload_options(fs, self._spool.size))
+            else:
+                assert self._file is not None and self._tmp is not None
+                self._file.flush()
+                if self.sync:
+                    os.fsync(self._file.fileno())
+                self._file.close()
+                os.replace(self._tmp, os.path.join(self.dest.root, self.name))
+                self._tmp = None
+        finally:
+            self.abort()
+
+    def abort(self) -> None:
+        """Throw away what was written (nothing of it stays)."""
+        if self._spool is not None:
+            self._spool.close()
+        if self._file is not None:
+            with suppress(OSError):
+                self._file.close()
+        if self._tmp is not None:
+            with suppress(OSError):
+                os.unlink(self._tmp)
+            self._tmp = None
+
+
+#: The parts of a shard uploaded from its spool, and how many are sent at once: what the
+#: upload holds in memory.
+UPLOAD_PART = 8 * 1024 * 1024
+UPLOAD_CONCURRENCY = 2
+
+
+def _upload_options(fs: Any, size: int) -> dict[str, Any]:
+    """How to upload a spooled file of ``size`` bytes in bounded memory. s3fs reads a file
+    under two parts (100 MB by default) whole for one request and sends ten parts at a
+    time: here parts of :data:`UPLOAD_PART` (larger when the shard needs more than S3's
+    10,000 parts), :data:`UPLOAD_CONCURRENCY` at a time. Other stores' libraries read the
+    file part by part already."""
+    protocols = fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)
+    if "s3" not in protocols:
+        return {}
+    return {"chunksize": max(UPLOAD_PART, -(-size // 10_000)),
+            "max_concurrency": UPLOAD_CONCURRENCY}
+
+
+_UMASK: list[int] = []
+
+
+def _umask() -> int:
+    """The process's umask, read once (reading it sets it: not from every thread)."""
+    if not _UMASK:
+        from ..system import umask
+
+        _UMASK.append(umask())
+    return _UMASK[0]
 
 
 class Destination:
@@ -321,6 +481,10 @@ class Destination:
         else:
             fs, _ = self.fs()
             fs.pipe_file(self._remote(name), data)
+
+    def part(self, name: str, *, sync: bool = True) -> Part:
+        """A file to write bit by bit, appearing whole as ``name`` on :meth:`Part.commit`."""
+        return Part(self, name, sync)
 
     def read(self, name: str) -> bytes | None:
         """A file's bytes, or ``None`` when there is none."""
@@ -381,8 +545,6 @@ class Destination:
     def prepare(self) -> None:
         """Create the destination and check, before any work, that it can be written."""
         if self.local:
-            from ..system import TEMP_PREFIX, TEMP_SUFFIX
-
             if os.path.lexists(self.root) and not os.path.isdir(self.root):
                 raise BatchError(f"{self.location}: exists and is not a folder")
             try:

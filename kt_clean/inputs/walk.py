@@ -36,6 +36,15 @@ class Found:
     #: in seconds (an output newer than that is up to date)
     offset: int | None = None
     stamp: float | None = None
+    #: what ``problem`` is about when it is not the file itself: a record of the archive
+    #: (``URL (ARCHIVE at offset N)``)
+    where: str | None = None
+
+
+def is_list_name(name: str) -> bool:
+    """Whether a file name is one of kt-clean's lists (``_errors.ndjson``, fetch's
+    ``_skipped.ndjson``, ``NAME.errors.ndjson``, ...), which are never pages."""
+    return name == ERRORS_NAME or name.endswith(_LIST_NAMES)
 
 
 def iter_pages(folder: str | os.PathLike[str], pattern: str = "*", *, recursive: bool = False,
@@ -85,7 +94,7 @@ def _walk(root: str, root_real: str, rel_dir: str, pattern: str, recursive: bool
     claimed: set[str] = set()
     for entry in entries:
         name = entry.name
-        if name.startswith(".") or name == ERRORS_NAME or name.endswith(_LIST_NAMES):
+        if name.startswith(".") or is_list_name(name):
             continue
         rel = os.path.join(rel_dir, name) if rel_dir else name
         if os.path.join(root_real, rel) in excluded:

@@ -85,13 +85,19 @@ def _head_of(first: bytes) -> bytes:
 
 class _Stream:
     """The decompressed bytes of a WARC file or stream, gzipped or not, read in blocks, with
-    the file offset of each gzip member start (where a record in its own member begins)."""
+    the file offset of each gzip member start (where a record in its own member begins).
+
+    Offsets count from the file's start, also when reading starts further in (a file
+    seeked to a record's offset); a stream that cannot tell where it is counts from where
+    reading starts."""
 
     def __init__(self, f: BinaryIO, head: bytes = b"") -> None:
         self.f = f
         self.raw = head  # read from the file; raw[raw_pos:] not yet decompressed
         self.raw_pos = 0
-        self.raw_offset = 0  # file offset of raw[raw_pos]
+        #: the file offset where reading started (``head`` included)
+        self.origin = _position(f, len(head))
+        self.raw_offset = self.origin  # file offset of raw[raw_pos]
         self.eof = False
         self.gzip = (head or self._read())[:2] == _GZIP_MAGIC
         self.inflater: Any = None
@@ -199,7 +205,7 @@ class _Stream:
         """The file offset where the record at ``pos`` starts: the byte offset of a plain
         file, the offset of its gzip member when it starts one (else ``None``)."""
         if not self.gzip:
-            return self.pos
+            return self.origin + self.pos
         while self.members and self.members[0][0] < self.pos:
             self.members.popleft()
         if self.members and self.members[0][0] == self.pos:
@@ -226,6 +232,15 @@ class _Stream:
                 raise _Bad("a header block longer than 256 KB: not a WARC record")
             if not self._more():
                 raise _Cut(self.raw_offset)
+
+
+def _position(f: BinaryIO, already: int) -> int:
+    """Where in its file ``f`` was before ``already`` bytes were read from it (0 for a
+    stream that cannot tell: a pipe)."""
+    try:
+        return max(0, f.tell() - already)
+    except (OSError, ValueError, AttributeError):
+        return 0
 
 
 class _Cut(Exception):
