@@ -1,8 +1,16 @@
 """Shared paths and helpers for the tests."""
 
+import signal
 from pathlib import Path
 
 import pytest
+
+# Tests of Ctrl-C send SIGINT to kt-clean (in this process or in a child). A test runner
+# started in the background by a non-interactive shell (`cmd &`, nohup) inherits SIGINT
+# ignored, and so would every child: kt-clean rightly leaves an ignored signal alone, and
+# those tests would test nothing. Take the default back for this process and its children.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
