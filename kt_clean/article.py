@@ -9,7 +9,7 @@ from .bylines import authors_from_byline
 from .dates import iso_any, iso_datetime
 from .layouts import Layout, builtin_layouts, layout_named
 from .model import Article, Block, Document, Item, Label
-from .textshape import without_bullet
+from .textshape import BULLETS, without_bullet
 from .vocabulary import UNKNOWN
 
 # Block kinds of the article from the labels' roles and from the HTML extractor's blocks.
@@ -230,7 +230,10 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None, *,
         role = label.tag
         if role in _BLOCK_ROLES:  # the most frequent roles first: a page has many lines
             if not from_blocks:
-                line = without_bullet(text)
+                # without_bullet(text), inlined: a page may have a million such lines
+                line = text.strip()
+                if line[:1] in BULLETS:
+                    line = without_bullet(line)
                 if line:
                     blocks.append(Block(_KINDS[role], line))
         elif role == "blank":
