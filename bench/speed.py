@@ -184,7 +184,7 @@ day's earlier start-up figures of 180 to 263 ms were taken that way).
 Start-up is kept small by doing only what the page needs. Nothing heavy is imported for a
 text page: no trafilatura, readability or lxml (they load only for HTML pages), no numpy or
 classifier (only pages of unknown layout), no chardet unless a page is not UTF-8, no TOML
-parser (the built-in layouts ship pre-parsed in `kt_clean/layouts/builtin.json`, with each
+parser (the built-in layouts ship pre-parsed in `kt_clean/layouts/rules/builtin.json`, with each
 pattern's prefilter literals), no `importlib.metadata` for the version. Only the command
 being run is imported and built, and a built-in pattern compiles on first use (21 of 48 for
 this page). typer is held below 0.29, which imports pydantic at start-up (about 150 ms more
