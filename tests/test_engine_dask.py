@@ -342,6 +342,56 @@ def test_a_page_that_kills_its_process_is_lost_and_the_others_go_on(tmp_path, mo
     assert outcomes[4].output == clean_here(items[4])
 
 
+def test_pages_go_several_to_a_message_in_order_and_a_death_mid_message_loses_one(
+        tmp_path, monkeypatch):
+    """Pages are sent several to a message (the worker's cost per page is what lets a
+    second worker add a core's worth): the answers keep the items' order, outcomes known
+    beforehand keep their places, and a child killed by a page in the middle of a message
+    loses that page only; every other page's output is what cleaning it here gives."""
+    from kt_clean.engines.child import AHEAD_PAGES, PageProcess
+    from kt_clean.engines.pages import PageConfig, failure
+
+    log = tmp_path / "messages.log"
+    code = ("import os, sys\nimport kt_clean.engines.child as c\n"
+            "from multiprocessing.connection import Connection\n"
+            "real_recv, real = Connection.recv_bytes, c.clean_item\n"
+            "def recv(self, *a):\n"
+            "    data = real_recv(self, *a)\n"
+            f"    with open({str(log)!r}, 'a') as f: f.write('m\\n')\n"
+            "    return data\n"
+            "def clean(cfg, source, *rest):\n"
+            "    if 'KILL' in source: os.kill(os.getpid(), 9)\n"
+            "    return real(cfg, source, *rest)\n"
+            "Connection.recv_bytes = recv\nc.clean_item = clean\nsys.exit(c.main(sys.argv))\n")
+    monkeypatch.setattr(PageProcess, "COMMAND", (sys.executable, "-c", code))
+    pages = []
+    for i in range(3 * AHEAD_PAGES):
+        p = str(tmp_path / f"p{i:02d}.txt")
+        with open(p, "w", encoding="utf-8") as f:
+            f.write(variant(PRINT_SEED, i))
+        pages.append((p, p, None, None))
+    killer = str(tmp_path / "KILL.txt")
+    shutil.copy(PRINT_SEED, killer)
+    known = failure("bad.txt", "empty", "bad.txt: empty file")
+    items = [*pages[:5], known, *pages[5:25], (killer, killer, None, None), *pages[25:30],
+             known, *pages[30:]]
+    proc = PageProcess(PageConfig())
+    outcomes = list(proc.clean(items))
+    proc.close()
+    sources = [i.source if hasattr(i, "reason") else i[0] for i in items]
+    assert [o.source for o in outcomes] == sources
+    reasons = [o.reason for o in outcomes]
+    assert reasons[5] == reasons[32] == "empty" and reasons[26] == "lost"
+    assert reasons.count(None) == len(pages)
+    assert proc.started == 3  # the first child, one to try the page again, one for the rest
+    for item, outcome in zip(items, outcomes):
+        if outcome.reason is None:
+            assert outcome.output == clean_here(item)
+    # one message per configuration, then pages in fewer messages than pages
+    messages = log.read_text().count("m") - proc.started
+    assert messages < (len(pages) + 2) / 2
+
+
 def test_a_page_deaf_to_the_alarm_is_stopped_by_the_worker(tmp_path, monkeypatch):
     """A page stuck in a long C call cannot be interrupted by the alarm: the keeper kills
     its child after the grace period; the page is a timeout, never retried."""

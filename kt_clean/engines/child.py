@@ -16,13 +16,18 @@ The child is started with ``subprocess`` (``python -m kt_clean.engines.child``),
 ``multiprocessing``: a Dask worker is a daemonic process, which ``multiprocessing`` forbids
 to have children. Messages are pickles over two pipes. Pages are sent ahead of the one being
 cleaned only while what waits in the pipe stays under its buffer, so neither side ever
-blocks writing while the other does.
+blocks writing while the other does; they go several to a message (the pipe refilled once
+half of what was sent ahead is answered), each answered on its own as soon as it is done,
+so that the worker, whose core the cluster's other processes share, spends as little as it
+can per page.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
+import select
 import signal
 import subprocess
 import sys
@@ -48,6 +53,8 @@ START_TIMEOUT = 300.0
 #: Bytes of pages sent ahead of the one being cleaned, at most (a pipe holds 64 KiB).
 AHEAD_BYTES = 32 * 1024
 AHEAD_PAGES = 16
+#: Pages are sent again once no more than this many of those sent wait for their answer.
+REFILL_PAGES = AHEAD_PAGES // 2
 
 
 def grace(limit: float | None) -> float | None:
@@ -86,6 +93,7 @@ class PageProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.to_child: Connection | None = None
         self.from_child: Connection | None = None
+        self._poller: Any = None
         self.started = 0
 
     # -- the process ------------------------------------------------------------------
@@ -105,6 +113,8 @@ class PageProcess:
             os.close(up_w)
         self.to_child = Connection(down_w, readable=False)
         self.from_child = Connection(up_r, writable=False)
+        self._poller = select.poll()  # made once: Connection.poll builds a selector a call
+        self._poller.register(up_r, select.POLLIN)
         self.started += 1
         try:
             self.to_child.send_bytes(pickle.dumps(self.cfg, protocol=pickle.HIGHEST_PROTOCOL))
@@ -127,6 +137,7 @@ class PageProcess:
                 with suppress(OSError):
                     conn.close()
         self.to_child = self.from_child = None
+        self._poller = None
         if self.proc is not None:
             try:
                 self.proc.wait(timeout=2)
@@ -145,6 +156,7 @@ class PageProcess:
                 with suppress(OSError):
                     conn.close()
         self.to_child = self.from_child = None
+        self._poller = None
         self.proc = None
 
     def __del__(self) -> None:
@@ -154,39 +166,58 @@ class PageProcess:
     # -- pages ------------------------------------------------------------------------
 
     def clean(self, items: Iterable[Item]) -> Iterator[Outcome]:
-        """The outcome of each item, in order. Pages go to the child, a few ahead;
-        an item that is already an :class:`Outcome` comes back in its place."""
+        """The outcome of each item, in order. Pages go to the child, a few ahead and
+        several to a message; an item that is already an :class:`Outcome` comes back in
+        its place."""
         source = iter(items)
         queue: deque[_Entry] = deque()  # to send, in order (pages to send again first)
         pending: deque[_Entry] = deque()  # sent (or passed through), answers not yet read
         limit = grace(self.cfg.limits.page_timeout)
         last_answer = time.monotonic()
         exhausted = False
+        in_flight = 0  # pages of `pending` sent to the child
+        in_flight_bytes = 0  # and their pickles' bytes
         while True:
-            while True:  # send ahead while the pipe has room
-                if not queue:
-                    nxt = None if exhausted else next(source, None)
-                    if nxt is None:
-                        exhausted = True
+            # Send ahead while the pipe has room: once the pages in flight fall to
+            # REFILL_PAGES, as many as fit go in one message.
+            if in_flight <= REFILL_PAGES:
+                batch: list[_Entry] = []
+                # what the child has not read yet: all but the page it is cleaning
+                head_size = next((e.size for e in pending if e.outcome is None), 0)
+                waiting = in_flight_bytes - head_size
+                while True:
+                    if not queue:
+                        nxt = None if exhausted else next(source, None)
+                        if nxt is None:
+                            exhausted = True
+                            break
+                        queue.append(_Entry(nxt))
+                    entry = queue[0]
+                    if entry.outcome is not None:
+                        if batch:  # its place in `pending` is after the batch's pages
+                            break
+                        pending.append(queue.popleft())
+                        continue
+                    if in_flight + len(batch) and (
+                            in_flight + len(batch) >= AHEAD_PAGES
+                            or waiting + entry.size > AHEAD_BYTES):
                         break
-                    queue.append(_Entry(nxt))
-                entry = queue[0]
-                if entry.outcome is not None:
-                    pending.append(queue.popleft())
-                    continue
-                sent = [e for e in pending if e.outcome is None]
-                if sent and (len(sent) >= AHEAD_PAGES
-                             or sum(e.size for e in sent[1:]) + entry.size > AHEAD_BYTES
-                             or not self.alive()):
-                    break
-                if not sent and not self.alive():
-                    self.kill()
-                    self._start()
-                assert self.to_child is not None
-                with suppress(OSError):  # the child is gone: found out when waiting for it
-                    self.to_child.send_bytes(entry.blob)
-                entry.sent_at = time.monotonic()
-                pending.append(queue.popleft())
+                    if not in_flight and not batch and not self.alive():
+                        self.kill()
+                        self._start()
+                    if in_flight or batch:
+                        waiting += entry.size
+                    batch.append(queue.popleft())
+                if batch:
+                    assert self.to_child is not None
+                    with suppress(OSError):  # the child is gone: found out waiting for it
+                        self.to_child.send_bytes(b"".join(e.blob for e in batch))
+                    now = time.monotonic()
+                    for e in batch:
+                        e.sent_at = now
+                        in_flight_bytes += e.size
+                    in_flight += len(batch)
+                    pending.extend(batch)
             while pending and pending[0].outcome is not None:
                 done = pending.popleft().outcome
                 assert done is not None
@@ -199,30 +230,29 @@ class PageProcess:
             name = head.source
             try:
                 outcome = self._answer(max(head.sent_at, last_answer), limit)
-            except TimeoutError:
+            except (TimeoutError, ChildDied) as exc:
                 self.kill()
-                pending.popleft()
-                queue.extendleft(reversed(pending))
-                pending.clear()
-                last_answer = time.monotonic()
-                timeout = self.cfg.limits.page_timeout or 0.0
-                yield failure(name, "timeout",
-                              f"{name}: took more than {timeout:g} s (the worker was stopped)")
-                continue
-            except ChildDied:
-                self.kill()
-                lost = head.retried
-                if lost:  # its second child died on it too: this page is the cause
+                timed_out = isinstance(exc, TimeoutError)
+                lost = not timed_out and head.retried
+                if timed_out or lost:  # this page is the cause: it is not sent again
                     pending.popleft()
-                head.retried = True  # else once more, in a fresh child
+                else:  # else once more, in a fresh child
+                    head.retried = True
                 queue.extendleft(reversed(pending))
                 pending.clear()
+                in_flight = in_flight_bytes = 0
                 last_answer = time.monotonic()
-                if lost:
+                if timed_out:
+                    timeout = self.cfg.limits.page_timeout or 0.0
+                    yield failure(name, "timeout", f"{name}: took more than {timeout:g} s "
+                                                   "(the worker was stopped)")
+                elif lost:
                     yield failure(name, "lost", f"{name}: the process cleaning it died "
                                                 "(killed, or out of memory)")
                 continue
             pending.popleft()
+            in_flight -= 1
+            in_flight_bytes -= head.size
             last_answer = time.monotonic()
             yield outcome
 
@@ -237,7 +267,7 @@ class PageProcess:
             if wait <= 0:
                 raise TimeoutError
             try:
-                if conn.poll(min(wait, 1.0)):
+                if self._poller.poll(int(min(wait, 1.0) * 1000) + 1):
                     return Outcome(*pickle.loads(conn.recv_bytes()))
             except (EOFError, OSError):
                 raise ChildDied from None
@@ -279,17 +309,20 @@ def main(argv: list[str]) -> int:
     done = 0
     while True:
         try:
-            item: Any = pickle.loads(down.recv_bytes())
+            message = io.BytesIO(down.recv_bytes())  # one or more pickled pages
         except (EOFError, OSError):
             return 0
-        outcome = clean_item(cfg, *item)
-        try:
-            up.send_bytes(pickle.dumps(tuple(outcome), protocol=pickle.HIGHEST_PROTOCOL))
-        except OSError:  # the worker is gone
-            return 0
-        done += 1
-        if done % 64 == 0:
-            _give_back_memory()
+        end = len(message.getbuffer())
+        while message.tell() < end:
+            item: Any = pickle.load(message)
+            outcome = clean_item(cfg, *item)
+            try:
+                up.send_bytes(pickle.dumps(tuple(outcome), protocol=pickle.HIGHEST_PROTOCOL))
+            except OSError:  # the worker is gone
+                return 0
+            done += 1
+            if done % 64 == 0:
+                _give_back_memory()
 
 
 if __name__ == "__main__":
