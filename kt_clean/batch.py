@@ -427,13 +427,10 @@ def _clean(cfg: _Config, source: str, offset: int | None = None
             return
         parts.append(render(art, cfg.fmt, cfg.explain))
         layouts.append(art.layout)
-        labelled = art.document
-        if labelled is not None and labelled.labels is not None:
-            for line, label in zip(labelled.lines, labelled.labels):
-                if label.kept:
-                    kept += len(line)
-                else:
-                    removed += len(line)
+        if art.document is not None:
+            k, r = art.document.characters()
+            kept += k
+            removed += r
 
     if offset is not None:  # one page of an archive
         with time_limit(cfg.limits.page_timeout):

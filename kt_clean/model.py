@@ -162,6 +162,17 @@ class Document:
         """(index, text, label) of the removed lines, in order."""
         return self._select(False)
 
+    def characters(self) -> tuple[int, int]:
+        """(characters kept, characters removed) over the labelled lines; (0, 0) before
+        stripping. What a batch's summary adds up."""
+        kept = removed = 0
+        for line, label in zip(self.lines, self.labels or ()):
+            if label.kept:
+                kept += len(line)
+            else:
+                removed += len(line)
+        return kept, removed
+
     def _select(self, kept: bool) -> list[tuple[int, str, Label]]:
         if self.labels is None:
             raise ValueError(f"{self.source}: document has not been stripped yet")

@@ -26,6 +26,7 @@ from .common import (
     VerboseOpt,
     app,
     check_only,
+    count_by_kind,
     error,
     examples,
     pick_format,
@@ -327,10 +328,7 @@ class _View:
         table.add_row("pages seen", f"{d['pages_seen']:,} of {d['pages_found']:,}")
         table.add_row("cleaned", f"{d['cleaned']:,}")
         table.add_row("skipped (up to date)", f"{d['skipped']:,}")
-        failed = f"{d['failed']:,}"
-        if d["failures"]:
-            failed += " (" + ", ".join(f"{k} {v:,}" for k, v in d["failures"].items()) + ")"
-        table.add_row("failed", failed)
+        table.add_row("failed", count_by_kind(d["failed"], d["failures"]))
         if d["filtered"]:
             table.add_row("left out (--only)", f"{d['filtered']:,}")
         for name, count in d["layouts"].items():

@@ -94,6 +94,14 @@ def _whole_words_in_help() -> None:
         setattr(module, "wrap_text", wrap_text)  # noqa: B010
 
 
+def count_by_kind(total: int, kinds: dict[str, int]) -> str:
+    """A summary table's count with its kinds: ``12 (timeout 2, binary 10)``."""
+    text = f"{total:,}"
+    if kinds:
+        text += " (" + ", ".join(f"{k} {v:,}" for k, v in kinds.items()) + ")"
+    return text
+
+
 def examples(*commands: str) -> str:
     """A command's help epilog: its example commands, one a line, never re-wrapped (click
     would break ``kt-clean`` at its hyphen); ``\b`` keeps a paragraph as written."""

@@ -15,6 +15,7 @@ from .common import (
     EXIT_OK,
     VerboseOpt,
     app,
+    count_by_kind,
     error,
     examples,
     log_enabled,
@@ -326,14 +327,8 @@ class _View:
             table.add_row("unchanged (revisit records)", f"{d['unchanged']:,}")
         table.add_row("already in the archive", f"{d['already_archived']:,}")
         table.add_row("redirects", f"{d['redirects']:,}")
-        skipped = f"{d['skipped']:,}"
-        if d["skips"]:
-            skipped += " (" + ", ".join(f"{k} {v:,}" for k, v in d["skips"].items()) + ")"
-        table.add_row("skipped", skipped)
-        failed = f"{d['failed']:,}"
-        if d["failures"]:
-            failed += " (" + ", ".join(f"{k} {v:,}" for k, v in d["failures"].items()) + ")"
-        table.add_row("failed", failed)
+        table.add_row("skipped", count_by_kind(d["skipped"], d["skips"]))
+        table.add_row("failed", count_by_kind(d["failed"], d["failures"]))
         if d["over_max_pages"]:
             table.add_row("left out (--max-pages)", f"{d['over_max_pages']:,}")
         table.add_row("requests (retries)", f"{d['requests']:,} ({d['retries']:,})")

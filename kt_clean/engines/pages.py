@@ -142,13 +142,10 @@ def clean_item(cfg: PageConfig, source: str, path: str | None, data: bytes | Non
                     continue
                 parts.append(render(art, "json", cfg.explain))
                 names.append(art.layout)
-                labelled = art.document
-                if labelled is not None and labelled.labels is not None:
-                    for line, label in zip(labelled.lines, labelled.labels):
-                        if label.kept:
-                            kept += len(line)
-                        else:
-                            removed += len(line)
+                if art.document is not None:
+                    k, r = art.document.characters()
+                    kept += k
+                    removed += r
     except PageTimeout as exc:
         return failure(source, "timeout", f"{source}: {exc}")
     except InputError as exc:

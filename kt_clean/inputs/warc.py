@@ -705,13 +705,7 @@ def file_documents(path: str, *, encoding: str | None = None,
     read is handed to it and skipped, and so is damage that ends the archive early (the
     pages before it are given); without, both raise :class:`InputError`."""
     pages = read_warc(path, max_bytes=limits.max_bytes, on_error=on_error)
-    try:
-        yield from page_documents(pages, encoding=encoding, input_format=input_format,
-                                  limits=limits, on_error=on_error)
-    except InputError as exc:
-        if on_error is None:
-            raise
-        on_error(exc)
+    yield from _documents_to_the_end(pages, encoding, input_format, limits, on_error)
 
 
 def stream_documents(stream: BinaryIO, source: str = "-", *, head: bytes = b"",
@@ -722,6 +716,14 @@ def stream_documents(stream: BinaryIO, source: str = "-", *, head: bytes = b"",
     already read of it."""
     pages = iter_pages(stream, source, max_bytes=limits.max_bytes, head=head,
                        on_error=on_error)
+    yield from _documents_to_the_end(pages, encoding, input_format, limits, on_error)
+
+
+def _documents_to_the_end(pages: Iterator[WebPage], encoding: str | None,
+                          input_format: InputFormat, limits: Limits,
+                          on_error: OnError | None) -> Iterator[Document]:
+    """The documents of an archive's pages; with ``on_error``, damage that ends the
+    archive early is handed to it after the pages before it (else it raises)."""
     try:
         yield from page_documents(pages, encoding=encoding, input_format=input_format,
                                   limits=limits, on_error=on_error)
