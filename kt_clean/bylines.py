@@ -73,8 +73,10 @@ _DATE_FORMS = (
 #: (``Mar 27, 20255 mins``), as pages whose parts w3m prints without a space show them.
 _GLUED_AFTER = r"(?=\d{1,2}[:.][0-5]\d|\d{1,3}\s*(?i:mins?|minutes?|comments?)\b)"
 #: Where a date may start: not inside a number (``1/12/2025``, ``12:30``); a month's name
-#: may follow a label's colon (``Last updated:Sep 4, 2025``).
-_DATE_START = r"(?:(?<![\d/.:-])|(?<=[/.:-])(?=[^\W\d]))"
+#: may follow a label's colon (``Last updated:Sep 4, 2025``) or the year of a date printed
+#: before it without a space (``May 21, 2025April 24, 2025``: the update, then the
+#: publication, as w3m prints a theme's two ``<time>`` elements).
+_DATE_START = r"(?:(?<![\d/.:-])|(?<=[/.:-])(?=[^\W\d])|(?<=(?:19[89]|20\d)\d)(?=[A-Z][a-z]))"
 _DATE = _Lazy(
     rf"{_DATE_START}(?:(?P<tb>{_TIME})\s+)?(?P<date>{'|'.join(_DATE_FORMS)})"
     rf"(?:(?:,?\s+(?:at\s+|@\s*)?|\s*[@|,-]\s*|{_GLUED_AFTER})(?P<ta>{_TIME}))?"

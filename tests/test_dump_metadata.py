@@ -463,6 +463,17 @@ def test_a_year_glued_to_a_time_or_a_count_is_read():
     assert find_dates("Nov 14, 20251234") == [] and find_dates("Jan 5, 20261") == []
 
 
+def test_two_dates_printed_without_a_space_are_both_read():
+    # a theme's update and publication <time> elements, printed side by side by w3m
+    assert find_dates("May 21, 2025April 24, 2025 by The Ritualist") == [
+        ("published", "May 21, 2025"), ("published", "April 24, 2025")]
+    assert find_dates("July 4, 2025February 9, 2026 Updated onFebruary 9, 2026") == [
+        ("published", "July 4, 2025"), ("published", "February 9, 2026"),
+        ("updated", "February 9, 2026")]
+    # a month's name glued to any other number still starts no date
+    assert find_dates("Room 12May 3, 2025") == [] and find_dates("No. 7Jan 5, 2026") == []
+
+
 def test_a_dateline_under_the_text_dates_a_page_whose_header_has_none():
     more = ("Residents will be able to read the full plan on the city's website from "
             "Monday, the clerk said after the meeting ended late on Thursday night.")

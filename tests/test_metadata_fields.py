@@ -150,6 +150,70 @@ def test_updated_before_published_is_flagged():
     assert art.warnings == ("updated-before-published",)
 
 
+def test_a_published_meta_tag_is_read():
+    # <meta name="published" content="July 17, 2025">: a CMS's own name for the tag
+    md = meta("<meta name='published' content='July 17, 2025'>",
+              "<h1>Council funds playgrounds</h1>" + BODY)
+    assert md["published"] == "July 17, 2025" and md["sources"]["published"] == "meta:published"
+    art = extract(page("<meta name='published' content='July 17, 2025'>",
+                       "<h1>Council funds playgrounds</h1>" + BODY))
+    assert art.published == "2025-07-17"
+
+
+def test_the_markup_day_printed_beside_the_update_keeps_the_markup_date():
+    # "<time class=updated>May 21, 2025</time><time class=published>April 24, 2025</time>"
+    # rendered without a space: the second date is the markup's, so the markup stands
+    art = extract(page("<meta property='article:published_time' "
+                       "content='2025-04-24T16:12:49+00:00'>",
+                       "<h1>Council funds playgrounds</h1>"
+                       "<p><time>May 21, 2025</time><time>April 24, 2025</time> by Jane Doe</p>"
+                       + BODY))
+    assert art.published == "2025-04-24T16:12:49+00:00"
+
+
+TABLE = ("<table><tr><th>Month</th><th>Change</th></tr>"
+         + "".join(f"<tr><td>{m}/1/2013</td><td>+1{m}.1%</td></tr>" for m in range(1, 7))
+         + "</table>")
+
+
+def test_a_table_of_dates_under_the_headline_is_no_dateline():
+    # a price history right under the headline prints six days: none is the article's
+    art = extract(page("<meta property='article:published_time' content='2025-02-12T23:21:00Z'>",
+                       "<h1>The hottest housing markets</h1><p>Last Updated Nov 6, 2025</p>"
+                       + TABLE + BODY))
+    assert art.published == "2025-02-12T23:21:00+00:00"
+    assert dict(art.sources)["published"] == "meta:article:published_time"
+    # one printed publication date still beats the markup's
+    art = extract(page("<meta property='article:published_time' content='2025-02-12T23:21:00Z'>",
+                       "<h1>The hottest housing markets</h1><p>March 3, 2025</p>" + BODY))
+    assert art.published == "2025-03-03"
+
+
+def test_a_labelled_dateline_under_the_text_dates_the_page():
+    # the header prints no date; "Published August 13, 2025" under the text is the
+    # publication the reader sees, over the markup's (the page's last re-save)
+    head = "<meta property='article:published_time' content='2025-11-29T12:28:31-05:00'>"
+    long_body = "".join(f"<p>Paragraph {n}: the council met on Tuesday to discuss the new "
+                        "budget for the city's parks, and agreed to fund playgrounds.</p>"
+                        for n in range(1, 25))  # longer than the header's window
+    art = extract(page(head, "<h1>Council funds playgrounds</h1><p>By Jane Doe</p>" + long_body
+                       + "<div class='signup'><p>Subscribe</p></div>"
+                         "<p class='meta'>Published August 13, 2025</p>"))
+    assert art.published == "2025-08-13"
+    assert dict(art.sources)["published"].endswith("(html:dateline)")
+    line = int(dict(art.sources)["published"].split()[1]) - 1
+    assert art.document.lines[line].strip() == "Published August 13, 2025"
+    # a date the text itself mentions is no dateline
+    quoted = ("<p>Published on May 2, 2024, the report found that the city's parks need "
+              "more funding than the council had planned for the next three years.</p>")
+    art = extract(page(head, "<h1>Council funds playgrounds</h1>" + long_body + quoted))
+    assert art.published == "2025-11-29T12:28:31-05:00"
+    # an update under the text is not a publication
+    art = extract(page(head, "<h1>Council funds playgrounds</h1>" + long_body
+                       + "<p>Last updated August 13, 2025</p>"))
+    assert art.published == "2025-11-29T12:28:31-05:00"
+
+
 def test_time_element_is_read():
     md = meta("", "<h1>Council funds playgrounds</h1><time datetime='2025-02-01T08:00:00Z'>"
                   "Feb 1</time>" + BODY)

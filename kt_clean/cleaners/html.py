@@ -81,7 +81,12 @@ def clean(doc: Document, limits: Limits) -> Document:
             authors = names
             sources["authors"] = f"line {at + 1} ({RULE}:byline)"
             publisher = False
-    visible = choose_date(published, sources.get("published"), header.dates)
+    dates = header.dates
+    if not any(kind == "published" for _, kind, _ in dates):
+        late = labelled_dateline(doc.lines, labels)  # "Published August 13, 2025" under the text
+        if late is not None:
+            dates = [*dates, late]
+    visible = choose_date(published, sources.get("published"), dates)
     if visible is not None:
         at, published = visible
         if not labels[at].kept:
@@ -213,12 +218,58 @@ def visible_header(lines: Sequence[str], labels: Sequence[Label]) -> Header:
     return header
 
 
+#: A dateline that says it gives the publication: ``Published August 13, 2025``, ``Posted
+#: on April 13, 2023``, ``Originally published ...``, ``Publish date: ...``.
+_PUBLISHED_LABEL = re.compile(r"^[\W_]*(?:(?:originally|first)\s+)?(?:published|posted"
+                              r"|publish(?:ed)?\s+date|date\s+(?:published|posted))\b",
+                              re.IGNORECASE)
+#: A labelled dateline under the text has at most this many words.
+LABELLED_DATELINE_MAX_WORDS = 8
+
+
+def labelled_dateline(lines: Sequence[str], labels: Sequence[Label]) -> tuple[int, str, str] | None:
+    """The first line outside the text, from the headline (else the text's start) to
+    ``FOOTER_LINES`` non-blank lines under the text, that labels its date the publication
+    (``Published August 13, 2025`` under the article): ``(line index, "published", date)``.
+    For a page whose header prints no publication date; a sentence of the text that
+    mentions one (kept lines) does not count."""
+    anchor = next((i for i, lab in enumerate(labels) if lab.kept and lab.tag == "title"), None)
+    if anchor is None:
+        anchor = next((i for i, lab in enumerate(labels) if lab.kept and lab.tag == "body"),
+                      None)
+    if anchor is None:
+        return None
+    last = next((i for i in range(len(labels) - 1, -1, -1)
+                 if labels[i].kept and labels[i].tag == "body"), anchor)
+    after = 0
+    for i in range(anchor, len(lines)):
+        text = lines[i].strip()
+        if i > last and text:
+            after += 1
+            if after > FOOTER_LINES:
+                break
+        if (not text or labels[i].kept or len(text) > LINE_MAX_CHARS
+                or _PUBLISHED_LABEL.match(text) is None
+                or len(text.split()) > LABELLED_DATELINE_MAX_WORDS):
+            continue
+        found = [d for kind, d in find_dates(text) if kind == "published"]
+        if found:
+            return i, "published", found[0]
+    return None
+
+
+#: A header that prints this many different publication days runs into a list or a table
+#: (related stories, a price history): its dates are not the article's dateline.
+LIST_DAYS = 3
+
+
 def choose_date(meta: str | None, meta_source: str | None,
                 dates: Sequence[tuple[int, str, str]]) -> tuple[int, str] | None:
     """The date the reader sees, when it should replace the metadata's: the metadata's date
     when the page prints that day; else the printed publication date; else, when the
     markup has no date, the printed update date (a page that shows only ``Last Updated:
-    ...`` dates itself by it). Tuned on
+    ...`` dates itself by it). A header that prints three or more different days (it runs
+    into a list or a table) does not outweigh the markup's date. Tuned on
     WCXB-dev: the gold is the date a reader sees, which the markup's dates miss or
     contradict on about one page in ten."""
     from ..dates import iso_any
@@ -231,6 +282,8 @@ def choose_date(meta: str | None, meta_source: str | None,
     published = [(i, d) for i, kind, d in printed if kind != "updated"]
     if meta_day and any(d[:10] == meta_day for _, d in published):
         return None
+    if meta_day and len({d[:10] for _, d in published}) >= LIST_DAYS:
+        published = []  # a list's or a table's dates: the markup's date stands
     if published:
         # (the markup's day printed as the update's does not outweigh a printed
         # publication date: ``Published Apr 26, 2023`` / ``Updated Aug 21, 2025``)

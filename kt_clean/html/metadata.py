@@ -340,7 +340,8 @@ _PUBLISHED_KEYS = ("article:published_time", "og:published_time", "datepublished
                    "dc.date.issued", "dc.date", "dcterms.issued", "dcterms.created",
                    "dcterms.date", "pubdate", "publish-date", "publish_date", "publishdate",
                    "parsely-pub-date", "sailthru.date", "date", "article.published",
-                   "article:published", "datecreated", "created")
+                   "article:published", "published", "publication_date", "datecreated",
+                   "created")
 _UPDATED_KEYS = ("article:modified_time", "og:updated_time", "datemodified",
                  "dcterms.modified", "last-modified", "article.updated", "modified")
 
