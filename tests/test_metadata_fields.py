@@ -214,6 +214,27 @@ def test_a_labelled_dateline_under_the_text_dates_the_page():
     assert art.published == "2025-11-29T12:28:31-05:00"
 
 
+
+SENTENCES = ("The council met on Tuesday to discuss the new budget for the city's parks.",
+             "Members agreed to fund three new playgrounds next spring, the mayor said.",
+             "Residents had asked for safer equipment after a long campaign by parents.",
+             "The plan also repairs the paths of the riverside park and adds benches.",
+             "Work is expected to start in March and to last about four months.")
+
+
+def test_a_posts_filing_line_under_the_text_dates_the_page():
+    # "December 3, 2025. Updated: December 7, 2025" under the article, as the text dumps'
+    # late dateline reads it: the first date (htmldate would give the declared update)
+    text = "".join("<p>" + " ".join(SENTENCES[(n + k) % 5] for k in range(3)) + "</p>"
+                   for n in range(20))
+    art = extract(page("<meta property='article:modified_time' content='2025-12-07T13:33:15Z'>",
+                       f"<article><h1>Council funds playgrounds</h1>{text}</article>"
+                       "<footer class='entry-meta'><span>December 3, 2025. Updated: December 7, "
+                       "2025</span></footer><div><p>Subscribe</p></div>"))
+    assert art.published == "2025-12-03" and art.updated == "2025-12-07T13:33:15+00:00"
+    assert dict(art.sources)["published"].endswith("(html:dateline)")
+
+
 def test_time_element_is_read():
     md = meta("", "<h1>Council funds playgrounds</h1><time datetime='2025-02-01T08:00:00Z'>"
                   "Feb 1</time>" + BODY)

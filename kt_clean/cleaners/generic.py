@@ -358,7 +358,7 @@ _LATE_DATELINE = re.compile(r"^(?:(?:originally\s+)?published|posted|publish(?:e
 
 
 #: What follows a post's date on the line that files it: its update, its categories.
-_POST_META = re.compile(r"\b(?:updated\s*:|categor(?:y|ies)\s*:|tags?\s*:|posted\s+in\b"
+POST_META = re.compile(r"\b(?:updated\s*:|categor(?:y|ies)\s*:|tags?\s*:|posted\s+in\b"
                         r"|filed\s+under\b|\d+\s+comments?\b)", re.IGNORECASE)
 
 
@@ -378,7 +378,7 @@ def _late_dateline(stripped: Sequence[str], start: int) -> tuple[int, str] | Non
         if m is None:
             if not t or _YEAR.search(t) is None:
                 continue
-            if t[0].isalnum() and _POST_META.search(t) is not None:
+            if t[0].isalnum() and POST_META.search(t) is not None:
                 # "December 3, 2025. Updated: December 7, 2025", "Monday, August 11th,
                 # 2025 at 11:00 am | Categories: ...": a post's dates and filing
                 found = find_dates(t)

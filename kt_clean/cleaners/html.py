@@ -230,9 +230,13 @@ LABELLED_DATELINE_MAX_WORDS = 8
 def labelled_dateline(lines: Sequence[str], labels: Sequence[Label]) -> tuple[int, str, str] | None:
     """The first line outside the text, from the headline (else the text's start) to
     ``FOOTER_LINES`` non-blank lines under the text, that labels its date the publication
-    (``Published August 13, 2025`` under the article): ``(line index, "published", date)``.
+    (``Published August 13, 2025`` under the article) or files the post with it (``December
+    3, 2025. Updated: December 7, 2025``, ``May 5, 2025 | Categories: News``, as the text
+    dumps' late dateline reads them): ``(line index, "published", date)``.
     For a page whose header prints no publication date; a sentence of the text that
     mentions one (kept lines) does not count."""
+    from .generic import POST_META
+
     anchor = next((i for i, lab in enumerate(labels) if lab.kept and lab.tag == "title"), None)
     if anchor is None:
         anchor = next((i for i, lab in enumerate(labels) if lab.kept and lab.tag == "body"),
@@ -249,12 +253,17 @@ def labelled_dateline(lines: Sequence[str], labels: Sequence[Label]) -> tuple[in
             if after > FOOTER_LINES:
                 break
         if (not text or labels[i].kept or len(text) > LINE_MAX_CHARS
-                or _PUBLISHED_LABEL.match(text) is None
                 or len(text.split()) > LABELLED_DATELINE_MAX_WORDS):
             continue
-        found = [d for kind, d in find_dates(text) if kind == "published"]
-        if found:
-            return i, "published", found[0]
+        if _PUBLISHED_LABEL.match(text) is not None:
+            found = [d for kind, d in find_dates(text) if kind == "published"]
+            if found:
+                return i, "published", found[0]
+        elif text[0].isalnum() and POST_META.search(text) is not None:
+            # a post's filing line: "December 3, 2025. Updated: December 7, 2025"
+            dated = find_dates(text)
+            if dated and dated[0][0] == "published" and text.find(dated[0][1][:6]) <= 12:
+                return i, "published", dated[0][1]
     return None
 
 
