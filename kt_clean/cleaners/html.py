@@ -247,20 +247,27 @@ def labelled_dateline(lines: Sequence[str], labels: Sequence[Label]) -> tuple[in
                  if labels[i].kept and labels[i].tag == "body"), anchor)
     after = 0
     for i in range(anchor, len(lines)):
+        if labels[i].kept and i <= last:  # the text (most of these lines): no dateline
+            continue
         text = lines[i].strip()
-        if i > last and text:
+        if not text:
+            continue
+        if i > last:
             after += 1
             if after > FOOTER_LINES:
                 break
-        if (not text or labels[i].kept or len(text) > LINE_MAX_CHARS
-                or len(text.split()) > LABELLED_DATELINE_MAX_WORDS):
+        if labels[i].kept or len(text) > LINE_MAX_CHARS:
             continue
-        if _PUBLISHED_LABEL.match(text) is not None:
+        labelled = _PUBLISHED_LABEL.match(text) is not None
+        if not labelled and not (text[0].isalnum() and POST_META.search(text) is not None):
+            continue
+        if len(text.split()) > LABELLED_DATELINE_MAX_WORDS:
+            continue
+        if labelled:
             found = [d for kind, d in find_dates(text) if kind == "published"]
             if found:
                 return i, "published", found[0]
-        elif text[0].isalnum() and POST_META.search(text) is not None:
-            # a post's filing line: "December 3, 2025. Updated: December 7, 2025"
+        else:  # a post's filing line: "December 3, 2025. Updated: December 7, 2025"
             dated = find_dates(text)
             if dated and dated[0][0] == "published" and text.find(dated[0][1][:6]) <= 12:
                 return i, "published", dated[0][1]
