@@ -223,6 +223,7 @@ def visible_header(lines: Sequence[str], labels: Sequence[Label]) -> Header:
 _PUBLISHED_LABEL = re.compile(r"^[\W_]*(?:(?:originally|first)\s+)?(?:published|posted"
                               r"|publish(?:ed)?\s+date|date\s+(?:published|posted))\b",
                               re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
 #: A labelled dateline under the text has at most this many words.
 LABELLED_DATELINE_MAX_WORDS = 8
 
@@ -246,8 +247,10 @@ def labelled_dateline(lines: Sequence[str], labels: Sequence[Label]) -> tuple[in
     last = next((i for i in range(len(labels) - 1, -1, -1)
                  if labels[i].kept and labels[i].tag == "body"), anchor)
     after = 0
+    label_match, meta_search, digit = _PUBLISHED_LABEL.match, POST_META.search, _DIGIT.search
     for i in range(anchor, len(lines)):
-        if labels[i].kept and i <= last:  # the text (most of these lines): no dateline
+        lab = labels[i]
+        if (lab.kept and i <= last) or lab.tag == "blank":  # the text, the blank lines
             continue
         text = lines[i].strip()
         if not text:
@@ -256,11 +259,12 @@ def labelled_dateline(lines: Sequence[str], labels: Sequence[Label]) -> tuple[in
             after += 1
             if after > FOOTER_LINES:
                 break
-        if labels[i].kept or len(text) > LINE_MAX_CHARS:
+        if lab.kept or len(text) > LINE_MAX_CHARS:
             continue
-        labelled = _PUBLISHED_LABEL.match(text) is not None
-        if not labelled and not (text[0].isalnum() and POST_META.search(text) is not None):
-            continue
+        labelled = label_match(text) is not None
+        if not labelled and not (text[0].isalnum() and digit(text, 0, 32) is not None
+                                 and meta_search(text) is not None):
+            continue  # (a filing line starts with its date: a digit comes early)
         if len(text.split()) > LABELLED_DATELINE_MAX_WORDS:
             continue
         if labelled:
