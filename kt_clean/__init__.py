@@ -19,7 +19,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ._version import __version__
-from .engines.record import clean_record
 from .errors import (
     BatchError,
     HtmlError,
@@ -42,6 +41,7 @@ if TYPE_CHECKING:
     import os
     from collections.abc import Iterator, Sequence
 
+    from .engines.record import clean_record
     from .inputs.warc import WebPage
     from .learning import Learned
 
@@ -66,6 +66,12 @@ def read_warc(path: str | os.PathLike[str], *, max_bytes: int = Limits().max_byt
 
 
 def __getattr__(name: str) -> object:
+    # Why: a page's command never needs it; importing it with the package cost every
+    # process's start-up (its modules load on first use, then stay)
+    if name == "clean_record":
+        from .engines.record import clean_record
+
+        return clean_record
     if name == "Learned":  # its module loads only when learning
         from .learning import Learned
 

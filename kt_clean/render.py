@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from typing import Any
 
 from .model import Article
@@ -42,19 +43,26 @@ def to_text(article: Article) -> str:
 
 # -- Markdown ---------------------------------------------------------------------------------
 
+@cache
+def _re(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled on first use: the Markdown and YAML patterns are not compiled
+    by a command that writes JSON or text (each process's start-up pays for a compile)."""
+    return re.compile(pattern)
+
+
 #: Characters that start inline markup anywhere in a line (CommonMark): emphasis, code,
 #: links and images, raw HTML and autolinks, and the backslash itself.
-_INLINE = re.compile(r"([\\`*_\[\]<])")
+_INLINE = r"([\\`*_\[\]<])"
 #: An entity or character reference (``&amp;``, ``&#35;``), which would show as its character.
-_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+_ENTITY = r"&(?=#?[0-9A-Za-z]+;)"
 #: Strikethrough in GitHub's dialect (``~~x~~``).
-_TILDES = re.compile(r"~(?=~)")
+_TILDES = r"~(?=~)"
 #: What makes a line a block of its own kind when it starts it: a heading, a quote, a list
 #: item (bullet or number), a thematic break or setext underline, a fence, a table row.
-_LINE_START = re.compile(r"^([ \t]*)(#|>|[-+*](?=[ \t]|$)|=+[ \t]*$|-+[ \t]*$|~|\||"
-                         r"\d{1,9}(?=[.)](?:[ \t]|$)))")
+_LINE_START = (r"^([ \t]*)(#|>|[-+*](?=[ \t]|$)|=+[ \t]*$|-+[ \t]*$|~|\||"
+               r"\d{1,9}(?=[.)](?:[ \t]|$)))")
 #: ``#`` at the end of a heading, after a space, would be read as its closing sequence.
-_HEADING_END = re.compile(r"(?<=[ \t])#(?=#*[ \t]*$)")
+_HEADING_END = r"(?<=[ \t])#(?=#*[ \t]*$)"
 
 
 def md_escape(text: str) -> str:
@@ -66,10 +74,10 @@ def md_escape(text: str) -> str:
         line = line.strip()
         if not line:
             continue
-        line = _INLINE.sub(r"\\\1", line)
-        line = _ENTITY.sub(r"\\&", line)
-        line = _TILDES.sub(r"\\~", line)
-        m = _LINE_START.match(line)
+        line = _re(_INLINE).sub(r"\\\1", line)
+        line = _re(_ENTITY).sub(r"\\&", line)
+        line = _re(_TILDES).sub(r"\\~", line)
+        m = _re(_LINE_START).match(line)
         if m:
             lead, mark = m.group(1), m.group(2)
             # a number's '.' or ')' is what makes it a list item: escape that instead
@@ -84,7 +92,7 @@ def md_escape(text: str) -> str:
 
 def _md_heading(text: str) -> str:
     escaped = md_escape(text.replace("\n", " "))
-    return _HEADING_END.sub(r"\\#", escaped)
+    return _re(_HEADING_END).sub(r"\\#", escaped)
 
 
 def to_markdown(article: Article) -> str:
@@ -126,7 +134,7 @@ def to_markdown(article: Article) -> str:
 #: Characters a YAML double-quoted scalar must not hold raw (YAML 1.1 and 1.2: not
 #: printable, or a line break other than LF): DEL, C1 (NEL too), LINE and PARAGRAPH
 #: SEPARATOR, the BOM, the non-characters U+FFFE/U+FFFF, and lone surrogates.
-_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+_YAML_UNSAFE = "[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]"
 
 
 def yaml_scalar(value: Any) -> str:
@@ -145,7 +153,7 @@ def yaml_scalar(value: Any) -> str:
         return json.dumps(value)
     if isinstance(value, str):
         text = json.dumps(value, ensure_ascii=False)
-        return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+        return _re(_YAML_UNSAFE).sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(yaml_scalar(v) for v in value) + "]"
     raise TypeError(f"no YAML for a {type(value).__name__}")

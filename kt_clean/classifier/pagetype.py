@@ -28,8 +28,10 @@ import json
 import math
 import re
 import zlib
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
+from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -224,16 +226,10 @@ def _text_features(lines: Sequence[str], kept: Sequence[bool] | None,
     n_code = len(_CODE.findall(text))
     # dates: the short lines with a year, a d/m/y date or an "N days ago"
     dated = [False] * m
-    starts = [0] * m
-    pos = 0
-    for k, ln in enumerate(lens):
-        starts[k] = pos
-        pos += ln + 1
-    k = 0
+    # where each line starts in ``text`` (C loops; a match's line found by bisection)
+    starts = list(accumulate([ln + 1 for ln in lens[:-1]], initial=0)) if m else []
     for mt in _DATE.finditer(low):
-        at = mt.start()
-        while k + 1 < m and starts[k + 1] <= at:
-            k += 1
+        k = bisect_right(starts, mt.start()) - 1
         if lens[k] < 120:
             dated[k] = True
     n_dates = sum(dated)
@@ -293,9 +289,9 @@ def _text_features(lines: Sequence[str], kept: Sequence[bool] | None,
         out += [0.0] * 7
     # bag of words: the first lines (navigation, title) and the short lines
     head = "\n".join(nonblank[:60]).lower()
-    tokens.update(["f:" + w for w in _WORD.findall(head)])
+    tokens.update(map("f:".__add__, _WORD.findall(head)))
     shorts = " ".join([t for t in nonblank[60:] if len(t) < 30]).lower()
-    tokens.update(["s:" + w for w in _WORD.findall(shorts)])
+    tokens.update(map("s:".__add__, _WORD.findall(shorts)))
     tokens.update(["w:" + w for w in cnt if len(w) > 2 and w.isalpha()])
     return out, n_words
 
@@ -347,9 +343,10 @@ def _xpath(name: str) -> Any:
         exprs = {
             "n_el": "count(//*)", "class": "//@class", "id": "//@id",
             **{f"tag:{t}": f"count(//{t})" for t in DOM_TAGS},
-            # the links' text as the links not inside a link, each walked by lxml:
-            # ``//a//text()`` sorts its node set per step (quadratic: 200,000 links 30 s)
-            "a_top": "//a[not(ancestor::a)]",
+            # the links' text, in one pass over the text nodes (``//a//text()`` sorts its
+            # node set per step: quadratic, 200,000 links 30 s); as ``itertext()`` of the
+            # outermost links gives it (no comments, tails inside the link)
+            "a_text": "//text()[ancestor::a]",
             "ld": "//script[@type='application/ld+json']/text()",
             "itemtype": "//@itemtype",
             "title": "/html/head/title//text()",
@@ -379,7 +376,7 @@ def _dom_features(root: Any, n_lines: int, n_words: int, tokens: set[str]) -> tu
     tags = [_log(v) for v in tag_n]
     n_li = tag_n[DOM_TAGS.index("li")]
     n_a = tag_n[DOM_TAGS.index("a")]
-    a_words = sum(len(" ".join(a.itertext()).split()) for a in _xpath("a_top")(root))
+    a_words = len(" ".join(_xpath("a_text")(root)).split())
     reps = sorted(rep.values(), reverse=True)
     # the tokens in each distinct class or id word, once (a page repeats its class names):
     # no token holds a space, so the words' matches are the matches in the joined names
@@ -404,7 +401,7 @@ def _dom_features(root: Any, n_lines: int, n_words: int, tokens: set[str]) -> tu
     if og_t:
         tokens.add("og:" + og_t)
     title = " ".join(_xpath("title")(root)).strip()
-    tokens.update(["t:" + w for w in _WORD.findall(title.lower())])
+    tokens.update(map("t:".__add__, _WORD.findall(title.lower())))
     url_l = _xpath("url")(root)
     url = str(url_l[0]).strip() if url_l else None
     nl = max(n_lines, 1)

@@ -108,17 +108,20 @@ _LAYOUT_XPATH = (
 
 
 def is_hidden(el: Any) -> bool:
-    a = el.attrib
-    if not a:
+    # the attribute names as one list, values read only for the names present: cheaper
+    # than an ``attrib`` proxy per element (called for every element of every page)
+    keys = el.keys()
+    if not keys:
         return False
-    if "hidden" in a:
+    if "hidden" in keys:
         return True
-    if a.get("aria-hidden", "").strip().lower() == "true":
+    if "aria-hidden" in keys and el.get("aria-hidden").strip().lower() == "true":
         return True
-    style = a.get("style")
-    if style and _HIDDEN_STYLE_RE.search(style):
-        return True
-    return bool(el.tag == "input" or a.get("type", "").lower() == "hidden")
+    if "style" in keys:
+        style = el.get("style")
+        if style and _HIDDEN_STYLE_RE.search(style):
+            return True
+    return bool(el.tag == "input" or ("type" in keys and el.get("type").lower() == "hidden"))
 
 
 class _Writer:
@@ -174,6 +177,22 @@ class _Writer:
         self.pending_blank = True
 
 
+#: tags with a branch of their own in ``_walk`` (besides the skipped, paragraph and break tags)
+_OWN_TAGS = frozenset(["br", "img", "td", "th", "tr", "ul", "ol", "menu", "dir", "li", "hr",
+                       "pre"])
+_LAYOUT_XPATH_COMPILED: Any = None
+
+
+def _layout_xpath() -> Any:
+    """``_LAYOUT_XPATH`` compiled once (``el.xpath(...)`` compiles it at every table row)."""
+    global _LAYOUT_XPATH_COMPILED
+    if _LAYOUT_XPATH_COMPILED is None:
+        from lxml import etree
+
+        _LAYOUT_XPATH_COMPILED = etree.XPath(_LAYOUT_XPATH)
+    return _LAYOUT_XPATH_COMPILED
+
+
 def _never_hidden(el: Any) -> bool:
     return False
 
@@ -190,6 +209,12 @@ def _walk(root: Any, reveal: bool = False) -> _Writer:
     lists: list[list[Any]] = []  # [tag, counter, width]
     cell_mode: list[bool] = []  # per open <tr>: True = data row (one line)
     kinds_stack: list[str] = []
+    # the elements skipped as hidden at their start: their end event needs the answer too
+    # (a set lookup instead of reading their attributes again)
+    skipped: set[Any] = set()
+    layout_xpath = _layout_xpath()
+    # the tags the branches below treat apart; any other is inline
+    special = skip_tags | BREAK_TAGS | _OWN_TAGS
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
         tag = el.tag
@@ -198,9 +223,23 @@ def _walk(root: Any, reveal: bool = False) -> _Writer:
                 w.buf.append(el.tail)
             continue
         tag = tag.lower() if tag.isascii() else tag
+        if tag not in special:
+            # an inline element (span, a, b, ...), most of a page: its text, then its
+            # children, then its tail (what the branches below do for it, without them)
+            if event == "start":
+                if hidden(el):
+                    skipped.add(el)
+                    walker.skip_subtree()
+                elif el.text:
+                    w.buf.append(el.text)
+            elif el.tail:
+                w.buf.append(el.tail)
+            continue
         in_row = bool(cell_mode) and cell_mode[-1]
         if event == "start":
             if tag in skip_tags or hidden(el):
+                if tag not in skip_tags:
+                    skipped.add(el)
                 walker.skip_subtree()
                 # the 'end' event still fires for skipped elements in lxml>=4.
                 continue
@@ -230,7 +269,7 @@ def _walk(root: Any, reveal: bool = False) -> _Writer:
                 continue
             if tag == "tr":
                 w.newline()
-                cell_mode.append(not el.xpath(_LAYOUT_XPATH))
+                cell_mode.append(not layout_xpath(el))
                 w.kind = "tr" if cell_mode[-1] else "p"
                 if el.text:
                     w.buf.append(el.text)
@@ -298,12 +337,12 @@ def _walk(root: Any, reveal: bool = False) -> _Writer:
         if (
             tag in skip_tags
             or tag in ("br", "img", "hr")
-            or (hidden(el) and tag not in BREAK_TAGS)
+            or (el in skipped and tag not in BREAK_TAGS)
         ):
             if el.tail and not (tag in skip_tags and tag in ("head", "title")):
                 w.buf.append(el.tail)
             continue
-        if hidden(el):
+        if el in skipped:
             if el.tail:
                 w.buf.append(el.tail)
             continue

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Iterator
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from ..errors import InputError
 from ..limits import size_text
@@ -78,14 +78,6 @@ def decompress(kind: Compression, blocks: Iterator[bytes], source: str,
 def gunzip(blocks: Iterator[bytes], source: str, max_bytes: int) -> bytes:
     """:func:`decompress` for gzip (every member of a multi-member file)."""
     return decompress("gzip", blocks, source, max_bytes)
-
-
-class _Decompressor(Protocol):
-    @property
-    def eof(self) -> bool: ...
-    @property
-    def unused_data(self) -> bytes: ...
-    def decompress(self, data: bytes, max_length: int = ...) -> bytes: ...
 
 
 class _Inflater:

@@ -6,10 +6,18 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterator
+from functools import cache
 from typing import Any
 
 from ..errors import InputError
 from ..model import RECORD_VERSION, Document
+
+
+@cache
+def _re(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled on first use (most commands read no record: their start-up
+    does not pay for these patterns)."""
+    return re.compile(pattern)
 
 
 def looks_like_record(line: str) -> bool:
@@ -18,7 +26,7 @@ def looks_like_record(line: str) -> bool:
 
 
 #: The start of an article record (``extract --json``), whose first keys are fixed.
-_ARTICLE_START = re.compile(r'\{"source": "(?:[^"\\]|\\.)*", "layout": ')
+_ARTICLE_START = r'\{"source": "(?:[^"\\]|\\.)*", "layout": '
 #: What kt-clean says of an article record given where a page or a stage record goes.
 ARTICLE_PROBLEM = ("an article record (the output of 'extract --json'), not a page or a "
                    "stage record: it is the end of the pipeline, and its lines are gone; "
@@ -27,7 +35,8 @@ ARTICLE_PROBLEM = ("an article record (the output of 'extract --json'), not a pa
 
 def looks_like_article(line: str) -> bool:
     """Whether a line is an article record of ``extract --json`` / ``emit --json``."""
-    return _ARTICLE_START.match(line) is not None
+    # (the literal start first: the pattern compiles only for a line that may be one)
+    return line.startswith('{"source": "') and _re(_ARTICLE_START).match(line) is not None
 
 
 def parse_records(text: str, source: str,
@@ -79,7 +88,7 @@ def parse_record(line: str, where: str) -> Document:
     problem = _type_problem(record)
     if problem is not None:
         raise InputError(where, f"bad kt-clean record: {problem}", "bad-record")
-    if _ESCAPED_SURROGATE.search(line):
+    if _re(_ESCAPED_SURROGATE).search(line):
         record = _without_surrogates(record)
     try:
         return Document.from_record(record)
@@ -117,7 +126,7 @@ def _type_problem(record: dict[str, Any]) -> str | None:
 def _without_surrogates(value: Any) -> Any:
     """Lone surrogates (``"\\ud800"``, which no UTF-8 output can hold) as U+FFFD."""
     if isinstance(value, str):
-        return _SURROGATE.sub("\ufffd", value)
+        return _re(_SURROGATE).sub("\ufffd", value)
     if isinstance(value, dict):
         return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -125,9 +134,9 @@ def _without_surrogates(value: Any) -> Any:
     return value
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = "[\ud800-\udfff]"
 #: a surrogate escaped in JSON (``\\ud800``): only then can a decoded record hold one
-_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_ESCAPED_SURROGATE = r"\\u[dD][89a-fA-F]"
 
 
 def _one_line(text: str) -> str:
