@@ -6,6 +6,7 @@ docs/performance.md (section "dask") and docs/scale.md (section "dask-scale").
     python bench/dask_speed.py [--pages 20000] [--big 200000] [--reps 3] [--html 600] [--no-write]
     python bench/dask_speed.py --raw runs.json ...     # also keep every run's figures
     python bench/dask_speed.py --from-raw runs.json    # write the sections from them again
+    python bench/dask_speed.py --pages 0 --big 0 --html 0   # only the HTML pages' comparison
 
 The comparisons run interleaved, in rotating order, `--reps` times, on the same pages:
 
@@ -15,6 +16,14 @@ The comparisons run interleaved, in rotating order, `--reps` times, on the same 
   as a cluster is kept running; idle while the others run);
 - `kt-clean batch IN -o OUT -r --force -q --engine dask --jobs 2`, which starts and stops its
   own LocalCluster (its start-up included).
+
+With `--html-scale N` (default 1,497) the same three clusters' comparison (local `--jobs 2`,
+1 worker, 2 workers) runs again on N real HTML pages of wcxb-dev (many sites; repeated when
+N is more than there are), in tasks of `--html-block` pages, and goes to its own section
+(performance.md "dask-html"): HTML is what a cluster mostly cleans (a Common Crawl
+archive), at about 200 times a template text page's CPU, so the two tables show the engine
+where its own upkeep is a large share of a page and where it is not. `--pages 0` skips the
+text pages' comparison.
 
 Each is the real command as a child process, timed from outside; pages/s is pages / wall time.
 CPU is user + system seconds of the command and, for the dask runs, of the worker processes
@@ -135,6 +144,10 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--html", type=int, default=600,
                     help="wcxb-dev HTML pages for the HTML CPU figure (0: none)")
+    ap.add_argument("--html-scale", type=int, default=1497,
+                    help="wcxb-dev HTML pages of the 1-vs-2-workers comparison on HTML (0: none)")
+    ap.add_argument("--html-block", type=int, default=20,
+                    help="pages per task in the HTML comparison (default 20)")
     ap.add_argument("--no-write", action="store_true", help="print only, leave docs/ alone")
     ap.add_argument("--tmp", default=None, help="folder for the corpora (default: system temp)")
     ap.add_argument("--raw", type=Path, default=None,
@@ -144,17 +157,19 @@ def main() -> None:
     args = ap.parse_args()
     if args.from_raw:
         raw = json.loads(args.from_raw.read_text())
-        for key in ("pages", "big", "reps", "html"):
-            setattr(args, key, raw["args"][key])
-        write(args, raw["results"], raw["big"], raw["html"])
+        for key in ("pages", "big", "reps", "html", "html_scale", "html_block"):
+            if key in raw["args"]:
+                setattr(args, key, raw["args"][key])
+        if raw.get("results"):
+            write(args, raw["results"], raw["big"], raw["html"])
+        if raw.get("html_results"):
+            write_html(args, raw["html_results"])
         return
     import distributed
 
     logging.getLogger("distributed").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="kt-dask-bench-", dir=args.tmp) as tmp:
         work = Path(tmp)
-        print(f"building {args.pages:,} template pages in {work}", flush=True)
-        write_templates(work / "pages", args.pages)
         clusters = {}
         for n in (1, 2):
             cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1,
@@ -180,22 +195,43 @@ def main() -> None:
         }
         names = list(configs)
         results: dict[str, list[dict]] = {n: [] for n in names}
-        # a warm-up: each cluster's page processes start once, as on a cluster kept running
-        for n in (1, 2):
-            cmd, _ = configs[f"dask, {n} worker{'s' if n == 2 else ''}"](work / "warm", work / "w.json")
-            subprocess.run([*cmd[:3], "--glob", "page00000*.txt", *cmd[3:]], capture_output=True)
-        for rep in range(args.reps):
-            order = names[rep % len(names):] + names[:rep % len(names)]
-            for name in order:
-                out = work / "out"
-                shutil.rmtree(out, ignore_errors=True)
-                cmd, workers = configs[name](out, work / "report.json")
-                data = run(cmd, work / "report.json", workers)
-                results[name].append(data)
-                print(f"  rep {rep + 1} {name}: {data['rate']:,.0f} pages/s, {data['wall']:.1f} s, "
-                      f"CPU {data['cpu_ms']:.2f} ms/page, peak worker {data['peak_worker_mb']:.0f} MB, "
-                      f"load {data['load']:.1f}", flush=True)
-        shutil.rmtree(work / "out", ignore_errors=True)
+        if args.pages:
+            print(f"building {args.pages:,} template pages in {work}", flush=True)
+            write_templates(work / "pages", args.pages)
+            # a warm-up: each cluster's page processes start once, as on a cluster kept running
+            for n in (1, 2):
+                cmd, _ = configs[f"dask, {n} worker{'s' if n == 2 else ''}"](work / "warm",
+                                                                            work / "w.json")
+                subprocess.run([*cmd[:3], "--glob", "page00000*.txt", *cmd[3:]],
+                               capture_output=True)
+            compare(configs, names, results, args.reps, work)
+        html_results: dict[str, list[dict]] = {}
+        if args.html_scale and (WCXB / "html").is_dir():
+            folder = work / "htmlscale"
+            folder.mkdir()
+            gzs = sorted((WCXB / "html").glob("*.html.gz"))
+            for i in range(args.html_scale):
+                gz = gzs[i % len(gzs)]
+                name = gz.name[:-8] + (f"-{i // len(gzs)}" if i >= len(gzs) else "") + ".html"
+                (folder / name).write_bytes(gzip.decompress(gz.read_bytes()))
+            block = ["--block-size", str(args.html_block)]
+            html_configs = {
+                "local --jobs 2": lambda out, rep: (
+                    [KT, "batch", str(folder), "-o", str(out), "--force", "-q", "--jobs", "2",
+                     "--report", str(rep)], []),
+                "dask, 1 worker": lambda out, rep: (
+                    [KT, "batch", str(folder), "-o", str(out), "--force", "-q", *block,
+                     "--scheduler", clusters[1][0].scheduler_address, "--report", str(rep)],
+                    clusters[1][2]),
+                "dask, 2 workers": lambda out, rep: (
+                    [KT, "batch", str(folder), "-o", str(out), "--force", "-q", *block,
+                     "--scheduler", clusters[2][0].scheduler_address, "--report", str(rep)],
+                    clusters[2][2]),
+            }
+            print(f"{args.html_scale:,} HTML pages, 1 worker vs 2 vs local --jobs 2", flush=True)
+            html_results = {n: [] for n in html_configs}
+            compare(html_configs, list(html_configs), html_results, args.reps, work)
+            shutil.rmtree(folder, ignore_errors=True)
 
         big = None
         if args.big:
@@ -231,10 +267,74 @@ def main() -> None:
 
     if args.raw:
         args.raw.write_text(json.dumps({"args": {"pages": args.pages, "big": args.big,
-                                                 "reps": args.reps, "html": args.html},
-                                        "results": results, "big": big, "html": html},
-                                       indent=1))
-    write(args, results, big, html)
+                                                 "reps": args.reps, "html": args.html,
+                                                 "html_scale": args.html_scale,
+                                                 "html_block": args.html_block},
+                                        "results": results if args.pages else {},
+                                        "big": big, "html": html,
+                                        "html_results": html_results}, indent=1))
+    if args.pages:
+        write(args, results, big, html)
+    if html_results:
+        write_html(args, html_results)
+
+
+def compare(configs: dict, names: list[str], results: dict[str, list[dict]], reps: int,
+            work: Path) -> None:
+    """Run each command ``reps`` times, interleaved in rotating order."""
+    for rep in range(reps):
+        order = names[rep % len(names):] + names[:rep % len(names)]
+        for name in order:
+            out = work / "out"
+            shutil.rmtree(out, ignore_errors=True)
+            cmd, workers = configs[name](out, work / "report.json")
+            data = run(cmd, work / "report.json", workers)
+            results[name].append(data)
+            print(f"  rep {rep + 1} {name}: {data['rate']:,.1f} pages/s, {data['wall']:.1f} s, "
+                  f"CPU {data['cpu_ms']:.2f} ms/page, peak worker {data['peak_worker_mb']:.0f} MB, "
+                  f"load {data['load']:.1f}", flush=True)
+    shutil.rmtree(work / "out", ignore_errors=True)
+
+
+def write_html(args: argparse.Namespace, results: dict[str, list[dict]]) -> None:
+    """The section of the HTML pages' comparison."""
+    local, one, two = (results[n] for n in ("local --jobs 2", "dask, 1 worker",
+                                            "dask, 2 workers"))
+    pairs_12 = [b["rate"] / a["rate"] for a, b in zip(one, two)]
+    pairs_l2 = [b["rate"] / a["rate"] for a, b in zip(local, two)]
+    loads = [r["load"] for rows in results.values() for r in rows]
+    s12, sl2 = statistics.median(pairs_12), statistics.median(pairs_l2)
+    ok = lambda good: "met" if good else "**not met**"  # noqa: E731
+    rows = []
+    for name, rs in results.items():
+        each = ", ".join(f"{r['rate']:,.1f}" for r in rs)
+        peak = med(rs, "peak_worker_mb") if rs[0]["peak_worker_mb"] else med(rs, "peak_tree_mb")
+        rows.append(f"| {name} | {each} | **{med(rs, 'rate'):,.1f}** | "
+                    f"{med(rs, 'cpu_ms'):.1f} | {peak:,.0f} |")
+    failed = {r.get("failed") for rs in results.values() for r in rs}
+    body = f"""## Batch on Dask, HTML pages
+
+The same comparison on {args.html_scale:,} real HTML pages (the wcxb-dev pages, many
+sites{", some repeated" if args.html_scale > 1497 else ""}; tasks of {args.html_block} pages),
+measured by `python bench/dask_speed.py --html-scale {args.html_scale}` on {machine()}; one-minute
+load average {min(loads):.1f} to {max(loads):.1f}, the runs interleaved in rotating order,
+{args.reps} times. A page here costs {med(two, 'cpu_ms'):.0f} ms of CPU (all processes), against
+about 1 ms for a template text page (above), so the cluster's own upkeep (the worker process, the scheduler, the client) is a small share of
+it, as on the HTML of a Common Crawl archive; pages that failed (the same in every run:
+{", ".join(str(f) for f in sorted(x for x in failed if x is not None)) or "none"}) count in pages/s as pages.
+
+| command | pages/s, each run | median | CPU ms/page | peak MB per worker |
+|---|---|---|---|---|
+{chr(10).join(rows)}
+
+| target | floor | measured (median of the runs' ratios) |
+|---|---|---|
+| 2 Dask workers vs 1 | >= 1.7x | {s12:.2f}x ({', '.join(f'{x:.2f}' for x in pairs_12)}): {ok(s12 >= 1.7)} |
+| 2 Dask workers vs local `--jobs 2` | >= 80% | {sl2:.0%} ({', '.join(f'{x:.0%}' for x in pairs_l2)}): {ok(sl2 >= 0.8)} |
+"""
+    print(body)
+    if not args.no_write:
+        print("wrote", update_section("performance.md", "dask-html", body, "Performance"))
 
 
 def med(rows: list[dict], key: str) -> float:
