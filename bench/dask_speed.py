@@ -17,8 +17,8 @@ The comparisons run interleaved, in rotating order, `--reps` times, on the same 
 - `kt-clean batch IN -o OUT -r --force -q --engine dask --jobs 2`, which starts and stops its
   own LocalCluster (its start-up included).
 
-With `--html-scale N` (default 1,497) the same three clusters' comparison (local `--jobs 2`,
-1 worker, 2 workers) runs again on N real HTML pages of wcxb-dev (many sites; repeated when
+With `--html-scale N` (default 1,497) the comparison of local `--jobs 2`, 1 worker and
+2 workers runs again on N real HTML pages of wcxb-dev (many sites; repeated when
 N is more than there are), in tasks of `--html-block` pages, and goes to its own section
 (performance.md "dask-html"): HTML is what a cluster mostly cleans (a Common Crawl
 archive), at about 200 times a template text page's CPU, so the two tables show the engine
@@ -177,22 +177,10 @@ def main() -> None:
                                                silence_logs=logging.ERROR)
             client = distributed.Client(cluster)
             clusters[n] = (cluster, client, sorted(client.run(os.getpid).values()))
-        configs = {
-            "local --jobs 2": lambda out, rep: ([KT, "batch", str(work / "pages"), "-o", str(out),
-                                                 "-r", "--force", "-q", "--jobs", "2",
-                                                 "--report", str(rep)], []),
-            "dask, 1 worker": lambda out, rep: ([KT, "batch", str(work / "pages"), "-o", str(out),
-                                                 "-r", "--force", "-q", "--scheduler",
-                                                 clusters[1][0].scheduler_address,
-                                                 "--report", str(rep)], clusters[1][2]),
-            "dask, 2 workers": lambda out, rep: ([KT, "batch", str(work / "pages"), "-o",
-                                                  str(out), "-r", "--force", "-q",
-                                                  "--scheduler", clusters[2][0].scheduler_address,
-                                                  "--report", str(rep)], clusters[2][2]),
-            "dask, own LocalCluster of 2": lambda out, rep: (
-                [KT, "batch", str(work / "pages"), "-o", str(out), "-r", "--force", "-q",
-                 "--engine", "dask", "--jobs", "2", "--report", str(rep)], []),
-        }
+        configs = commands(work / "pages", clusters, ["-r"])
+        configs["dask, own LocalCluster of 2"] = lambda out, rep: (
+            [KT, "batch", str(work / "pages"), "-o", str(out), "-r", "--force", "-q",
+             "--engine", "dask", "--jobs", "2", "--report", str(rep)], [])
         names = list(configs)
         results: dict[str, list[dict]] = {n: [] for n in names}
         if args.pages:
@@ -214,20 +202,8 @@ def main() -> None:
                 gz = gzs[i % len(gzs)]
                 name = gz.name[:-8] + (f"-{i // len(gzs)}" if i >= len(gzs) else "") + ".html"
                 (folder / name).write_bytes(gzip.decompress(gz.read_bytes()))
-            block = ["--block-size", str(args.html_block)]
-            html_configs = {
-                "local --jobs 2": lambda out, rep: (
-                    [KT, "batch", str(folder), "-o", str(out), "--force", "-q", "--jobs", "2",
-                     "--report", str(rep)], []),
-                "dask, 1 worker": lambda out, rep: (
-                    [KT, "batch", str(folder), "-o", str(out), "--force", "-q", *block,
-                     "--scheduler", clusters[1][0].scheduler_address, "--report", str(rep)],
-                    clusters[1][2]),
-                "dask, 2 workers": lambda out, rep: (
-                    [KT, "batch", str(folder), "-o", str(out), "--force", "-q", *block,
-                     "--scheduler", clusters[2][0].scheduler_address, "--report", str(rep)],
-                    clusters[2][2]),
-            }
+            html_configs = commands(folder, clusters, [],
+                                    ("--block-size", str(args.html_block)))
             print(f"{args.html_scale:,} HTML pages, 1 worker vs 2 vs local --jobs 2", flush=True)
             html_results = {n: [] for n in html_configs}
             compare(html_configs, list(html_configs), html_results, args.reps, work)
@@ -279,6 +255,27 @@ def main() -> None:
         write_html(args, html_results)
 
 
+def commands(folder: Path, clusters: dict, flags: list[str],
+             dask_flags: tuple[str, ...] = ()) -> dict:
+    """The commands compared on ``folder``: the local engine and the two kept clusters, each
+    a function of the output folder and the report file giving the command and the worker
+    pids to watch."""
+    def command(engine: list[str]) -> list[str]:
+        return [KT, "batch", str(folder), "-o", "{out}", *flags, "--force", "-q", *engine,
+                "--report", "{rep}"]
+
+    def bind(cmd: list[str], workers: list[int]):
+        return lambda out, rep: ([str(out) if c == "{out}" else str(rep) if c == "{rep}" else c
+                                  for c in cmd], workers)
+
+    configs = {"local --jobs 2": bind(command(["--jobs", "2"]), [])}
+    for n in (1, 2):
+        cluster, _client, pids = clusters[n]
+        configs[f"dask, {n} worker{'s' if n == 2 else ''}"] = bind(
+            command([*dask_flags, "--scheduler", cluster.scheduler_address]), pids)
+    return configs
+
+
 def compare(configs: dict, names: list[str], results: dict[str, list[dict]], reps: int,
             work: Path) -> None:
     """Run each command ``reps`` times, interleaved in rotating order."""
@@ -298,39 +295,22 @@ def compare(configs: dict, names: list[str], results: dict[str, list[dict]], rep
 
 def write_html(args: argparse.Namespace, results: dict[str, list[dict]]) -> None:
     """The section of the HTML pages' comparison."""
-    local, one, two = (results[n] for n in ("local --jobs 2", "dask, 1 worker",
-                                            "dask, 2 workers"))
-    pairs_12 = [b["rate"] / a["rate"] for a, b in zip(one, two)]
-    pairs_l2 = [b["rate"] / a["rate"] for a, b in zip(local, two)]
-    loads = [r["load"] for rows in results.values() for r in rows]
-    s12, sl2 = statistics.median(pairs_12), statistics.median(pairs_l2)
-    ok = lambda good: "met" if good else "**not met**"  # noqa: E731
-    rows = []
-    for name, rs in results.items():
-        each = ", ".join(f"{r['rate']:,.1f}" for r in rs)
-        peak = med(rs, "peak_worker_mb") if rs[0]["peak_worker_mb"] else med(rs, "peak_tree_mb")
-        rows.append(f"| {name} | {each} | **{med(rs, 'rate'):,.1f}** | "
-                    f"{med(rs, 'cpu_ms'):.1f} | {peak:,.0f} |")
-    failed = {r.get("failed") for rs in results.values() for r in rs}
+    c = Comparison(results, rate_digits=1, cpu_digits=1)
+    two, loads = c.two, c.loads
     body = f"""## Batch on Dask, HTML pages
 
 The same comparison on {args.html_scale:,} real HTML pages (the wcxb-dev pages, many
-sites{", some repeated" if args.html_scale > 1497 else ""}; tasks of {args.html_block} pages),
+sites, taken in turn; tasks of {args.html_block} pages),
 measured by `python bench/dask_speed.py --html-scale {args.html_scale}` on {machine()}; one-minute
 load average {min(loads):.1f} to {max(loads):.1f}, the runs interleaved in rotating order,
 {args.reps} times. A page here costs {med(two, 'cpu_ms'):.0f} ms of CPU (all processes), against
 about 1 ms for a template text page (above), so the cluster's own upkeep (the worker process, the scheduler, the client) is a small share of
-it, as on the HTML of a Common Crawl archive; pages that failed (the same in every run:
-{", ".join(str(f) for f in sorted(x for x in failed if x is not None)) or "none"}) count in pages/s as pages.
+it, as on the HTML of a Common Crawl archive; pages that failed (each run's count:
+{", ".join(sorted({str(r.get("failed")) for rs in results.values() for r in rs}))}) count in pages/s as pages.
 
-| command | pages/s, each run | median | CPU ms/page | peak MB per worker |
-|---|---|---|---|---|
-{chr(10).join(rows)}
+{c.runs_table()}
 
-| target | floor | measured (median of the runs' ratios) |
-|---|---|---|
-| 2 Dask workers vs 1 | >= 1.7x | {s12:.2f}x ({', '.join(f'{x:.2f}' for x in pairs_12)}): {ok(s12 >= 1.7)} |
-| 2 Dask workers vs local `--jobs 2` | >= 80% | {sl2:.0%} ({', '.join(f'{x:.0%}' for x in pairs_l2)}): {ok(sl2 >= 0.8)} |
+{c.floors_table()}
 """
     print(body)
     if not args.no_write:
@@ -341,20 +321,51 @@ def med(rows: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in rows)
 
 
+class Comparison:
+    """The runs of local ``--jobs 2``, 1 worker and 2 workers (and any others), as the
+    tables of a section: each run's pages/s, and the issue's floors on the runs' ratios."""
+
+    def __init__(self, results: dict[str, list[dict]], rate_digits: int, cpu_digits: int):
+        self.results, self.rate_digits, self.cpu_digits = results, rate_digits, cpu_digits
+        local, one, self.two = (results[n] for n in ("local --jobs 2", "dask, 1 worker",
+                                                     "dask, 2 workers"))
+        self.pairs_12 = [b["rate"] / a["rate"] for a, b in zip(one, self.two)]
+        self.pairs_l2 = [b["rate"] / a["rate"] for a, b in zip(local, self.two)]
+        self.s12 = statistics.median(self.pairs_12)
+        self.sl2 = statistics.median(self.pairs_l2)
+        self.loads = [r["load"] for rows in results.values() for r in rows]
+
+    @staticmethod
+    def ok(good: bool) -> str:
+        return "met" if good else "**not met**"
+
+    def runs_table(self) -> str:
+        rate, cpu = f",.{self.rate_digits}f", f".{self.cpu_digits}f"
+        rows = ["| command | pages/s, each run | median | CPU ms/page | peak MB per worker |",
+                "|---|---|---|---|---|"]
+        for name, rs in self.results.items():
+            each = ", ".join(format(r["rate"], rate) for r in rs)
+            peak = med(rs, "peak_worker_mb") if rs[0]["peak_worker_mb"] else \
+                med(rs, "peak_tree_mb")
+            rows.append(f"| {name} | {each} | **{format(med(rs, 'rate'), rate)}** | "
+                        f"{format(med(rs, 'cpu_ms'), cpu)} | {peak:,.0f} |")
+        return "\n".join(rows)
+
+    def floors_table(self) -> str:
+        s12, sl2 = self.s12, self.sl2
+        return "\n".join([
+            "| target | floor | measured (median of the runs' ratios) |",
+            "|---|---|---|",
+            f"| 2 Dask workers vs 1 | >= 1.7x | {s12:.2f}x "
+            f"({', '.join(f'{x:.2f}' for x in self.pairs_12)}): {self.ok(s12 >= 1.7)} |",
+            f"| 2 Dask workers vs local `--jobs 2` | >= 80% | {sl2:.0%} "
+            f"({', '.join(f'{x:.0%}' for x in self.pairs_l2)}): {self.ok(sl2 >= 0.8)} |"])
+
+
 def write(args: argparse.Namespace, results: dict[str, list[dict]], big: dict | None,
           html: dict | None) -> None:
-    local, one, two, _own = (results[n] for n in results)
-    pairs_12 = [b["rate"] / a["rate"] for a, b in zip(one, two)]
-    pairs_l2 = [b["rate"] / a["rate"] for a, b in zip(local, two)]
-    loads = [r["load"] for rows in results.values() for r in rows]
-    s12, sl2 = statistics.median(pairs_12), statistics.median(pairs_l2)
-    ok = lambda good: "met" if good else "**not met**"  # noqa: E731
-    rows = []
-    for name, rs in results.items():
-        each = ", ".join(f"{r['rate']:,.0f}" for r in rs)
-        peak = med(rs, "peak_worker_mb") if rs[0]["peak_worker_mb"] else med(rs, "peak_tree_mb")
-        rows.append(f"| {name} | {each} | **{med(rs, 'rate'):,.0f}** | "
-                    f"{med(rs, 'cpu_ms'):.2f} | {peak:,.0f} |")
+    c = Comparison(results, rate_digits=0, cpu_digits=2)
+    two, loads, s12, sl2, ok = c.two, c.loads, c.s12, c.sl2, c.ok
     text_ms = med(two, "cpu_ms")
     # What the CPU time allows where the cores are free: workers / CPU seconds per page.
     idle = {name: (1 if name == "dask, 1 worker" else 2) * 1000 / med(rs, "cpu_ms")
@@ -380,14 +391,9 @@ a child process and timed from outside (`-r --force -q`); the Dask clusters are
 `LocalCluster`s of one-thread worker processes kept running between runs, as a cluster is,
 reached with `--scheduler`; the last row starts and stops its own.
 
-| command | pages/s, each run | median | CPU ms/page | peak MB per worker |
-|---|---|---|---|---|
-{chr(10).join(rows)}
+{c.runs_table()}
 
-| target | floor | measured (median of the runs' ratios) |
-|---|---|---|
-| 2 Dask workers vs 1 | >= 1.7x | {s12:.2f}x ({', '.join(f'{x:.2f}' for x in pairs_12)}): {ok(s12 >= 1.7)} |
-| 2 Dask workers vs local `--jobs 2` | >= 80% | {sl2:.0%} ({', '.join(f'{x:.0%}' for x in pairs_l2)}): {ok(sl2 >= 0.8)} |
+{c.floors_table()}
 {mem_line}
 
 With the cores this loaded, pages/s moves with whatever else runs. CPU seconds per page do
