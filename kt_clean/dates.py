@@ -11,11 +11,22 @@ _ISO = re.compile(
     r"\s*(Z|[+-]\d\d:?\d\d)?")
 
 
+_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _real_day(year: int, month: int, day: int) -> bool:
+    """Whether the calendar has this day (29 February in leap years only)."""
+    if not 1 <= month <= 12 or not 1 <= day <= _DAYS[month - 1]:
+        return False
+    return month != 2 or day < 29 or (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0))
+
+
 def iso_datetime(value: str | None, timezone: str | None = None) -> str | None:
     """``2019-01-07 17:03`` (any space, ``T`` or NO-BREAK SPACE) to ISO 8601 with the offset.
 
     A date without a time stays a date (``2019-01-07``); an offset in the value wins over
-    the layout's ``timezone``. ``None`` when no date is found.
+    the layout's ``timezone``. ``None`` when no date is found, or when the calendar has no
+    such day (``2025-13-45``, ``2025-02-29``); a time no clock shows gives the day alone.
     """
     if not value:
         return None
@@ -23,8 +34,10 @@ def iso_datetime(value: str | None, timezone: str | None = None) -> str | None:
     if m is None:
         return None
     y, mo, d, h, mi, s, tz = m.groups()
-    if h is None:
-        return f"{y}-{mo}-{d}"
+    if not _real_day(int(y), int(mo), int(d)):
+        return None  # ``2025-13-45``: no such day, never passed on as found
+    if h is None or int(h) > 23 or int(mi) > 59 or int(s or 0) > 59:
+        return f"{y}-{mo}-{d}"  # an impossible time: the day alone is known
     offset = tz or timezone
     if offset == "Z":
         offset = "+00:00"  # one way to write UTC, so that dates sort and compare as text

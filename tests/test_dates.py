@@ -42,3 +42,27 @@ def test_an_html_pages_metadata_dates_come_out_in_iso_8601():
     art = kt_clean.extract(html.encode(), source="p.html")
     assert art.published == "2025-12-19T04:34:00-05:00"
     assert art.updated == "2025-12-20"
+
+
+@pytest.mark.parametrize("value,iso", [
+    ("2025-13-45", None),
+    ("2025-02-29", None),
+    ("2024-02-29", "2024-02-29"),
+    ("1900-02-29", None),
+    ("2000-02-29T10:00:00Z", "2000-02-29T10:00:00+00:00"),
+    ("2025-04-31 10:00", None),
+    ("2025-04-30 25:61", "2025-04-30"),
+])
+def test_a_day_the_calendar_does_not_have_is_never_passed_on(value, iso):
+    assert iso_datetime(value) == iso
+    assert iso_any(value) == iso
+
+
+def test_an_impossible_meta_date_gives_null_not_the_raw_string():
+    from kt_clean import extract
+
+    html = (b'<html><head><meta property="article:published_time" content="2025-13-45">'
+            b'<title>Hello world story</title></head><body><h1>Hello world story</h1>'
+            b'<p>Body text here that is long enough to be an article paragraph.</p>'
+            b'</body></html>')
+    assert extract(html, source="m.html").published is None
