@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from .bylines import authors_from_byline
 from .dates import iso_any, iso_datetime
 from .layouts import Layout, builtin_layouts, layout_named
 from .model import Article, Block, Document, Item, Label
+from .namewords import plain_byline
 from .textshape import BULLETS, without_bullet
 from .vocabulary import UNKNOWN
 
@@ -74,6 +74,19 @@ def _entry_date(value: str | None, timezone: str | None) -> str | None:
 _SOURCE_ROLES = {"title": "title", "byline": "authors", "dateline": "published"}
 
 
+def _authors_from_byline(byline: str | None) -> tuple[str, ...]:
+    """:func:`kt_clean.bylines.authors_from_byline`, whose module loads only for a byline
+    that is not of the plainest shape (a Korea Times page's ``By Lee Min-hyung``)."""
+    if not byline:
+        return ()
+    plain = plain_byline(byline)
+    if plain is not None:
+        return (plain,)
+    from .bylines import authors_from_byline
+
+    return authors_from_byline(byline)
+
+
 def _date(value: str | None, timezone: str | None) -> str | None:
     """A captured date in ISO 8601: the rules' ``2019-01-07 17:03`` fast, any other printed
     date (a text dump's ``Friday, November 14, 2025``) through :func:`iso_any`."""
@@ -119,9 +132,10 @@ def _sources(doc: Document, info: Mapping[str, object]) -> tuple[tuple[str, str]
         found.update((str(k), str(v)) for k, v in given.items())
     bylines: list[int] = []
     labels = doc.labels or ()
-    for i, lab in enumerate(labels):
-        key = _SOURCE_ROLES.get(lab.tag) if lab.kept else None
-        if key is not None and key not in found:
+    roles = _SOURCE_ROLES
+    for i, lab in [(i, lab) for i, lab in enumerate(labels) if lab.tag in roles and lab.kept]:
+        key = roles[lab.tag]
+        if key not in found:
             found[key] = f"line {i + 1} ({lab.rule})"
         if key == "authors":
             bylines.append(i)
@@ -262,7 +276,7 @@ def build_article(doc: Document, layouts: Sequence[Layout] | None = None, *,
     byline = _first(fields, "byline")
     emails = _dedupe(fields.get("email", []))
     # An HTML page's metadata names its authors more reliably than its byline's text.
-    authors = tuple(info.get("authors") or ()) or authors_from_byline(byline)
+    authors = tuple(info.get("authors") or ()) or _authors_from_byline(byline)
     captions = _dedupe(captions + list(info.get("captions") or ()))
     page_type = doc.page_type or (layout.page_type if layout else "article")
     type_confidence: float | None = doc.confidence if layout is not None else None

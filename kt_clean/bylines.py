@@ -17,16 +17,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from functools import partial
 from typing import Any
+
+from .namewords import COMMON_WORDS as _COMMON_WORDS
+from .namewords import NOT_NAME_WORDS as _NOT_NAME_WORDS
+from .namewords import PARTICLES as _PARTICLES
+from .namewords import ROLE_WORDS as _ROLE_WORDS
+from .namewords import plain_byline as _plain_byline
+from .namewords import words as _words
 
 
 class _Lazy:
     """A pattern compiled on its first use: the command line's start-up does not pay for
-    the patterns of pages it never reads. After the first call its methods are the
-    compiled pattern's own."""
+    the patterns of pages it never reads. The first use of a method compiles the pattern
+    and puts the compiled pattern's own methods on the instance, where every later call
+    finds them directly (``__getattr__`` runs only for attributes not found)."""
 
-    __slots__ = ("_args", "finditer", "fullmatch", "match", "search", "split", "sub")
     match: Callable[[str], re.Match[str] | None]
     fullmatch: Callable[[str], re.Match[str] | None]
     search: Callable[[str], re.Match[str] | None]
@@ -36,14 +42,14 @@ class _Lazy:
 
     def __init__(self, pattern: str, flags: int = 0) -> None:
         self._args = (pattern, flags)
-        for name in _METHODS:
-            object.__setattr__(self, name, partial(self._first_call, name))
 
-    def _first_call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+    def __getattr__(self, name: str) -> Any:
+        if name not in _METHODS:
+            raise AttributeError(name)
         compiled = re.compile(*self._args)
         for method in _METHODS:
-            object.__setattr__(self, method, getattr(compiled, method))
-        return getattr(compiled, name)(*args, **kwargs)
+            setattr(self, method, getattr(compiled, method))
+        return getattr(compiled, name)
 
 
 _METHODS = ("finditer", "fullmatch", "match", "search", "split", "sub")
@@ -161,44 +167,12 @@ _EMAIL_URL = _Lazy(r"\S+@\S+|https?://\S+|www\.\S+|\b\S+\.(?:com|org|net|io|co|i
 #: The words before a date at the start of a byline: ``Last updated on``, ``Posted``.
 _DATE_LABEL = _Lazy(r"^(?:(?:last\s+)?(?:updated|published|posted|modified)\s*:?\s+)?"
                          r"(?:on\s+)?", re.I)
-#: Small words of names: ``Marna van der Merwe``, ``Ana de la Cruz``.
-_PARTICLES = frozenset({"van", "der", "den", "de", "da", "di", "del", "della", "dos", "du", "la",
-                        "le", "von", "bin", "ibn", "al", "el", "y", "e", "ter", "ten", "and"})
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
 
 
 #: Credentials after a name (``Dylan Bailey, MS, RD``): they stay with it.
 _CREDENTIAL = _Lazy(
     r"^(?:[A-Z]{2,6}|(?:[A-Z][a-z]?\.){1,3}[A-Z]?[a-z]?\.?|Ph\.?\s?D\.?|M\.?D\.?|Jr\.?|Sr\.?"
     r"|I{2,3}|IV|Esq\.?|MBA|CPA|CFA|CFP|RDN?|LD|MPH|MSc?|BSc?)$")
-#: Words of a job title or an organisation: a part with one of them is not a name.
-_ROLE_WORDS = _words("""
-    editor editors editorial writer writers reporter reporters correspondent
-    correspondents columnist columnists contributor contributors contributing staff team
-    desk director founder co-founder cofounder ceo coo cto cfo cmo president chief head
-    manager lead senior junior associate assistant executive expert specialist analyst
-    engineer developer designer strategist consultant dietitian nutritionist journalist
-    producer author photographer officer marketing content digital newsroom news press
-    media agency wire service services bureau magazine journal times post herald tribune
-    guardian reuters ap afp bloomberg insider network group inc llc ltd company
-    university college institute department school foundation association society center
-    centre blog online guest member partner advisor adviser researcher scientist
-    professor doctor physician coach trainer instructor teacher owner host anchor intern
-    freelance freelancer copywriter publisher administrator admin moderator operations
-    sales product community communications affiliate
-""")
-#: Words of a line that is no name (a sentence, a label).
-_NOT_NAME_WORDS = _words("""
-    the a an of to in on for with from is are was were be been by at as or not this that
-    it its our your my we you i me us they their his her he she them about more all read
-    share follow home menu login sign subscribe newsletter search contact cookie privacy
-    policy terms comments comment reply views min minutes hours ago published updated
-    posted back next previous top skip content main article articles blog photo image
-    picture avatar headshot logo icon video
-""")
 #: A byline shape without ``By``: ``Jane Doe | Staff Writer``, ``Jane Doe, Senior Editor``.
 _NAME_ROLE = _Lazy(r"^(?P<name>[^|,–—]{3,60}?)\s*(?:\||,|–|—| - )\s*(?P<role>[^|]{3,80})$")
 
@@ -206,25 +180,6 @@ _NAME_ROLE = _Lazy(r"^(?P<name>[^|,–—]{3,60}?)\s*(?:\||,|–|—| - )\s*(?P<
 _TWICE = _Lazy(r"^(?P<name>\S.{2,40}?)\s*(?P=name)(?:\s*(?P=name))*$")
 #: A desk or team that signs an article: its role word is its name.
 _DESK = _Lazy(r"\b(?:team|desk|staff|contributors?|editors|newsroom|bureau)$", re.I)
-#: Words of headings and page chrome, never of a person's name.
-_COMMON_WORDS = _words("""
-    facebook pinterest twitter e-mail linkedin whatsapp instagram youtube reddit tiktok
-    get started
-    guide guides tips best how what why when where which who top new news update updates
-    coding development design contents table link links copy donate money disclosure
-    advertiser advertising tags tag diary journal tools tool trends trend learn learning
-    free online services service products product pricing price plans plan features
-    overview introduction summary conclusion resources resource support help faq
-    questions answers review reviews report reports insights solutions solution industry
-    business marketing software data analysis health care healthy eating food travel
-    planning management strategy strategies best-practices practices digital mobile app
-    apps web website cloud security safety finance financial insurance education courses
-    course program programs training class classes career careers jobs gardening garden
-    home house kitchen recipes recipe photography camera video music related popular
-    latest trending recent featured more most other first last book books read listen
-    watch download print email save cart shop store buy order privacy cookies terms
-    conditions rights reserved sitemap accessibility
-""")
 
 
 def _is_name_part(part: str) -> bool:
@@ -373,35 +328,6 @@ def authors_from_byline(text: str | None) -> tuple[str, ...]:
         if part.casefold() not in (n.casefold() for n in names):
             names.append(part)
     return tuple(names)
-
-
-#: Words that make a plain-looking byline go the whole way: roles, the words its tail and
-#: split patterns react to (``Jane Doe In Travel``, ``Jane and John``).
-_NOT_PLAIN = frozenset({"in", "for", "on", "at", "and", "by", "updated", "published",
-                        "posted", "last", "modified", "fact", "reviewed", "edited", "view",
-                        "follow", "read", "share", "min", "logo", "image", "photo", "avatar",
-                        "headshot"})
-
-
-def _plain_byline(text: str) -> str | None:
-    """The name of the plainest byline, ``By Lee Min-hyung`` (two to four capitalised ASCII
-    words, a hyphenated part allowed, none a role or a word the full reading reacts to), as
-    :func:`authors_from_byline` reads it, without compiling its patterns: a Korea Times
-    page's byline costs the command line's start-up nothing."""
-    if text[:3] not in ("By ", "BY ", "by "):
-        return None
-    name = text[3:]
-    words = name.split(" ")
-    if not 2 <= len(words) <= 4 or len(set(words)) < len(words) or not name.isascii():
-        return None
-    for w in words:
-        low = w.casefold()
-        rest = w[1:]
-        if (not w[:1].isupper() or not rest or rest.count("-") > 1 or rest.endswith("-")
-                or not rest.replace("-", "").isalpha() or not rest.replace("-", "").islower()
-                or low in _NOT_PLAIN or low in _ROLE_WORDS or low in _NOT_NAME_WORDS):
-            return None
-    return name
 
 
 def byline_text(line: str) -> str | None:

@@ -1,6 +1,5 @@
 """The batch command: clean a folder of pages in parallel (library: ``kt_clean.batch``)."""
 
-from __future__ import annotations
 
 import signal
 import sys

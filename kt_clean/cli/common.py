@@ -42,9 +42,11 @@ class OutputError(Exception):
 #: The control characters a page's text may carry to a terminal: C0 (tab and newline are
 #: layout, not control), DEL and C1. ESC starts the CSI (``\x1b[2J`` clears the screen) and
 #: OSC (``\x1b]0;title\x07`` sets the window title) sequences; C1 ``\x9b`` is a CSI alone.
-_PAGE_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: (Pattern strings, compiled by ``re`` on first use: a command's start-up does not pay for
+#: them, and most texts are printable and never need them.)
+_PAGE_CONTROLS = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"
 #: In an error line every control character is escaped, newline and tab too: one line.
-_LINE_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_LINE_CONTROLS = r"[\x00-\x1f\x7f-\x9f]"
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -57,18 +59,22 @@ def shown(text: str) -> str:
     r"""``text`` as a human view shows it: each control character but tab and newline
     written as its Python escape (ESC as ``\x1b``, CR as ``\r``), so a page cannot move the
     cursor, clear the screen or retitle the terminal."""
-    return _PAGE_CONTROLS.sub(_escape, text) if _PAGE_CONTROLS.search(text) else text
+    if text.isprintable():  # no control character (nor newline or tab): nothing to do
+        return text
+    return re.sub(_PAGE_CONTROLS, _escape, text)
 
 
 def one_line(message: str) -> str:
     r"""``message`` with every control character escaped (a newline in a file name as
     ``\n``): an error is always exactly one line."""
-    return _LINE_CONTROLS.sub(_escape, message) if _LINE_CONTROLS.search(message) else message
+    if message.isprintable():
+        return message
+    return re.sub(_LINE_CONTROLS, _escape, message)
 
 
 #: A hyphen inside a word (``kt-clean``, ``User-Agent``, ``sub-folders``), held by a
 #: non-breaking hyphen while click wraps a help text.
-_WORD_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+_WORD_HYPHEN = r"(?<=\w)-(?=\w)"
 
 
 def _whole_words_in_help() -> None:
@@ -87,7 +93,7 @@ def _whole_words_in_help() -> None:
             continue
 
         def wrap_text(text: str, *args: Any, _wrap: Any = wrap, **kwargs: Any) -> str:
-            held = _WORD_HYPHEN.sub("\u2011", text)
+            held = re.sub(_WORD_HYPHEN, "\u2011", text)
             return str(_wrap(held, *args, **kwargs)).replace("\u2011", "-")
 
         wrap_text.kt_clean = True  # type: ignore[attr-defined]

@@ -5,8 +5,6 @@ Rich colours and the width. Rich is imported only when colour is wanted, so impo
 module at start-up costs nothing.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from enum import StrEnum
@@ -79,7 +77,7 @@ def view_width(stream: IO[str], width: int | None) -> int:
 
 # -- the coloured view -----------------------------------------------------------------------
 
-def rich_view(v: DiffView, console: Console, *, side_by_side: bool = False) -> None:
+def rich_view(v: "DiffView", console: "Console", *, side_by_side: bool = False) -> None:
     """Print the coloured view of ``v`` on ``console`` (Rich)."""
     from rich import box
     from rich.table import Table
@@ -149,7 +147,7 @@ def rich_view(v: DiffView, console: Console, *, side_by_side: bool = False) -> N
                                 ", ".join(s.evidence) if s.evidence else "none"))
 
 
-def make_console(stream: IO[str], width: int, *, record: bool = False) -> Console:
+def make_console(stream: IO[str], width: int, *, record: bool = False) -> "Console":
     """A Rich console writing ANSI colours to ``stream`` at ``width`` columns."""
     from rich.console import Console
 
@@ -174,7 +172,7 @@ def render(doc: Document, stream: IO[str], *, full: bool = False, collapse_at: i
     return captured.get()
 
 
-def shown_view(v: DiffView) -> DiffView:
+def shown_view(v: "DiffView") -> "DiffView":
     """``v`` with the control characters of its texts escaped (see
     :func:`~kt_clean.cli.common.shown`): the view is for a person, so a page's escape
     sequences are shown, never sent to the terminal. The counts stay the page's own."""

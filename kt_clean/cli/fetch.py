@@ -1,6 +1,5 @@
 """The fetch command: pages into a WARC archive, politely (library: ``kt_clean.fetch``)."""
 
-from __future__ import annotations
 
 import math
 import signal

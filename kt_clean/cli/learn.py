@@ -1,6 +1,5 @@
 """The learn command: write a layout rule file from many pages of one site."""
 
-from __future__ import annotations
 
 import os
 import re

@@ -1,6 +1,5 @@
 """The page commands: detect, strip, emit, extract."""
 
-from __future__ import annotations
 
 from typing import Annotated
 
