@@ -17,6 +17,9 @@ writes the predictions to OUT/{kt,trafilatura,readability}/ID.txt, and scores th
 "tune" (used to choose kt-clean's decision rule) and "report" (held out).
 Speed: per-page CPU-bound wall time of each extractor, summed (pages/s on one core),
 plus the ratio kt-clean / trafilatura.
+Empty bodies (issue 13's floor): the pages where an extractor's body has fewer than 50
+characters while the gold has more than 500, counted apart when the gold's text is not in
+the saved HTML at all (under half of its 4-gram shingles anywhere in the file).
 
 Exits 0 with a message when the data directory is absent.
 """
@@ -55,6 +58,36 @@ def split_ids(types: dict[str, str], seed: int = SEED) -> tuple[list[str], list[
         tune += ids[:half]
         report += ids[half:]
     return sorted(tune), sorted(report)
+
+
+#: The empty-body check (issue 13's floor): a body shorter than EMPTY_BODY_CHARS where the
+#: gold has more than EMPTY_GOLD_CHARS characters of text.
+EMPTY_BODY_CHARS = 50
+EMPTY_GOLD_CHARS = 500
+#: ... counted apart when less than this share of the gold's 4-gram shingles is anywhere in
+#: the saved HTML (markup and scripts included): the page's text was loaded by its
+#: scripts, and no extractor can find it in this file.
+IN_HTML_MIN_SHARE = 0.5
+
+
+def empty_bodies(data: Path, out: Path, name: str, ids: list[str], gold: dict[str, str],
+                 S) -> dict[str, list[str]]:
+    """The pages whose prediction of ``name`` is (near) empty where the gold has text:
+    ``{"reachable": [...], "not_in_html": [...]}``."""
+    import html as html_mod
+
+    found: dict[str, list[str]] = {"reachable": [], "not_in_html": []}
+    for i in ids:
+        if len(gold[i].strip()) <= EMPTY_GOLD_CHARS:
+            continue
+        if len(S.read_text(out / name / f"{i}.txt").strip()) >= EMPTY_BODY_CHARS:
+            continue
+        with gzip.open(data / "html" / f"{i}.html.gz") as f:
+            page = html_mod.unescape(f.read().decode("utf-8", "replace"))
+        shingles = set(S.ngrams(gold[i]))
+        share = len(shingles & set(S.ngrams(page))) / max(1, len(shingles))
+        found["reachable" if share >= IN_HTML_MIN_SHARE else "not_in_html"].append(i)
+    return found
 
 
 def _init_worker():
@@ -198,6 +231,8 @@ def main(argv=None) -> int:
         methods[r.get("method", "error")] = methods.get(r.get("method", "error"), 0) + 1
     errors = {name: sum(1 for r in rows if "err_" + name in r) for name in EXTRACTORS}
 
+    empties = {name: empty_bodies(args.data, out, name, ids, gold, S) for name in EXTRACTORS}
+
     # cross-check with score.py's own CLI on all pages
     cli = {}
     ids_file = out / "ids-all.txt"
@@ -227,6 +262,14 @@ def main(argv=None) -> int:
         print(f"| {name} | {speed[name]['seconds']} | {speed[name]['pages_per_s']} |")
     print(f"\nkt-clean / trafilatura time ratio: {speed['kt_over_trafilatura']}")
     print(f"kt-clean methods: {methods}; errors: {errors}")
+    print(f"\nempty bodies (< {EMPTY_BODY_CHARS} characters where the gold has > "
+          f"{EMPTY_GOLD_CHARS}; 'not in the HTML': under {IN_HTML_MIN_SHARE:.0%} of the gold's "
+          "shingles are anywhere in the saved HTML):")
+    for name in EXTRACTORS:
+        e = empties[name]
+        print(f"  {name}: {len(e['reachable']) + len(e['not_in_html'])} "
+              f"({len(e['not_in_html'])} not in the HTML: {' '.join(e['not_in_html']) or '-'}; "
+              f"others: {' '.join(e['reachable']) or '-'})")
     for name in EXTRACTORS:
         print(f"score.py CLI, {name}: {cli[name]}")
     if args.json:
@@ -237,6 +280,7 @@ def main(argv=None) -> int:
                     "speed": speed,
                     "methods": methods,
                     "errors": errors,
+                    "empty_bodies": empties,
                     "wall_s": round(wall, 1),
                     "score_cli": cli,
                     "split_seed": SEED,

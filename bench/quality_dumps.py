@@ -33,6 +33,8 @@ sys.path.insert(0, str(BENCH))
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "wcxb-dev"
 SCORER_DIR = REPO.parent / "shared" / "bench"
 TYPES = ["article", "service", "product", "collection", "forum", "listing", "documentation"]
+#: kt-clean's row: the cross-validated classifier with the generic cleaner's rules
+KT = "kt-clean (CV classifier + cleaner's rules)"
 
 
 def load_scorer(data: Path):
@@ -70,16 +72,57 @@ def justext_blocks(lines: list[str]) -> str:
 
 
 def score_all(score, data: Path, pred_dir: Path, types: dict[str, str]) -> dict[str, tuple]:
+    from html_quality import split_ids
+
     rows, _missing = score.score_dirs(data, pred_dir)
     res = {}
     groups = {"all": rows}
     for t in TYPES:
         groups[t] = [r for r in rows if types.get(r[0]) == t]
+    # the halves of bench/html_quality.py's split (tune, report), all pages and articles
+    for half, ids in zip(("tune", "report"), split_ids(types)):
+        keep = set(ids)
+        groups[half] = [r for r in rows if r[0] in keep]
+        groups[f"{half}/article"] = [r for r in groups[half] if types.get(r[0]) == "article"]
     for g, rs in groups.items():
         if rs:
             f1, p, r = score.aggregate([x[1:4] for x in rs])
             res[g] = (f1, p, r, len(rs))
     return res
+
+
+def cleaner_labels(lines: list[str], decisions) -> list:
+    """The decisions (as labels) the generic cleaner gives a page from the classifier's ``decisions`` (as
+    ``cleaners.generic.label_lines`` does from the shipped model's): chrome lines removed
+    (``kt_clean.chrome``), and the rule-based fallback when the classifier keeps less than
+    ``NEAR_EMPTY_CHARS`` of text. (The header search, which only names kept lines' roles
+    and may keep a byline or dateline, is left out: the gold is the body.)"""
+    from kt_clean.classifier import Decision
+    from kt_clean.cleaners.generic import drop_chrome, heuristic, revise
+    from kt_clean.model import Label
+
+    stripped = [s.strip() for s in lines]
+    labels = revise(stripped, [Label(d.kept, d.label, d.rule) for d in decisions])
+    if labels is None:
+        labels, _ = heuristic(lines)
+        drop_chrome(stripped, labels)
+    return [Decision(lab.kept, lab.tag, lab.rule, 0.0) for lab in labels]
+
+
+#: The empty-body check (issue 13's floor): a body shorter than this where the gold has
+#: more than EMPTY_GOLD_CHARS characters.
+EMPTY_BODY_CHARS = 50
+EMPTY_GOLD_CHARS = 500
+
+
+def empty_bodies(data: Path, pred_dir: Path, ids: list[str]) -> list[str]:
+    out = []
+    for i in ids:
+        gold = (data / "gold" / f"{i}.txt").read_text(encoding="utf-8", errors="replace")
+        pred = (pred_dir / f"{i}.txt").read_text(encoding="utf-8", errors="replace")
+        if len(gold.strip()) > EMPTY_GOLD_CHARS and len(pred.strip()) < EMPTY_BODY_CHARS:
+            out.append(i)
+    return out
 
 
 def speed(pages: list[dict], repeats: int = 3) -> tuple[float, float, float]:
@@ -109,6 +152,8 @@ def main() -> int:
     ap.add_argument("--doc", type=Path, default=REPO / "docs" / "quality-dumps.md")
     ap.add_argument("--no-doc", action="store_true", help="print only")
     ap.add_argument("--speed-only", action="store_true")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="keep every system's predictions in OUT/s<k>/ID.txt (default: a temp dir)")
     args = ap.parse_args()
     if not (args.data / "dumps-w3m").is_dir() or not (args.data / "gold").is_dir():
         print(f"quality_dumps: no data at {args.data} (dumps-w3m/, gold/); skipped")
@@ -137,21 +182,23 @@ def main() -> int:
     cv_secs = time.time() - t0
 
     systems = {
-        "kt-clean classifier (CV)": lambda p: tc.render(p["lines"], cv[p["id"]]),
+        KT: lambda p: tc.render(p["lines"], cleaner_labels(p["lines"], cv[p["id"]])),
+        "classifier alone (CV)": lambda p: tc.render(p["lines"], cv[p["id"]]),
         "whole dump": lambda p: "\n".join(p["lines"]),
         "keep-long-lines (>= 10 words)": lambda p: keep_long_lines(p["lines"]),
         "jusText on blank-line blocks": lambda p: justext_blocks(p["lines"]),
         "oracle (training targets)": lambda p: "\n".join(
             s for s, k in zip(p["lines"], p["y_lines"]) if k),
     }
-    results = {}
+    results, empties = {}, {}
     with tempfile.TemporaryDirectory(prefix="kt-quality-dumps-") as tmp:
         for k, (name, fn) in enumerate(systems.items()):
-            d = Path(tmp) / f"s{k}"
-            d.mkdir()
+            d = (args.out / f"s{k}") if args.out else Path(tmp) / f"s{k}"
+            d.mkdir(parents=True, exist_ok=True)
             for p in pages:
                 (d / f"{p['id']}.txt").write_text(fn(p), encoding="utf-8")
             results[name] = score_all(score, args.data, d, types)
+            empties[name] = empty_bodies(args.data, d, [p["id"] for p in pages])
 
     counts = {t: sum(1 for p in pages if p["type"] == t) for t in TYPES}
     lines = []
@@ -166,6 +213,16 @@ def main() -> int:
         a, art = res["all"], res.get("article", (0, 0, 0, 0))
         pr.append(f"| {name} | {a[1]:.3f} | {a[2]:.3f} | {art[1]:.3f} | {art[2]:.3f} |")
     pr_table = "\n".join(pr)
+    hv = ["| system | tune | report | tune article | report article | empty bodies |",
+          "|---|---|---|---|---|---|"]
+    for name, res in results.items():
+        hv.append(f"| {name} | " + " | ".join(f"{res[g][0]:.3f}" for g in (
+            "tune", "report", "tune/article", "report/article")) + f" | {len(empties[name])} |")
+    halves_table = "\n".join(hv)
+    kt_empty = " ".join(empties[KT]) or "none"
+    print()
+    print(halves_table)
+    print(f"empty bodies of {KT}: {kt_empty}")
     print()
     print("shingle F1 (n: " + ", ".join(f"{t} {counts[t]}" for t in TYPES) + f", all {len(pages)})")
     print(f1_table)
@@ -175,22 +232,28 @@ def main() -> int:
 
     if not args.no_doc:
         model_file = REPO / "kt_clean" / "classifier" / "model.json"
-        kt = results["kt-clean classifier (CV)"]
+        kt = results[KT]
+        alone = results["classifier alone (CV)"]["all"][0]
         targets = (f"Targets: F1 >= 0.80 on all pages: **{kt['all'][0]:.3f}** "
-                   f"({'met' if kt['all'][0] >= 0.80 else 'NOT met'}); F1 >= 0.90 on articles: "
+                   f"({'met' if kt['all'][0] >= 0.80 else 'NOT met'}; the classifier alone "
+                   f"{alone:.3f}); F1 >= 0.90 on articles: "
                    f"**{kt['article'][0]:.3f}** ({'met' if kt['article'][0] >= 0.90 else 'NOT met'}); "
                    f">= 300 pages/s in one process: **{pps:.0f}** "
                    f"({'met' if pps >= 300 else 'NOT met'} on this run).")
         print(targets)
         write_doc(args.doc, f1_table, pr_table, counts, len(pages), args.folds, pps, pps_cpu, pps_io,
-                  model_file.stat().st_size if model_file.exists() else 0, targets)
+                  model_file.stat().st_size if model_file.exists() else 0, targets,
+                  halves_table, kt_empty)
         print(f"wrote {args.doc}")
     return 0
 
 
 def write_doc(path: Path, f1_table: str, pr_table: str, counts: dict, n: int, folds: int,
-              pps: float, pps_cpu: float, pps_io: float, model_bytes: int, targets: str) -> None:
+              pps: float, pps_cpu: float, pps_io: float, model_bytes: int, targets: str,
+              halves_table: str, kt_empty: str) -> None:
     import train_classifier as tc
+
+    from kt_clean.cleaners.generic import NEAR_EMPTY_CHARS
 
     machine = f"{platform.machine()}, Python {platform.python_version()}"
     text = f"""# Generic line classifier: quality on text dumps
@@ -213,6 +276,21 @@ Shingle F1, all pages and per page type:
 Precision and recall:
 
 {pr_table}
+
+The halves of `bench/html_quality.py`'s split (tune, report: fixed seed, stratified by page
+type; the same pages as the HTML figures), and the empty bodies, issue 13's floor: pages whose
+kept text is under {EMPTY_BODY_CHARS} characters where the gold has more than {EMPTY_GOLD_CHARS}:
+
+{halves_table}
+
+kt-clean's empty bodies: {kt_empty}.
+
+*kt-clean* is what the generic cleaner makes of the cross-validated classifier's decisions
+(`cleaners.generic.revise`, as `label_lines` does with the shipped model): the lines of
+chrome that `kt_clean.chrome` finds are removed (an ad's label, a paywall's prompt, an audio
+player, a teaser's image text, a full reference list), and when less than
+`NEAR_EMPTY_CHARS` ({NEAR_EMPTY_CHARS}) characters of text besides a title are left, the rule-based
+fallback decides. *classifier alone* is the classifier's decisions as they are.
 
 Rendering: kept non-blank lines, stripped of indentation and a leading bullet, one per line.
 Baselines: *whole dump* is the dump as-is; *keep-long-lines* keeps lines of >= 10 words;

@@ -168,9 +168,9 @@ def test_a_misspelled_reason_code_fails_loudly_with_a_suggestion():
 
 
 def test_a_rule_file_may_declare_reason_codes_of_its_own():
-    text = WITH_RULE.replace('reason = "nav"', 'reason = "paywall"') + (
-        '\n[reasons]\npaywall = "subscription prompts"\n')
+    text = WITH_RULE.replace('reason = "nav"', 'reason = "newsletter-box"') + (
+        '\n[reasons]\nnewsletter-box = "newsletter sign-up boxes"\n')
     layout = parse_layout(text, "mine.toml")
-    assert [r.tag for r in layout.rules] == ["paywall"]
-    with pytest.raises(LayoutError, match="'paywall' is not a reason code"):
-        parse_layout(WITH_RULE.replace('reason = "nav"', 'reason = "paywall"'), "mine.toml")
+    assert [r.tag for r in layout.rules] == ["newsletter-box"]
+    with pytest.raises(LayoutError, match="'newsletter-box' is not a reason code"):
+        parse_layout(WITH_RULE.replace('reason = "nav"', 'reason = "newsletter-box"'), "mine.toml")

@@ -28,6 +28,7 @@ from ..bylines import (
     name_repeated,
     name_with_role,
 )
+from ..chrome import chrome_lines
 from ..limits import Limits
 from ..model import Document, Label
 from ..textshape import (
@@ -73,17 +74,52 @@ def label_lines(lines: Sequence[str]) -> tuple[list[Label], dict[str, list[str]]
     # one Label per distinct decision, shared by its lines (a page may have a million)
     table, codes = classify_codes(lines)
     shared = [Label(kept, tag, "generic:" + rule.rpartition(".")[2]) for kept, tag, rule in table]
-    labels = list(map(shared.__getitem__, codes))
-    kept_at = [i for i, lab in enumerate(labels) if lab.kept and lab.tag != "blank"]
-    if not any(labels[i].tag != "title" for i in kept_at):
-        return heuristic(lines)
-    fields: dict[str, list[str]] = {}
     stripped = [line.strip() for line in lines]
+    labels = revise(stripped, list(map(shared.__getitem__, codes)))
+    if labels is None:
+        fallback, found = heuristic(lines)
+        drop_chrome(stripped, fallback)
+        return fallback, found
+    kept_at = [i for i, lab in enumerate(labels) if lab.kept and lab.tag != "blank"]
+    fields: dict[str, list[str]] = {}
     title_at = next((i for i in kept_at if labels[i].tag == "title"), None)
     if title_at is not None:
         fields["title"] = [stripped[title_at]]
     _best_header(lines, stripped, labels, fields, _first_paragraphs(stripped, labels, kept_at))
     return labels, fields
+
+
+#: When the classifier keeps fewer characters of text than this besides a title (a page of
+#: short entries, a store's grid), the body would be (near) empty: the rule-based fallback
+#: decides instead, so that a page with text never gives an empty body (issue 13's floor:
+#: under 50 characters where a reader sees more than 500; docs/quality-dumps.md).
+NEAR_EMPTY_CHARS = 50
+#: The kept lines that may be chrome (``kt_clean.chrome``).
+_TEXT_TAGS = frozenset({"body", "subheading", "title"})
+
+
+def revise(stripped: Sequence[str], labels: list[Label]) -> list[Label] | None:
+    """The classifier's labels of the (stripped) lines as the cleaner keeps them, changed in
+    place: lines of chrome removed (:func:`drop_chrome`); ``None`` when what is left is
+    less than :data:`NEAR_EMPTY_CHARS` characters of text besides a title (the rule-based
+    fallback, :func:`heuristic`, decides then)."""
+    drop_chrome(stripped, labels)
+    text = 0
+    for i, lab in enumerate(labels):
+        if lab.kept and lab.tag != "blank" and lab.tag != "title":
+            text += len(stripped[i])
+            if text >= NEAR_EMPTY_CHARS:
+                return labels
+    return None
+
+
+def drop_chrome(stripped: Sequence[str], labels: list[Label]) -> None:
+    """Remove the kept text lines that are chrome (:mod:`kt_clean.chrome`: an ad's label, a
+    paywall's prompt, an audio player, a teaser's image text, a reference list), each with
+    its reason and the rule ``generic:<rule>``."""
+    kept = [i for i, lab in enumerate(labels) if lab.kept and lab.tag in _TEXT_TAGS]
+    for i, (reason, rule) in chrome_lines(stripped, kept).items():
+        labels[i] = Label(False, reason, f"{RULE}:{rule}")
 
 
 def header_fields(lines: Sequence[str], labels: Sequence[Label],

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..bylines import authors_from_byline, byline_text, find_dates
+from ..chrome import chrome_lines
 from ..errors import HtmlError, InputError
 from ..limits import Limits
 from ..model import Document, Label
@@ -48,6 +49,12 @@ def clean(doc: Document, limits: Limits) -> Document:
         raise InputError(doc.source, str(exc).split("\n")[0]) from None
     except RecursionError:
         raise InputError(doc.source, "extracting: HTML nested too deeply") from None
+    if not art.blocks and any(line.strip() for line in doc.lines):
+        # neither extractor kept any text of the page but its title (a page of short
+        # entries, a product's grid): its rendered lines are labelled as a text dump's are,
+        # rather than all removed (no page with text gives an empty body)
+        return _clean_by_lines(doc, root, url if isinstance(url, str) else None,
+                               "html-extractors-kept-nothing")
     keep = align_blocks(list(doc.lines), list(art.blocks))
     roles = {(art.title or "").strip(): "title", (art.subtitle or "").strip(): "subtitle"}
     roles.update((c.strip(), "caption") for c in art.captions)
@@ -66,6 +73,8 @@ def clean(doc: Document, limits: Limits) -> Document:
             labels.append(Label(True, "body", f"{RULE}:{art.method}"))
         else:
             labels.append(Label(False, "boilerplate", f"{RULE}:not-main-text"))
+    _drop_chrome(doc.lines, labels)
+    blocks = _without_chrome(art.blocks)
     header = visible_header(doc.lines, labels)
     fields: dict[str, tuple[str, ...]] = {}
     authors, published = list(art.authors), art.published
@@ -96,7 +105,7 @@ def clean(doc: Document, limits: Limits) -> Document:
         "title": art.title, "subtitle": art.subtitle, "authors": authors,
         "published": published, "updated": art.updated, "site_name": art.site_name,
         "section": art.section or (art.categories[0] if art.categories else None),
-        "captions": list(art.captions), "blocks": [list(b) for b in art.blocks],
+        "captions": list(art.captions), "blocks": [list(b) for b in blocks],
         "method": art.method, "categories": list(art.categories),
         "description": art.description, "language": art.language, "url": art.url,
         "sources": sources,
@@ -126,9 +135,32 @@ def header_byline(lines: Sequence[str], labels: Sequence[Label], title: str | No
     return names, by_at if names else None
 
 
-def _clean_by_lines(doc: Document, root: Any, url: str | None) -> Document:
-    """A page too large for the DOM extractors: its rendered lines labelled by the text
-    classifier (rules ``generic:*``), its metadata from the markup (``method: lines``)."""
+def _drop_chrome(lines: Sequence[str], labels: list[Label]) -> None:
+    """Remove the kept text lines that are chrome (:mod:`kt_clean.chrome`: an ad's label,
+    a paywall's prompt, an audio player, a teaser's image text, a reference list), each
+    with its reason and the rule ``html:<rule>``."""
+    kept = [i for i, lab in enumerate(labels) if lab.kept and lab.tag in _TEXT_ROLES]
+    for i, (reason, rule) in chrome_lines(lines, kept).items():
+        labels[i] = Label(False, reason, f"{RULE}:{rule}")
+
+
+def _without_chrome(blocks: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The extractor's blocks (the article's body) without those that are chrome, as
+    :func:`_drop_chrome` finds them among the rendered lines."""
+    texts = [" ".join(text.split()) for _, text in blocks]
+    chrome = chrome_lines(texts, range(len(texts)))
+    return [b for k, b in enumerate(blocks) if k not in chrome] if chrome else list(blocks)
+
+
+#: The kept lines that may be chrome (the title, captions and byline come from the markup).
+_TEXT_ROLES = frozenset({"body", "subheading"})
+
+
+def _clean_by_lines(doc: Document, root: Any, url: str | None,
+                    why: str = "html-too-many-elements") -> Document:
+    """A page the DOM extractors cannot take (too large) or kept nothing of: its rendered
+    lines labelled by the text classifier (rules ``generic:*``), its metadata from the
+    markup (``method: lines``); ``why`` is added to the evidence."""
     from ..html.metadata import extract_metadata
     from .generic import label_lines
 
@@ -140,7 +172,7 @@ def _clean_by_lines(doc: Document, root: Any, url: str | None) -> Document:
     extracted = {**md, "method": "lines", "sources": dict(md.get("sources") or {})}
     extracted.pop("blocks", None)  # the body is the kept lines (no extractor's blocks)
     return doc.replace(labels=tuple(labels), fields={k: tuple(v) for k, v in fields.items()},
-                       evidence=(*doc.evidence, "html-too-many-elements"),
+                       evidence=(*doc.evidence, why),
                        meta={**doc.meta, "extracted": extracted})
 
 
