@@ -108,7 +108,7 @@ def test_model_on_todays_features_is_accepted():
 def test_keywords_are_not_counted_for_a_model_that_does_not_read_them(monkeypatch):
     from kt_clean.classifier import features
 
-    lines = sample_dump() + ["Advertisement", "Unlock this article"]
+    lines = [*sample_dump(), "Advertisement", "Unlock this article"]
     X = np.vstack([b for _, b in features.PageFeatures(lines).blocks()])
     Y = np.vstack([b for _, b in features.PageFeatures(lines, keywords=False).blocks()])
     kw = [k for k, name in enumerate(BASE_NAMES) if name.startswith("kw_")]
