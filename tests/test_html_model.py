@@ -8,18 +8,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 import kt_clean
 from kt_clean.classifier import htmlmodel as hm
 from kt_clean.classifier.dom import DOM_NAMES, GROUP_NAMES, dom_features
 from kt_clean.classifier.features import BASE_NAMES, KEYWORDS, extract, keyword_counts
 from kt_clean.classifier.trees import TreeEnsemble, from_lightgbm
+from kt_clean.cli import app
 from kt_clean.html import parse_html
 from kt_clean.html.render import render_page, render_tree
 from kt_clean.limits import Limits
 
 FIX = Path(__file__).parent / "fixtures" / "html"
 ARTICLE = FIX / "article.html"
+runner = CliRunner()
 
 PAGE = """<html><body>
 <nav class="main-menu"><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li></ul></nav>
@@ -206,6 +209,61 @@ def test_fast_runs_no_extractor(monkeypatch):
     assert doc.meta["extracted"]["method"] == "model-fast"
     art = kt_clean.article(doc)
     assert "The long-awaited harbour tunnel opened" in art.body
+
+
+def test_fast_flag_on_the_command_line():
+    slow = runner.invoke(app, ["extract", str(ARTICLE), "--json"])
+    fast = runner.invoke(app, ["extract", str(ARTICLE), "--json", "--fast"])
+    assert slow.exit_code == fast.exit_code == 0
+    assert json.loads(fast.stdout)["title"] == json.loads(slow.stdout)["title"]
+    assert "The long-awaited harbour tunnel" in json.loads(fast.stdout)["body"]
+
+
+def test_fast_in_a_batch_runs_no_extractor(tmp_path, monkeypatch):
+    import kt_clean.batch as kb
+    import kt_clean.cleaners.html as cleaner
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("an extractor ran under --fast")
+
+    monkeypatch.setattr(cleaner, "_extract", refuse)  # the workers are forked: they see it
+    # and the model is unsure of every page, so that it would ask for the votes
+    monkeypatch.setattr(hm, "unsure_share", lambda page, s: 1.0)
+    pages = tmp_path / "in"
+    pages.mkdir()
+    (pages / "a.html").write_bytes(ARTICLE.read_bytes())
+    options = dict(out_dir=str(tmp_path / "fast"), jobs=1, fmt="json")
+    summary = kb.run_batch(kb.BatchOptions(str(pages), fast=True, **options))
+    assert (summary.cleaned, summary.failed) == (1, 0)
+    art = json.loads((tmp_path / "fast" / "a.json").read_text(encoding="utf-8"))
+    assert "The long-awaited harbour tunnel opened" in art["body"]
+    # without --fast the model asks for trafilatura's vote: refused here
+    options["out_dir"] = str(tmp_path / "default")
+    summary = kb.run_batch(kb.BatchOptions(str(pages), **options))
+    assert summary.failed == 1
+
+
+def test_fast_reaches_the_dask_engine(tmp_path, monkeypatch):
+    """``batch --engine dask --fast``: the run's options say so (the engine turns them into
+    the pages' ``Limits``, as the local batch does)."""
+    pytest.importorskip("dask.distributed")
+    import kt_clean.engines.dask as engine
+
+    seen = []
+
+    def capture(options, **kwargs):
+        seen.append(options)
+        raise KeyboardInterrupt  # stop before any cluster starts
+
+    monkeypatch.setattr(engine, "run_sharded", capture)
+    pages = tmp_path / "in"
+    pages.mkdir()
+    (pages / "a.html").write_bytes(ARTICLE.read_bytes())
+    for flag, fast in ((["--fast"], True), ([], False)):
+        result = runner.invoke(app, ["batch", "--engine", "dask", str(pages), "-o",
+                                     str(tmp_path / "out"), *flag])
+        assert result.exit_code == 130, result.output
+        assert seen.pop().fast is fast
 
 
 def test_a_page_the_model_keeps_nothing_of_still_has_a_body(monkeypatch):
