@@ -232,7 +232,7 @@ def test_fast_in_a_batch_runs_no_extractor(tmp_path, monkeypatch):
     pages = tmp_path / "in"
     pages.mkdir()
     (pages / "a.html").write_bytes(ARTICLE.read_bytes())
-    options = dict(out_dir=str(tmp_path / "fast"), jobs=1, fmt="json")
+    options = {"out_dir": str(tmp_path / "fast"), "jobs": 1, "fmt": "json"}
     summary = kb.run_batch(kb.BatchOptions(str(pages), fast=True, **options))
     assert (summary.cleaned, summary.failed) == (1, 0)
     art = json.loads((tmp_path / "fast" / "a.json").read_text(encoding="utf-8"))
