@@ -83,6 +83,7 @@ def clean(doc: Document, limits: Limits) -> Document:
             sources["authors"] = f"line {at + 1} ({RULE}:byline)"
             publisher = False
     dates = header.dates
+    late = None
     if not any(kind == "published" for _, kind, _ in dates):
         late = labelled_dateline(doc.lines, labels)  # "Published August 13, 2025" under the text
         if late is not None:
@@ -90,7 +91,8 @@ def clean(doc: Document, limits: Limits) -> Document:
     visible = choose_date(published, sources.get("published"), dates)
     if visible is not None:
         at, published = visible
-        if not labels[at].kept:
+        # (a labelled dateline the line model kept as text is the dateline, not text)
+        if not labels[at].kept or (late is not None and at == late[0]):
             labels[at] = Label(True, "dateline", f"{RULE}:dateline")
         sources["published"] = f"line {at + 1} ({RULE}:dateline)"
     categories = list(md.get("categories") or [])
@@ -372,7 +374,8 @@ def labelled_dateline(lines: Sequence[str], labels: Sequence[Label]) -> tuple[in
     3, 2025. Updated: December 7, 2025``, ``May 5, 2025 | Categories: News``, as the text
     dumps' late dateline reads them): ``(line index, "published", date)``.
     For a page whose header prints no publication date; a sentence of the text that
-    mentions one (kept lines) does not count."""
+    mentions one does not count, but a short labelled line the line model kept as text
+    (``Published August 13, 2025`` in the article's last paragraph) does."""
     from .generic import POST_META
 
     anchor = next((i for i, lab in enumerate(labels) if lab.kept and lab.tag == "title"), None)
@@ -387,8 +390,11 @@ def labelled_dateline(lines: Sequence[str], labels: Sequence[Label]) -> tuple[in
     label_match, meta_search, digit = _PUBLISHED_LABEL.match, POST_META.search, _DIGIT.search
     for i in range(anchor, len(lines)):
         lab = labels[i]
-        if (lab.kept and i <= last) or lab.tag == "blank":  # the text, the blank lines
+        if lab.tag == "blank":
             continue
+        if lab.kept and i <= last and (lab.tag not in _TEXT_TAGS
+                                       or label_match(lines[i].lstrip()) is None):
+            continue  # the text, but for a labelled dateline the line model kept as text
         text = lines[i].strip()
         if not text:
             continue
@@ -396,9 +402,11 @@ def labelled_dateline(lines: Sequence[str], labels: Sequence[Label]) -> tuple[in
             after += 1
             if after > FOOTER_LINES:
                 break
-        if lab.kept or len(text) > LINE_MAX_CHARS:
+        if len(text) > LINE_MAX_CHARS:
             continue
         labelled = label_match(text) is not None
+        if lab.kept and not (labelled and lab.tag in _TEXT_TAGS):
+            continue
         if not labelled and not (text[0].isalnum() and digit(text, 0, 32) is not None
                                  and meta_search(text) is not None):
             continue  # (a filing line starts with its date: a digit comes early)
