@@ -49,3 +49,27 @@ def tree_rss(pid: int) -> int:
         except (OSError, ValueError):
             continue
     return total
+
+
+#: The fixed seed of the tune/report split of WCXB-dev (issue 12's metadata rules and the
+#: extractor-path HTML rules were written looking at the tune half only).
+SPLIT_SEED = 20240601
+
+
+def split_ids(types: dict[str, str], seed: int = SPLIT_SEED) -> tuple[list[str], list[str]]:
+    """Fixed-seed half split of page IDs, stratified by page type: ``(tune, report)``."""
+    import random
+
+    rng = random.Random(seed)
+    tune: list[str] = []
+    report: list[str] = []
+    by_type: dict[str, list[str]] = {}
+    for i in sorted(types):
+        by_type.setdefault(types[i], []).append(i)
+    for t in sorted(by_type):
+        ids = sorted(by_type[t])
+        rng.shuffle(ids)
+        half = len(ids) // 2
+        tune += ids[:half]
+        report += ids[half:]
+    return sorted(tune), sorted(report)

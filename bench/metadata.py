@@ -22,7 +22,7 @@ and scores them by the issue's rule of matching:
 
 Title, author and date are scored on the article pages whose gold has the field (the pages
 where a user expects one); page types on all pages. Figures are given for all pages and for
-the two halves of bench/html_quality.py's fixed split ("tune", the half looked at while
+the two halves of the fixed tune/report split of bench/_report.py ("tune", the half looked at while
 writing the rules, and "report", the half that was not). The page-type classifier's own
 cross-validated figure (grouped by site) is in bench/train_pagetype.py's output.
 
@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     if not meta_path.exists() or not (args.data / "html").is_dir():
         print(f"metadata: data not found ({args.data}); skipping.")
         return 0
-    from html_quality import split_ids
+    from _report import split_ids
 
     gold = {}
     for line in meta_path.read_text(encoding="utf-8").splitlines():
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Measured by `python bench/metadata.py` on the {len(ids)} WCXB-dev pages "
         f"({machine()}). Title, author and date on the article pages whose gold has the "
         f"field ({n['title']}, {n['author']} and {n['date']} pages); page type on all "
-        "pages. \"tune\" is the half of bench/html_quality.py's fixed split that was looked "
+        "pages. \"tune\" is the half of the fixed tune/report split of bench/_report.py that was looked "
         "at while writing the rules, \"report\" the half that was not.", "",
         *lines, "",
         "Matching (the issue's rule): title equal after casefolding and collapsing "

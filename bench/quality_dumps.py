@@ -72,14 +72,14 @@ def justext_blocks(lines: list[str]) -> str:
 
 
 def score_all(score, data: Path, pred_dir: Path, types: dict[str, str]) -> dict[str, tuple]:
-    from html_quality import split_ids
+    from _report import split_ids
 
     rows, _missing = score.score_dirs(data, pred_dir)
     res = {}
     groups = {"all": rows}
     for t in TYPES:
         groups[t] = [r for r in rows if types.get(r[0]) == t]
-    # the halves of bench/html_quality.py's split (tune, report), all pages and articles
+    # the halves of the fixed split of bench/_report.py (tune, report), all pages and articles
     for half, ids in zip(("tune", "report"), split_ids(types)):
         keep = set(ids)
         groups[half] = [r for r in rows if r[0] in keep]
