@@ -14,7 +14,6 @@ from .common import (
     EXIT_OK,
     EncodingOpt,
     ExplainOpt,
-    FastOpt,
     Format,
     FormatOpt,
     InputFormat,
@@ -94,7 +93,6 @@ def batch(
     layouts: LayoutsOpt = None,
     max_bytes: MaxBytesOpt = MAX_BYTES_DEFAULT,
     only: OnlyOpt = None,
-    fast: FastOpt = False,
     per_archive: Annotated[bool, typer.Option(
         "--per-archive", help="A WARC archive gives one output of all its pages (a.ndjson) "
                               "instead of one per page (a/HOST/PATH.json).")] = False,
@@ -143,7 +141,7 @@ def batch(
             no_sync=no_sync, quiet=quiet, report=report, wait=wait, encoding=encoding,
             input_format=input_format, layouts=layouts, max_bytes=max_bytes, only=only,
             scheduler=scheduler, storage_option=storage_option or [],
-            shard_format=shard_format, block_size=block_size, retries=retries, fast=fast)
+            shard_format=shard_format, block_size=block_size, retries=retries)
         return
     dask_only = [name for name, given in (
         ("--storage-option", storage_option), ("--shard-format", shard_format != "ndjson.gz"),
@@ -173,7 +171,7 @@ def batch(
         jobs=jobs, pattern=glob, recursive=recursive, force=force, timeout=timeout or None,
         encoding=encoding, input_format=r.input_format, max_bytes=max_bytes,
         layouts=r.layouts, sync=not no_sync, only=check_only(only), wait=wait,
-        per_archive=per_archive, fast=fast)
+        per_archive=per_archive)
     view = _View(quiet)
     old_term = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as Ctrl-C does
     try:
