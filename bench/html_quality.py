@@ -30,7 +30,6 @@ import argparse
 import gzip
 import importlib.util
 import json
-import random
 import subprocess
 import sys
 import tempfile
@@ -40,25 +39,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path("/work/shared/data/wcxb-dev")
 SCORE = Path("/work/shared/bench/score.py")
-SEED = 20240601
 EXTRACTORS = ("kt", "trafilatura", "readability")
 
-
-def split_ids(types: dict[str, str], seed: int = SEED) -> tuple[list[str], list[str]]:
-    """Fixed-seed half split, stratified by page type: (tune, report)."""
-    rng = random.Random(seed)
-    tune, report = [], []
-    by_type: dict[str, list[str]] = {}
-    for i in sorted(types):
-        by_type.setdefault(types[i], []).append(i)
-    for t in sorted(by_type):
-        ids = sorted(by_type[t])
-        rng.shuffle(ids)
-        half = len(ids) // 2
-        tune += ids[:half]
-        report += ids[half:]
-    return sorted(tune), sorted(report)
-
+sys.path.insert(0, str(ROOT / "bench"))
+from _report import SPLIT_SEED, split_ids  # noqa: E402  (the fixed tune/report split)
 
 #: The empty-body check (issue 13's floor): a body shorter than EMPTY_BODY_CHARS where the
 #: gold has more than EMPTY_GOLD_CHARS characters of text.
@@ -283,7 +267,7 @@ def main(argv=None) -> int:
                     "empty_bodies": empties,
                     "wall_s": round(wall, 1),
                     "score_cli": cli,
-                    "split_seed": SEED,
+                    "split_seed": SPLIT_SEED,
                 },
                 indent=1,
             )
