@@ -101,6 +101,11 @@ def line_chrome(text: str) -> tuple[str, str] | None:
     first = _FIRST_WORD.match(text)
     if first is None or first.group(1).lower() not in _FIRST_WORDS:
         return None
+    return _rule_of(text)
+
+
+def _rule_of(text: str) -> tuple[str, str] | None:
+    """The first line rule whose pattern matches ``text``, as ``(reason, rule)``."""
     for reason, rule, pattern in _LINE_RULES:
         if pattern.match(text) is not None:
             return reason, rule
@@ -125,7 +130,7 @@ def chrome_lines(lines: Sequence[str], kept: Iterable[int]) -> dict[int, tuple[s
             continue
         word = first.group(1).lower()
         if word in words:
-            hit = line_chrome(text)
+            hit = _rule_of(text)  # (length and first word checked above)
             if hit is not None:
                 found[i] = hit
         elif word in headings and len(text) <= 40 and _REFERENCES_HEADING.match(text):

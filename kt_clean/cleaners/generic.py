@@ -113,13 +113,14 @@ def revise(stripped: Sequence[str], labels: list[Label]) -> list[Label] | None:
     return None
 
 
-def drop_chrome(stripped: Sequence[str], labels: list[Label]) -> None:
-    """Remove the kept text lines that are chrome (:mod:`kt_clean.chrome`: an ad's label, a
-    paywall's prompt, an audio player, a teaser's image text, a reference list), each with
-    its reason and the rule ``generic:<rule>``."""
-    kept = [i for i, lab in enumerate(labels) if lab.kept and lab.tag in _TEXT_TAGS]
-    for i, (reason, rule) in chrome_lines(stripped, kept).items():
-        labels[i] = Label(False, reason, f"{RULE}:{rule}")
+def drop_chrome(lines: Sequence[str], labels: list[Label], roles: frozenset[str] = _TEXT_TAGS,
+                cleaner: str = RULE) -> None:
+    """Remove the kept lines of ``roles`` that are chrome (:mod:`kt_clean.chrome`: an ad's
+    label, a paywall's prompt, an audio player, a teaser's image text, a reference list),
+    each with its reason and the rule ``<cleaner>:<rule>`` (the HTML cleaner's too)."""
+    kept = [i for i, lab in enumerate(labels) if lab.kept and lab.tag in roles]
+    for i, (reason, rule) in chrome_lines(lines, kept).items():
+        labels[i] = Label(False, reason, f"{cleaner}:{rule}")
 
 
 def header_fields(lines: Sequence[str], labels: Sequence[Label],

@@ -18,6 +18,7 @@ from ..chrome import chrome_lines
 from ..errors import HtmlError, InputError
 from ..limits import Limits
 from ..model import Document, Label
+from .generic import drop_chrome
 
 RULE = "html"
 #: A page with more elements than this is not given to trafilatura and readability-lxml
@@ -73,7 +74,7 @@ def clean(doc: Document, limits: Limits) -> Document:
             labels.append(Label(True, "body", f"{RULE}:{art.method}"))
         else:
             labels.append(Label(False, "boilerplate", f"{RULE}:not-main-text"))
-    _drop_chrome(doc.lines, labels)
+    drop_chrome(doc.lines, labels, _TEXT_ROLES, RULE)
     blocks = _without_chrome(art.blocks)
     header = visible_header(doc.lines, labels)
     fields: dict[str, tuple[str, ...]] = {}
@@ -135,18 +136,9 @@ def header_byline(lines: Sequence[str], labels: Sequence[Label], title: str | No
     return names, by_at if names else None
 
 
-def _drop_chrome(lines: Sequence[str], labels: list[Label]) -> None:
-    """Remove the kept text lines that are chrome (:mod:`kt_clean.chrome`: an ad's label,
-    a paywall's prompt, an audio player, a teaser's image text, a reference list), each
-    with its reason and the rule ``html:<rule>``."""
-    kept = [i for i, lab in enumerate(labels) if lab.kept and lab.tag in _TEXT_ROLES]
-    for i, (reason, rule) in chrome_lines(lines, kept).items():
-        labels[i] = Label(False, reason, f"{RULE}:{rule}")
-
-
 def _without_chrome(blocks: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     """The extractor's blocks (the article's body) without those that are chrome, as
-    :func:`_drop_chrome` finds them among the rendered lines."""
+    :func:`~kt_clean.cleaners.generic.drop_chrome` finds them among the rendered lines."""
     texts = [" ".join(text.split()) for _, text in blocks]
     chrome = chrome_lines(texts, range(len(texts)))
     return [b for k, b in enumerate(blocks) if k not in chrome] if chrome else list(blocks)
