@@ -2,9 +2,14 @@
 """Train the generic line classifier (kt_clean/classifier/model.json).
 
     python bench/train_classifier.py [--data DIR] [--out FILE] [--seed 0]
+                                     [--sources w3m,lynx,lynx-refs,html2text,inscriptis]
 
 Reads the WCXB dev split (default: ../shared/data/wcxb-dev relative to the repo root):
-dumps-w3m/ID.txt (the page as a text dump), gold/ID.txt (the main text), types.tsv.
+dumps-w3m/ID.txt (the page as a text dump), gold/ID.txt (the main text), types.tsv,
+meta.jsonl (the pages' addresses: folds are grouped by site). Dumps of the same pages by
+other tools (bench/make_dumps.py: lynx, lynx with its link list, html2text, inscriptis, in
+/tmp/model-cache/dumps-TOOL/) are training pages too, so that dumps of other tools are
+cleaned as well as w3m's; a page's dumps are always in the same fold.
 
 1. Targets: the dump's tokens (\\w+) are aligned with the gold's tokens (difflib, no
    autojunk); a line is content when at least half its tokens fall in matching runs of
@@ -37,6 +42,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
 from kt_clean.classifier import Model, classify_with  # noqa: E402
 from kt_clean.classifier.features import BASE_NAMES, CONTEXT_NAMES, context_features, extract  # noqa: E402
@@ -45,12 +51,24 @@ from kt_clean.classifier.trees import from_lightgbm  # noqa: E402
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "wcxb-dev"
 MODEL_OUT = REPO / "kt_clean" / "classifier" / "model.json"
 CACHE_DIR = REPO / "bench" / "out"
+#: where bench/make_dumps.py writes the other tools' dumps
+DUMPS_DIR = Path("/tmp/model-cache")
+SOURCES = ("w3m", "lynx", "lynx-refs", "html2text", "inscriptis")
+#: The tools whose dumps are all used; of the others' dumps, every other page (by id), to
+#: bound the training time (a page's other dumps are near copies of its text).
+MAIN_SOURCES = ("w3m", "lynx")
 TOKEN_RE = re.compile(r"\w+")
 
 # stage 1: depth-limited trees; stage 2: stumps (an additive model, evaluated by lookup)
-DEPTH1, TREES1, LR1 = 6, 80, 0.15
+DEPTH1, TREES1, LR1 = 8, 200, 0.1
 DEPTH2, TREES2, LR2 = 1, 200, 0.2
 THRESHOLD = 0.5
+#: inner folds (grouped by site) of the out-of-fold stage-1 scores stage 2 learns from
+INNER = 2
+# experiments: KT_TRAIN_PARAMS="TREES1=200,DEPTH1=8" overrides the constants above
+for _kv in filter(None, __import__("os").environ.get("KT_TRAIN_PARAMS", "").split(",")):
+    _k, _v = _kv.split("=")
+    globals()[_k] = type(globals()[_k])(_v)
 
 
 def lgb_params(depth: int, seed: int, lr: float = 0.1) -> dict:
@@ -71,18 +89,27 @@ def dump_lines(text: str) -> list[str]:
     return text.split("\n")
 
 
-def load_pages(data: Path) -> list[dict]:
+def dump_dir(data: Path, source: str) -> Path:
+    return data / "dumps-w3m" if source == "w3m" else DUMPS_DIR / f"dumps-{source}"
+
+
+def load_pages(data: Path, source: str = "w3m") -> list[dict]:
+    from html_cache import load_meta
+
+    meta = load_meta(data)
     types = {}
     for line in read_text(data / "types.tsv").splitlines():
         if "\t" in line:
             i, t = line.split("\t")[:2]
             types[i.strip()] = t.strip()
     pages = []
+    folder = dump_dir(data, source)
     for i in sorted(types):
-        d, g = data / "dumps-w3m" / f"{i}.txt", data / "gold" / f"{i}.txt"
+        d, g = folder / f"{i}.txt", data / "gold" / f"{i}.txt"
         if d.exists() and g.exists():
             pages.append({"id": i, "type": types[i], "lines": dump_lines(read_text(d)),
-                          "gold": read_text(g)})
+                          "gold": read_text(g), "source": source,
+                          "site": meta.get(i, {}).get("site", i)})
     return pages
 
 
@@ -106,11 +133,11 @@ def line_labels(lines: list[str], gold: str) -> np.ndarray:
     return np.array([ntok[i] > 0 and matched[i] / ntok[i] >= 0.5 for i in range(len(lines))])
 
 
-def prepare(data: Path, verbose: bool = True) -> list[dict]:
+def prepare(data: Path, verbose: bool = True, source: str = "w3m") -> list[dict]:
     """Pages with labels (cached in bench/out/, keyed by the data's size and mtime)."""
     key = hashlib.sha1(f"{data.resolve()}|{(data / 'types.tsv').stat().st_mtime}|v1".encode()).hexdigest()[:12]
-    cache = CACHE_DIR / f"labels-{key}.pkl"
-    pages = load_pages(data)
+    cache = CACHE_DIR / (f"labels-{key}.pkl" if source == "w3m" else f"labels-{source}-{key}.pkl")
+    pages = load_pages(data, source)
     labels = None
     if cache.exists():
         try:
@@ -156,23 +183,30 @@ def _export(booster, depth, names) -> dict:
 
 
 def page_folds(pages: list[dict], k: int, seed: int) -> list[int]:
-    """Fold of each page: pages shuffled within their type, then dealt round-robin."""
+    """Fold of each page, grouped by site: the sites are shuffled within their pages' main
+    type and dealt round robin, so every page of a site (and every dump of a page) is in
+    one fold, and a model is never measured on a site it was trained on."""
     rng = np.random.default_rng(seed)
-    fold = [0] * len(pages)
-    by_type: dict[str, list[int]] = {}
+    sites: dict[str, list[int]] = {}
     for i, p in enumerate(pages):
-        by_type.setdefault(p["type"], []).append(i)
+        sites.setdefault(p.get("site", p["id"]), []).append(i)
+    by_type: dict[str, list[str]] = {}
+    for site, idx in sites.items():
+        types = [pages[i]["type"] for i in idx]
+        by_type.setdefault(max(sorted(set(types)), key=types.count), []).append(site)
+    fold = [0] * len(pages)
     j = 0
     for t in sorted(by_type):
-        idx = by_type[t]
-        rng.shuffle(idx)
-        for i in idx:
-            fold[i] = j % k
+        ss = sorted(by_type[t])
+        rng.shuffle(ss)
+        for site in ss:
+            for i in sites[site]:
+                fold[i] = j % k
             j += 1
     return fold
 
 
-def train_model(pages: list[dict], seed: int = 0, inner_folds: int = 4,
+def train_model(pages: list[dict], seed: int = 0, inner_folds: int | None = None,
                 stage2: bool = True) -> dict:
     """Train both stages on ``pages`` (featurized); return the model dict."""
     from kt_clean.classifier.trees import TreeEnsemble
@@ -187,6 +221,7 @@ def train_model(pages: list[dict], seed: int = 0, inner_folds: int = 4,
     if not stage2:
         return model
     # out-of-fold stage-1 probabilities for the stage-2 training rows
+    inner_folds = inner_folds or INNER
     folds = page_folds(pages, inner_folds, seed + 1)
     oof = [None] * len(pages)
     for f in range(inner_folds):
@@ -209,10 +244,11 @@ _CV: dict = {}
 def _cv_fold(f: int) -> dict[str, list]:
     pages, folds, seed, stage2, k = (_CV[x] for x in ("pages", "folds", "seed", "stage2", "k"))
     t0 = time.time()
-    tr = [p for p, g in zip(pages, folds) if g != f]
+    tr = [p for p, g in zip(pages, folds)
+          if g != f and p["source"] in _CV["train"] and trained_on(p)]
     model = Model(train_model(tr, seed=seed, stage2=stage2))
-    out = {p["id"]: [tuple(d) for d in classify_with(p["lines"], model)]
-           for p, g in zip(pages, folds) if g == f}
+    out = {(p["source"], p["id"]): [tuple(d) for d in classify_with(p["lines"], model)]
+           for p, g in zip(pages, folds) if g == f and p["source"] in _CV["measure"]}
     if _CV.get("verbose"):
         print(f"  fold {f + 1}/{k}: trained on {len(tr)} pages in {time.time() - t0:.0f}s",
               file=sys.stderr)
@@ -220,8 +256,11 @@ def _cv_fold(f: int) -> dict[str, list]:
 
 
 def cv_predictions(pages: list[dict], k: int = 5, seed: int = 0, stage2: bool = True,
-                   verbose: bool = True, jobs: int = 2) -> dict[str, list]:
-    """Decisions for every page from a model that never saw it (k folds grouped by page).
+                   verbose: bool = True, jobs: int = 2,
+                   measure: tuple[str, ...] = ("w3m",),
+                   train: tuple[str, ...] = SOURCES) -> dict[tuple[str, str], list]:
+    """Decisions for every page (of the sources ``measure``) from a model that never saw
+    its site: k folds grouped by site; keys (source, page id).
 
     The folds run in ``jobs`` forked processes (LightGBM itself is single-threaded here).
     """
@@ -230,18 +269,38 @@ def cv_predictions(pages: list[dict], k: int = 5, seed: int = 0, stage2: bool = 
     from kt_clean.classifier import Decision
 
     folds = page_folds(pages, k, seed)
-    _CV.update(pages=pages, folds=folds, seed=seed, stage2=stage2, k=k, verbose=verbose)
+    _CV.update(pages=pages, folds=folds, seed=seed, stage2=stage2, k=k, verbose=verbose,
+               measure=measure, train=train)
     if jobs > 1 and "fork" in mp.get_all_start_methods():
         with mp.get_context("fork").Pool(jobs) as pool:
             parts = pool.map(_cv_fold, range(k))
     else:
         parts = [_cv_fold(f) for f in range(k)]
     _CV.clear()
-    out: dict[str, list] = {}
+    out: dict[tuple[str, str], list] = {}
     for part in parts:
-        for pid, ds in part.items():
-            out[pid] = [Decision(*d) for d in ds]
+        for key, ds in part.items():
+            out[key] = [Decision(*d) for d in ds]
     return out
+
+
+def prepare_sources(data: Path, sources: tuple[str, ...], verbose: bool = True) -> list[dict]:
+    """The labelled pages of every source whose dumps exist (a missing tool is skipped)."""
+    pages: list[dict] = []
+    for source in sources:
+        if not dump_dir(data, source).is_dir():
+            if verbose:
+                print(f"no dumps of {source} ({dump_dir(data, source)}; bench/make_dumps.py); "
+                      "skipped", file=sys.stderr)
+            continue
+        pages += prepare(data, verbose, source)
+    return pages
+
+
+def trained_on(p: dict) -> bool:
+    """Whether a page's dump is a training page (see MAIN_SOURCES)."""
+    return p["source"] in MAIN_SOURCES or int(
+        hashlib.sha1(p["id"].encode()).hexdigest(), 16) % 2 == 0
 
 
 def render(lines: list[str], decisions) -> str:
@@ -262,15 +321,18 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=MODEL_OUT)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-stage2", action="store_true")
+    ap.add_argument("--sources", default=",".join(SOURCES))
     args = ap.parse_args()
     if not (args.data / "dumps-w3m").is_dir():
         print(f"no data at {args.data}; nothing to train", file=sys.stderr)
         return 0
     t0 = time.time()
-    pages = prepare(args.data)
+    pages = [p for p in prepare_sources(args.data, tuple(args.sources.split(",")))
+             if trained_on(p)]
     featurize(pages)
     model = train_model(pages, seed=args.seed, stage2=not args.no_stage2)
-    model["meta"].update({"data": "WCXB dev split (wcxb-dev), dumps-w3m", "trees1": TREES1,
+    model["meta"].update({"data": "WCXB dev split (wcxb-dev), dumps of "
+                                  + ", ".join(sorted({p["source"] for p in pages})), "trees1": TREES1,
                           "depth1": DEPTH1, "trees2": TREES2, "depth2": DEPTH2})
     text = json.dumps(model, separators=(",", ":"))
     args.out.write_text(text + "\n", encoding="utf-8")

@@ -110,6 +110,8 @@ class BatchOptions:
     #: a WARC archive gives one output of all its pages (``a.warc.gz`` -> ``a.ndjson``)
     #: instead of one per page (``a/HOST/PATH.json``)
     per_archive: bool = False
+    #: HTML pages without trafilatura and readability-lxml (``Limits.fast``)
+    fast: bool = False
 
 
 @dataclass
@@ -607,7 +609,8 @@ def run_batch(
         config = _Config(
             in_dir=opts.in_dir, out_real=out_real, fmt=opts.fmt, explain=opts.explain,
             force=opts.force, encoding=opts.encoding, input_format=opts.input_format,
-            limits=Limits(max_bytes=opts.max_bytes, page_timeout=opts.timeout or None),
+            limits=Limits(max_bytes=opts.max_bytes, page_timeout=opts.timeout or None,
+                          fast=opts.fast),
             layouts=tuple(opts.layouts) if opts.layouts is not None else builtin_layouts(),
             sync=opts.sync, stream=stream_mode, umask=umask(), parent_pid=os.getpid(),
             only=tuple(opts.only))

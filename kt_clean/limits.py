@@ -43,6 +43,11 @@ class Limits:
     ``page_timeout`` is ``None`` by default in the library: a library does not install
     signal handlers in its host process unless asked. The command line and batch runs set
     it (``--timeout``); it needs the main thread on Unix (elsewhere pages run unbounded).
+
+    ``fast`` (``--fast``): an HTML page's lines are labelled by the line model from their
+    text and their elements alone, without running trafilatura or readability-lxml on
+    the pages where the model would ask for their votes (about half the default path's
+    time on WCXB-dev; see ``docs/performance.md``).
     """
 
     max_bytes: int = MAX_BYTES_DEFAULT
@@ -51,6 +56,7 @@ class Limits:
     max_html_chars: int = MAX_HTML_CHARS_DEFAULT
     max_html_depth: int = MAX_HTML_DEPTH_DEFAULT
     max_html_elements: int = MAX_HTML_ELEMENTS_DEFAULT
+    fast: bool = False
 
     def __post_init__(self) -> None:
         if self.max_bytes < 1:

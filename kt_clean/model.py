@@ -66,8 +66,9 @@ def split_lines(text: str) -> tuple[str, ...]:
 
 #: The values a document may cache about itself, each made once from the page and shared by
 #: the document's later copies (``Document.replace`` drops them when the text changes):
-#: ``page_index``, the layouts' line index; ``html_root``, the parsed HTML tree.
-DERIVED = frozenset({"page_index", "html_root"})
+#: ``page_index``, the layouts' line index; ``html_root``, the parsed HTML tree;
+#: ``html_render``, its rendering with each line's element (``html.render.Rendering``).
+DERIVED = frozenset({"page_index", "html_root", "html_render"})
 
 T = TypeVar("T")
 

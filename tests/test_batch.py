@@ -367,16 +367,16 @@ def test_ctrl_c_stops_the_workers_prints_the_summary_and_exits_130(big_corpus, t
 
 
 def slow_html_extraction(monkeypatch, seconds):
-    """HTML pages whose extraction (after parsing) takes ``seconds``."""
-    import kt_clean.html.extract as extract_module
+    """HTML pages whose labelling (after parsing) takes ``seconds``."""
+    import kt_clean.classifier.htmlmodel as model_module
 
-    real = extract_module.extract_html
+    real = model_module.page_features
 
     def slow(*args, **kwargs):
         time.sleep(seconds)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(extract_module, "extract_html", slow)
+    monkeypatch.setattr(model_module, "page_features", slow)
 
 
 def test_the_time_limit_bounds_html_pages_and_says_timeout(tmp_path, monkeypatch):

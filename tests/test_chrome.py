@@ -157,20 +157,3 @@ def test_a_dump_whose_classifier_keeps_almost_nothing_gets_the_fallbacks_body(mo
     kept = [line for line, lab in zip(lines, labels) if lab.kept and lab.tag != "blank"]
     assert prose in kept
     assert all(lab.rule.startswith("generic:") for lab in labels)
-
-
-def test_html_page_its_extractors_keep_nothing_of_is_labelled_by_its_lines(monkeypatch):
-    import kt_clean.html as html
-
-    real = html.extract_html
-
-    def keeps_nothing(*args, **kwargs):
-        art = real(*args, **kwargs)
-        return art.__class__(**{**art.__dict__, "blocks": [], "method": "none"})
-
-    monkeypatch.setattr(html, "extract_html", keeps_nothing)
-    art = kt_clean.extract(PAGE.read_bytes(), source="chrome.html")
-    assert "html-extractors-kept-nothing" in art.document.evidence
-    assert "The county's emergency office said on Monday" in art.body
-    assert "Advertisement" not in art.body  # the chrome rules apply to these lines too
-    assert art.title == "River towns brace for a wet spring"  # metadata from the markup

@@ -73,16 +73,57 @@ def test_model_file_loads_and_is_small():
     assert MODEL_PATH.stat().st_size < 2_000_000
     m = load_model()
     assert m is load_model()  # cached
-    assert m.stage1.n_trees > 0 and m.stage1.n_features == len(BASE_NAMES)
-    assert m.stage2 is not None and m.stage2.n_features == len(BASE_NAMES) + len(CONTEXT_NAMES)
+    # the shipped model was trained before the keyword columns (kw_*) and the wide
+    # context (p_w100 on) were appended: it reads the first columns of each
+    n_base, n_ctx = BASE_NAMES.index("kw_paywall"), CONTEXT_NAMES.index("p_w100")
+    assert m.stage1.n_trees > 0 and m.stage1.n_features == m.n_base == n_base
+    assert m.stage2 is not None and m.stage2.n_features == n_base + n_ctx
+    assert m.context_names == tuple(CONTEXT_NAMES[:n_ctx])
     assert 0.0 < m.threshold < 1.0
     d = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-    assert d["stage1"]["feature_names"] == BASE_NAMES
-    assert d["stage2"]["feature_names"] == BASE_NAMES + CONTEXT_NAMES
+    assert d["stage1"]["feature_names"] == BASE_NAMES[:n_base]
+    assert d["stage2"]["feature_names"] == BASE_NAMES[:n_base] + CONTEXT_NAMES[:n_ctx]
+
+
+def test_model_on_todays_features_is_accepted():
+    """A model naming every feature features.py makes reads them all (a retrain)."""
+    d = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    n_base = len(d["stage1"]["feature_names"])
+    d["stage1"]["feature_names"] = list(BASE_NAMES)
+    d["stage1"]["n_features"] = len(BASE_NAMES)
+    d["stage2"]["feature_names"] = BASE_NAMES + CONTEXT_NAMES
+    d["stage2"]["n_features"] = len(BASE_NAMES) + len(CONTEXT_NAMES)
+    # the stage-2 trees address context columns after the base ones: shift them
+    shift = len(BASE_NAMES) - n_base
+    d["stage2"]["features"] = [[f + shift if f >= n_base else f for f in tree]
+                               for tree in d["stage2"]["features"]]
+    m = Model(d)
+    assert m.n_base == len(BASE_NAMES) and m.context_names == tuple(CONTEXT_NAMES)
+    lines = sample_dump()
+    shipped = [(x.kept, x.label) for x in classify_with(lines, load_model())]
+    # the same trees on a wider matrix: the same decisions (the new columns unused)
+    assert [(x.kept, x.label) for x in classify_with(lines, m)] == shipped
+
+
+def test_keywords_are_not_counted_for_a_model_that_does_not_read_them(monkeypatch):
+    from kt_clean.classifier import features
+
+    lines = [*sample_dump(), "Advertisement", "Unlock this article"]
+    X = np.vstack([b for _, b in features.PageFeatures(lines).blocks()])
+    Y = np.vstack([b for _, b in features.PageFeatures(lines, keywords=False).blocks()])
+    kw = [k for k, name in enumerate(BASE_NAMES) if name.startswith("kw_")]
+    rest = [k for k in range(len(BASE_NAMES)) if k not in kw]
+    assert X[:, kw].any() and not Y[:, kw].any()
+    assert np.array_equal(X[:, rest], Y[:, rest])
+    calls = []
+    real = features.keyword_counts
+    monkeypatch.setattr(features, "keyword_counts", lambda s: calls.append(1) or real(s))
+    classify_with(lines, load_model())  # the shipped model reads no kw_ column
+    assert calls == []
 
 
 @pytest.mark.parametrize(("stage", "edit", "message"), [
-    ("stage1", lambda names: names[:-1], "names 66 features, features.py makes 67"),
+    ("stage1", lambda names: names[:-1], r"names 66 features, features.py makes 80 \(or its first 67\)"),
     ("stage1", lambda names: [names[1], names[0], *names[2:]],
      "has 'log_chars' as feature 0, features.py makes 'n_chars'"),
     ("stage2", lambda names: [*names[:-1], "p_other"],

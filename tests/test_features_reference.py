@@ -13,6 +13,7 @@ computes) and says so in a comment starting "Oddity:".
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import cache
@@ -27,8 +28,12 @@ from kt_clean.classifier.features import (
     BASE_NAMES,
     BULLETS,
     CONTEXT_NAMES,
+    KEYWORD_MARKS,
+    KEYWORD_STARTS,
+    KEYWORDS,
     LONG,
     PROSE,
+    RUN_GAP,
     STOPWORDS,
     context_features,
     extract,
@@ -287,8 +292,48 @@ def reference_extract(lines: Sequence[str]) -> tuple[npt.NDArray[np.float32], li
             r["before_last_prose"] = -1.0
             r["between_prose"] = False
             r["dist_title"] = 50.0
+    for r, s in zip(f, texts):
+        r.update(reference_keywords(s))
     X = np.array([[float(r[name]) for name in BASE_NAMES] for r in f], dtype=np.float64)
     return X.astype(np.float32), rows, texts
+
+
+# --- the keyword groups
+
+
+def keyword_words(s: str) -> list[str]:
+    """A line's words as the keyword phrases see them: runs of ASCII letters and digits,
+    lower-cased. Oddity: any other letter or digit (and every character from U+3001 up,
+    as for the character classes) is an ``x`` inside a word, so "café" is the word
+    "cafx", which no phrase is."""
+    out = []
+    for c in s:
+        if ord(c) >= 0x3001:
+            out.append("x")
+        elif c.isascii() and c.isalnum():
+            out.append(c.lower())
+        elif c.isalnum():
+            out.append("x")
+        else:
+            out.append(" ")
+    return "".join(out).split()
+
+
+def reference_keywords(s: str) -> dict[str, float]:
+    words = keyword_words(s)
+    counts = dict.fromkeys(KEYWORDS, 0)
+    for group, phrases in KEYWORDS.items():
+        for phrase in phrases:
+            want = phrase.lstrip("^").split()
+            starts = [0] if phrase.startswith("^") else range(len(words))
+            counts[group] += sum(words[i:i + len(want)] == want for i in starts)
+    for group, marks in KEYWORD_MARKS.items():
+        counts[group] += sum(s.count(mark) for mark in marks)
+    counts["linkmark"] += len(re.findall(r"\[\d+\]", s))
+    for group, prefixes in KEYWORD_STARTS.items():
+        counts[group] += s.startswith(prefixes)
+    counts["reference"] += bool(re.search(r"\(\d{4}[a-z]?\)\.", s))
+    return {f"kw_{g}": min(n, 3) for g, n in counts.items()}
 
 
 # --- the context (second-pass) features
@@ -322,6 +367,18 @@ def reference_context(p: Sequence[float], X: npt.NDArray[np.float32],
 
     pw = [a * b for a, b in zip(p, w)]
     page_mean = sum(p) / m
+    # runs of kept text: kept lines at most RUN_GAP lines apart; the main run has the most
+    # characters (the first of them on a tie)
+    runs: list[list[int]] = []
+    for k in range(m):
+        if kept[k]:
+            if runs and k - runs[-1][-1] <= RUN_GAP:
+                runs[-1].append(k)
+            else:
+                runs.append([k])
+    run_chars = [sum(nc[k] for k in run) for run in runs]
+    run_of = {k: i for i, run in enumerate(runs) for k in run}
+    main = max(range(len(runs)), key=lambda i: (run_chars[i], -i)) if runs else None
     page_wmean = sum(a * b for a, b in zip(p, nc)) / max(sum(nc), 1.0)
     rows = []
     for k in range(m):
@@ -350,7 +407,17 @@ def reference_context(p: Sequence[float], X: npt.NDArray[np.float32],
             "p_kept_after": (total_kept - sum(kept_chars[:k + 1])) / total_kept,
             "p_dist_up": distance_to_flag(kept, k, up=True),
             "p_dist_down": distance_to_flag(kept, k, up=False),
+            "p_w100": around(p, k, 100),
+            "pw_w30": around(pw, k, 30) / max(around(w, k, 30), 1e-6),
+            "p_run_log": log1p(run_chars[run_of[k]]) if k in run_of else 0.0,
         }
+        if main is None:
+            r.update(p_in_main=0.0, p_dist_main=50.0, p_main_share=0.0)
+        else:
+            lo, hi = runs[main][0], runs[main][-1]
+            r.update(p_in_main=float(lo <= k <= hi),
+                     p_dist_main=float(min(max(lo - k, k - hi, 0), 50)),
+                     p_main_share=run_chars[main] / max(sum(run_chars), 1.0))
         rows.append([float(r[name]) for name in names])
     return np.array(rows, dtype=np.float64).reshape(m, len(names)).astype(np.float32)
 

@@ -243,9 +243,9 @@ def test_an_html_timeout_names_the_page_once(tmp_path):
                     + "</article></body></html>", encoding="utf-8")
     code = ("import time\n"
             "import kt_clean.cli.common as common\n"
-            "import kt_clean.html.trafilatura_adapter as ta\n"
+            "import kt_clean.classifier.htmlmodel as hm\n"
             "common.PAGE_TIMEOUT_DEFAULT = 0.5\n"
-            "ta.run_trafilatura = lambda *a, **k: time.sleep(5)\n"
+            "hm.page_features = lambda *a, **k: time.sleep(5)\n"
             "from kt_clean.cli import main\n"
             "main()\n")
     r = run_code(code, "extract", page)

@@ -58,8 +58,10 @@ def test_generic_html_article_metadata_and_structure():
 def test_html_explain_accounts_for_every_rendered_line():
     doc = kt_clean.strip(kt_clean.read(str(GENERIC))[0])
     assert doc.input_format == "html" and len(doc.labels) == len(doc.lines)
-    removed = {t.strip(): lab.tag for _, t, lab in doc.removed_lines() if t.strip()}
-    assert removed["• Home"] == "boilerplate" and removed["Sign in to your account"] == "boilerplate"
+    removed = {t.strip(): lab for _, t, lab in doc.removed_lines() if t.strip()}
+    # the reason from the line's element (a menu in <nav>), the rule from the model's group
+    assert removed["• Home"].tag == "nav" and removed["Sign in to your account"].tag == "boilerplate"
+    assert all(lab.rule.startswith("html:model.") for lab in removed.values())
     kept = {t.strip(): lab.tag for _, t, lab in doc.kept_lines()}
     assert kept["Harbour tunnel opens after a decade of delays"] == "title"
     art = json.loads(run("extract", GENERIC, "--json", "--explain").stdout)

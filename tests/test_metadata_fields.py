@@ -215,6 +215,21 @@ def test_a_labelled_dateline_under_the_text_dates_the_page():
 
 
 
+def test_a_labelled_dateline_the_line_model_kept_as_text_still_dates_the_page():
+    # the line model may keep a short "Published ..." line under the text as body: it is
+    # still the dateline (a sentence of the text that mentions a date is not)
+    from kt_clean.cleaners.html import labelled_dateline
+    from kt_clean.model import Label
+
+    text = "The council met on Tuesday to discuss the new budget for the city's parks."
+    lines = ["Council funds playgrounds", "", text, "", "Published August 13, 2025", "",
+             "Published on May 2, 2024, the report found that the parks need more money."]
+    body, blank = Label(True, "body", "html:model.dom"), Label(False, "blank", "html:blank")
+    labels = [Label(True, "title", "html:title"), blank, body, blank, body, blank, body]
+    assert labelled_dateline(lines, labels) == (4, "published", "August 13, 2025")
+    assert labelled_dateline(lines[:4] + lines[5:], labels[:4] + labels[5:]) is None
+
+
 SENTENCES = ("The council met on Tuesday to discuss the new budget for the city's parks.",
              "Members agreed to fund three new playgrounds next spring, the mayor said.",
              "Residents had asked for safer equipment after a long campaign by parents.",

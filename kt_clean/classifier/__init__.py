@@ -66,33 +66,55 @@ class Model:
         self.threshold = float(d.get("threshold", 0.5))
         # Why: the ensembles address features by column number, so a model trained on
         # other (or reordered) features would run without error and decide nonsense.
-        _check_names("stage1", self.stage1, BASE_NAMES)
+        # Features are only ever appended, so a model trained on one of the earlier
+        # feature sets (``feature_sets``) reads the first columns alone.
+        base_sets, context_sets = feature_sets()
+        n_base = _check_names("stage1", self.stage1, BASE_NAMES, base_sets, 0)
+        #: the base features (columns of X) the model reads: the first ``n_base``
+        self.n_base = n_base
+        self.context_names: tuple[str, ...] = ()
         if self.stage2 is not None:
-            _check_names("stage2", self.stage2, BASE_NAMES + CONTEXT_NAMES)
+            n_ctx = _check_names("stage2", self.stage2, BASE_NAMES[:n_base] + CONTEXT_NAMES,
+                                 context_sets, n_base)
+            self.context_names = tuple(CONTEXT_NAMES[:n_ctx])
         # An additive second pass reads only the columns it uses: the base features
         # among them are taken from X, and only the context features among them are made.
         self.stage2_base: npt.NDArray[np.intp] | None = None
         self.stage2_context: tuple[str, ...] | None = None
         if self.stage2 is not None and self.stage2.additive:
             used = self.stage2.used  # sorted: base features first, then context features
-            nb = len(BASE_NAMES)
-            self.stage2_base = used[used < nb]
-            self.stage2_context = tuple(CONTEXT_NAMES[j - nb] for j in used[used >= nb])
+            self.stage2_base = used[used < n_base]
+            self.stage2_context = tuple(CONTEXT_NAMES[j - n_base]
+                                        for j in used[used >= n_base])
 
 
-def _check_names(stage: str, ensemble: TreeEnsemble, names: list[str]) -> None:
-    """Raise ValueError unless ``ensemble`` was trained on the features ``names``, in order."""
+def feature_sets() -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The feature sets a text model may have been trained on, as numbers of first
+    columns, today's first: the base features of today, or those before the keyword groups
+    (``kw_*``); the context features of today, or those before the wide windows and the
+    runs (``p_w100`` on). The shipped model.json reads the earlier sets."""
+    from .features import _KW0, BASE_NAMES, CONTEXT_NAMES
+
+    return (len(BASE_NAMES), _KW0), (len(CONTEXT_NAMES), CONTEXT_NAMES.index("p_w100"))
+
+
+def _check_names(stage: str, ensemble: TreeEnsemble, names: list[str],
+                 sets: tuple[int, ...], before: int) -> int:
+    """Raise ValueError unless ``ensemble`` was trained on the features ``names``, in order,
+    or on the first ``before + k`` of them for some ``k`` in ``sets``; return that k."""
     got = ensemble.feature_names
-    if got != names:
-        if len(got) != len(names):
-            why = f"names {len(got)} features, features.py makes {len(names)}"
-        else:
-            k = next(k for k, (a, b) in enumerate(zip(got, names)) if a != b)
-            why = f"has {got[k]!r} as feature {k}, features.py makes {names[k]!r}"
-    elif ensemble.n_features != len(names):
-        why = f"says n_features={ensemble.n_features} for {len(names)} feature names"
+    k = len(got) - before
+    full = before + sets[0]
+    if k in sets and got == names[:before + k]:
+        if ensemble.n_features == len(got):
+            return k
+        why = f"says n_features={ensemble.n_features} for {len(got)} feature names"
+    elif len(got) not in {before + n for n in sets}:
+        alt = " or ".join(str(before + n) for n in sets[1:])
+        why = f"names {len(got)} features, features.py makes {full} (or its first {alt})"
     else:
-        return
+        k = next(j for j, (a, b) in enumerate(zip(got, names)) if a != b)
+        why = f"has {got[k]!r} as feature {k}, features.py makes {names[k]!r}"
     raise ValueError(f"classifier model, {stage}: it {why} (retrain with "
                      "bench/train_classifier.py)")
 
@@ -134,13 +156,21 @@ def _scores(lines: Sequence[str], model: Model, cols: Sequence[int] | None) -> t
     one block of rows at a time (``features.PageFeatures``), and only K is kept."""
     import numpy as np
 
-    from .features import _COL, BASE_NAMES, BLOCK, PageFeatures, context_features, context_from
+    from .features import (
+        _COL,
+        _KW0,
+        BASE_NAMES,
+        BLOCK,
+        PageFeatures,
+        context_features,
+        context_from,
+    )
     from .trees import sigmoid
 
-    page = PageFeatures(lines)
+    page = PageFeatures(lines, keywords=model.n_base > _KW0)
     rows, m = page.rows, page.m
     keep = _kept_columns(model, cols)
-    full = len(keep) == len(BASE_NAMES)
+    full = len(keep) == len(BASE_NAMES)  # then keep is every column
     K = np.empty((m, len(keep)), dtype=np.float32)
     p1 = np.empty(m)
     for s, Xb in page.blocks():
@@ -164,17 +194,17 @@ def _scores(lines: Sequence[str], model: Model, cols: Sequence[int] | None) -> t
             U = np.concatenate((K[s:e, base], C[s:e]), axis=1)
             p2[s:e] = sigmoid(stage2.raw_used(U))
     else:
-        p2 = stage2.predict(np.hstack([K, context_features(p1, K)]))
+        p2 = stage2.predict(np.hstack([K, context_features(p1, K, model.context_names)]))
     return rows, p1, p2, K
 
 
 def _kept_columns(model: Model, cols: Sequence[int] | None) -> list[int]:
     """The columns of X that ``_scores`` keeps for ``cols``: sorted, all of them when the
     second pass needs the whole matrix."""
-    from .features import _COL, BASE_NAMES
+    from .features import _COL
 
     if cols is None or (model.stage2 is not None and model.stage2_base is None):
-        return list(range(len(BASE_NAMES)))
+        return list(range(model.n_base))
     keep = set(cols)
     if model.stage2 is not None and model.stage2_base is not None:
         keep.update(model.stage2_base.tolist())

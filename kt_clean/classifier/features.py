@@ -14,6 +14,7 @@ neighbours.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from itertools import compress, repeat
 from pathlib import Path
@@ -218,6 +219,167 @@ def _stop_words(cpi: npt.NDArray[np.intp], wpos: npt.NDArray[np.intp],
     return hit
 
 
+#: Words and marks of the kinds of lines the classifier must tell from the text: paywalls
+#: (``Unlock this article``), audio players (``Listen to this article``), advertisements,
+#: related-story teasers, reference lists, share buttons, photo credits, comments,
+#: navigation, form fields, link marks (lynx's ``[12]``), Markdown (html2text), bylines.
+#: Each column counts the group's matches on the line (at most 3). Phrases are matched as
+#: whole words, case-insensitively (``^``: at the start of the line); the marks are found
+#: by the patterns of ``KEYWORD_MARKS``.
+KEYWORDS: dict[str, tuple[str, ...]] = {
+    "paywall": (
+        "subscribe", "subscriber", "subscribers", "subscription", "subscriptions",
+        "unlock this", "unlock the", "unlock full", "already have an account",
+        "already a subscriber", "already a member", "already registered", "exclusive to",
+        "exclusive for", "premium", "paywall", "members only", "member only",
+        "create an account", "create a free account", "create your free account",
+        "create account", "continue reading", "free trial", "log in to read",
+        "sign in to read", "log in to continue", "sign in to continue", "sign in to view",
+        "register now", "register for free", "become a member", "become a subscriber",
+        "limited time offer", "start your free", "to read the full"),
+    "listen": (
+        "listen to this article", "listen to the article", "listen to this story",
+        "listen to this episode", "listen", "audio version", "audio player",
+        "text to speech", "narrated", "summarized format", "summarised format",
+        "play audio", "listen now"),
+    "advert": (
+        "^advertisement", "^advertisment", "^advert", "^ad", "^ads", "sponsored",
+        "^paid post", "^paid content", "adchoices", "ad choices", "^promoted",
+        "partner content", "^story continues below", "^article continues below"),
+    "related": (
+        "related", "read more", "read next", "read also", "more from", "more stories",
+        "more articles", "more news", "you may also like", "you might also like",
+        "you may like", "you might like", "recommended", "trending", "most read",
+        "most popular", "most viewed", "most shared", "popular now", "popular posts",
+        "see also", "also read", "article image for", "quote of the day", "don t miss",
+        "dont miss", "editor s picks", "editors picks", "top stories", "latest news",
+        "latest stories", "latest posts", "further reading", "up next", "also on"),
+    "reference": (
+        "doi", "doi org", "retrieved", "et al", "isbn", "pp", "vol", "journal of",
+        "proceedings", "archived from", "accessed", "pmid", "citation", "cited",
+        "references", "bibliography", "arxiv", "issn"),
+    "share": (
+        "share", "shares", "tweet", "facebook", "twitter", "linkedin", "whatsapp",
+        "pinterest", "reddit", "telegram", "email this", "e mail this", "print this",
+        "print article", "copy link", "copy url", "share on", "share this"),
+    "caption": (
+        "photo", "photos", "photo by", "image", "image by", "picture", "illustration",
+        "credit", "credits", "getty", "getty images", "shutterstock", "reuters",
+        "associated press", "ap photo", "afp", "istock", "unsplash", "courtesy of",
+        "file photo", "photograph"),
+    "comment": (
+        "comment", "comments", "reply", "replies", "leave a comment", "leave a reply",
+        "posted by", "says", "wrote", "upvote", "likes", "points", "report this comment",
+        "join the discussion", "add a comment"),
+    "nav": (
+        "^home", "^menu", "^search", "^skip to", "^back to top", "^next", "^previous",
+        "^prev", "^older", "^newer", "^go to", "^toggle", "^close", "^main menu",
+        "show more", "load more", "view all", "see all", "page of", "next page",
+        "previous page", "breadcrumb"),
+    "form": ("button", "radio", "submit", "checkbox"),
+    "linkmark": (),
+    "markdown": (),
+    "byline": ("^by", "^written by", "^posted by", "^words by", "^author", "^authors",
+               "^reviewed by", "^edited by"),
+}
+#: Marks that are no words (literal strings), and the group each adds to.
+KEYWORD_MARKS: dict[str, tuple[str, ...]] = {
+    "form": ("(BUTTON)", "(RADIO)", "____", "[   ", "[ ]", "[X]", "(*)", "(_)"),
+    "markdown": ("](", "**", "!["),
+    "nav": ("»", "›", " > "),
+    "caption": ("©",),
+}
+#: Line starts that count as a mark of a group.
+KEYWORD_STARTS: dict[str, tuple[str, ...]] = {
+    "markdown": ("#",), "reference": ("^", "↑"),
+}
+_KEYWORD_INDEX = {k: j for j, k in enumerate(KEYWORDS)}
+_LINKMARK = re.compile(r"\[\d+\]")
+_YEAR_CITE = re.compile(r"\(\d{4}[a-z]?\)\.")
+
+
+def _build_word_bytes() -> npt.NDArray[np.uint8]:
+    """Code point -> its byte in the text the phrases are searched in: an ASCII letter
+    lower-cased, a digit itself, another letter ``x`` (it starts or ends no phrase's
+    word), anything else a space."""
+    t = np.full(_TABLE_SIZE + 1, ord(" "), dtype=np.uint8)
+    for cp in range(_TABLE_SIZE):
+        c = chr(cp)
+        if c.isascii() and c.isalnum():
+            t[cp] = ord(c.lower())
+        elif c.isalnum():
+            t[cp] = ord("x")
+    t[_TABLE_SIZE] = ord("x")
+    return t
+
+
+_WORD_BYTES = _build_word_bytes()
+
+
+def _build_phrases() -> dict[bytes, list[tuple[tuple[bytes, ...], int, bool]]]:
+    """first word -> (the phrase's words, its group, whether it must start the line)."""
+    out: dict[bytes, list[tuple[tuple[bytes, ...], int, bool]]] = {}
+    for g, words in KEYWORDS.items():
+        for w in words:
+            ws = tuple(w.lstrip("^").encode("ascii").split())
+            out.setdefault(ws[0], []).append((ws, _KEYWORD_INDEX[g], w.startswith("^")))
+    return out
+
+
+_PHRASES = _build_phrases()
+_FIRST = frozenset(_PHRASES)
+
+
+def keyword_counts(stripped: Sequence[str]) -> npt.NDArray[np.float64]:
+    """(len(KEYWORDS), m): the matches of each keyword group on each stripped line (at most
+    3). A line's words are its ASCII letters and digits lower-cased (``_WORD_BYTES``; other
+    characters part words), so a phrase matches whole words; only the lines holding the
+    first word of some phrase are looked at word by word."""
+    m = len(stripped)
+    out = np.zeros((len(KEYWORDS), m))
+    if m == 0:
+        return out
+    text = "".join(stripped)
+    ends = np.fromiter(map(len, stripped), dtype=np.int64, count=m).cumsum().tolist()
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    data = _WORD_BYTES.take(cps, mode="clip").tobytes()
+    first, phrases = _FIRST, _PHRASES
+    a = 0
+    for k, b in enumerate(ends):
+        ws = data[a:b].split()
+        a = b
+        if first.isdisjoint(ws):
+            continue
+        for i, w in enumerate(ws):
+            for words, g, anchored in phrases.get(w, ()):
+                if (not anchored or i == 0) and (
+                        len(words) == 1 or tuple(ws[i:i + len(words)]) == words):
+                    out[g, k] += 1
+    for group, marks in KEYWORD_MARKS.items():
+        j = _KEYWORD_INDEX[group]
+        for mark in marks:
+            if mark in text:
+                for k, t in enumerate(stripped):
+                    if mark in t:
+                        out[j, k] += t.count(mark)
+    if "[" in text:
+        j = _KEYWORD_INDEX["linkmark"]
+        for k, t in enumerate(stripped):
+            if "[" in t:
+                out[j, k] += len(_LINKMARK.findall(t))
+    ref = _KEYWORD_INDEX["reference"]
+    for prefixes, j in ((v, _KEYWORD_INDEX[g]) for g, v in KEYWORD_STARTS.items()):
+        for k, t in enumerate(stripped):
+            if t.startswith(prefixes):
+                out[j, k] += 1
+    if "(" in text:
+        for k, t in enumerate(stripped):
+            if ")." in t and _YEAR_CITE.search(t):
+                out[ref, k] += 1
+    np.minimum(out, 3.0, out=out)
+    return out
+
+
 BASE_NAMES = [
     # per-line shape
     "n_chars", "log_chars", "n_words", "mean_word_len", "stop_ratio", "n_stop",
@@ -241,15 +403,22 @@ BASE_NAMES = [
     "cum_prose_before", "cum_prose_after",
     # likely title: a short line just above the first prose line
     "dist_title",
+    # kinds of lines that are no text of the article, by their words (``KEYWORDS``)
+    *[f"kw_{name}" for name in KEYWORDS],
 ]
 
 _COL = {name: k for k, name in enumerate(BASE_NAMES)}
+_KW0 = _COL[f"kw_{next(iter(KEYWORDS))}"]
 
 CONTEXT_NAMES = [
     "p_self", "p_prev1", "p_next1", "p_prev2", "p_next2", "p_w3", "p_w10", "p_w30",
     "p_block_mean", "p_block_max", "pw_w3", "pw_w10", "p_page_mean", "p_page_wmean",
     "p_kept_before", "p_kept_after", "p_dist_up", "p_dist_down",
+    # further than the neighbours: wide windows, and the page's main run of kept text
+    "p_w100", "pw_w30", "p_run_log", "p_in_main", "p_dist_main", "p_main_share",
 ]
+#: Kept lines (first pass) at most this many lines apart are one run of text.
+RUN_GAP = 3
 
 
 def _dist_to_flag(flag: npt.NDArray[np.bool_], up: bool,
@@ -312,9 +481,12 @@ class PageFeatures:
     words are the runs of non-space characters, so a line's stripped text runs from the
     start of its first word to the end of its last (``str.strip`` and ``str.split`` both
     use ``str.isspace``, the class table's space), and no line is sliced or split.
+
+    ``keywords=False``: the keyword columns (``kw_*``) are left at zero, uncounted, for a
+    model that does not read them (the shipped text model).
     """
 
-    def __init__(self, lines: Sequence[str], block: int | None = None):
+    def __init__(self, lines: Sequence[str], block: int | None = None, keywords: bool = True):
         self.block_size = max(int(BLOCK if block is None else block), 1)
         n = len(lines)
         all_stripped = list(map(str.strip, lines))
@@ -352,6 +524,9 @@ class PageFeatures:
         del all_stripped, lens, clen
         self.rows = rows
         self._page(indent, n_stop)
+        # a model trained before the keyword columns does not read them: not counted
+        self.kw = (keyword_counts(self.stripped) if keywords
+                   else np.zeros((len(KEYWORDS), m)))
 
     def _page(self, indent: npt.NDArray[np.int64], n_stop: npt.NDArray[np.float64]) -> None:
         """The whole-page series and values, from the shape columns (as ``extract`` made
@@ -420,6 +595,7 @@ class PageFeatures:
         m, b, c = self.m, e - s, _COL
         F = np.empty((len(BASE_NAMES), b), dtype=np.float64)  # one row per feature
         F[:_N_SHAPE] = self.shape[:, s:e]
+        F[_KW0:_KW0 + len(KEYWORDS)] = self.kw[:, s:e]
         nc = self.nc[s:e]
         F[c["repeat_count"]] = self.rep[s:e]
         F[c["occurrence"]] = self.occ[s:e]
@@ -698,6 +874,35 @@ def _window_means(S: npt.NDArray[np.float64], outs: dict[int, npt.NDArray[np.flo
     _window_fill(_window_sums(S, max(outs)), S, 0, S.shape[1], outs)
 
 
+def _runs(kept: npt.NDArray[np.bool_], nc: npt.NDArray[np.float64]
+          ) -> dict[str, npt.NDArray[np.float64]]:
+    """The runs of kept lines (kept lines at most ``RUN_GAP`` lines apart): each kept
+    line's run's characters (log), and the main run (the one of most characters): whether
+    a line is within its span, how far from it, and its share of the kept characters."""
+    m = kept.shape[0]
+    run_log = np.zeros(m)
+    in_main = np.zeros(m)
+    dist = np.full(m, 50.0)
+    share = np.zeros(m)
+    at = kept.nonzero()[0]
+    if at.size:
+        new = np.empty(at.size, dtype=bool)
+        new[0] = True
+        np.greater(at[1:] - at[:-1], RUN_GAP, out=new[1:])
+        rid = new.cumsum() - 1
+        chars = np.bincount(rid, weights=nc[at])
+        run_log[at] = np.log1p(chars[rid])
+        best = int(chars.argmax())
+        members = at[rid == best]
+        lo, hi = int(members[0]), int(members[-1])
+        in_main[lo:hi + 1] = 1.0
+        idx = np.arange(m)
+        dist = np.minimum(np.maximum(lo - idx, idx - hi).clip(0), 50).astype(np.float64)
+        share[:] = chars[best] / max(float(chars.sum()), 1.0)
+    return {"p_run_log": run_log, "p_in_main": in_main, "p_dist_main": dist,
+            "p_main_share": share}
+
+
 def context_features(p: npt.NDArray[np.floating[Any]], X: npt.NDArray[np.float32],
                      names: Sequence[str] = tuple(CONTEXT_NAMES)) -> npt.NDArray[np.float32]:
     """Second-pass features from first-pass probabilities ``p`` of the non-blank lines:
@@ -761,6 +966,17 @@ def context_from(p: npt.NDArray[np.floating[Any]], n_chars: npt.NDArray[np.float
         f["p_dist_up"] = _dist_to_flag(kept, True)
     if "p_dist_down" in want:
         f["p_dist_down"] = _dist_to_flag(kept, False)
+    if want & {"p_w100", "pw_w30"}:
+        S = np.empty((3, m))  # p, p * w, w
+        S[0] = p
+        S[2] = log_chars
+        np.multiply(p, S[2], out=S[1])
+        W = {100: np.empty((1, m)), 30: np.empty((3, m))}
+        _window_means(S, W)
+        f["p_w100"] = W[100][0]
+        f["pw_w30"] = W[30][1] / np.maximum(W[30][2], 1e-6)
+    if want & {"p_run_log", "p_in_main", "p_dist_main", "p_main_share"}:
+        f.update(_runs(kept, nc))
     out = np.empty((m, len(names)), dtype=np.float32)  # float32 at once: no float64 copy
     for k, name in enumerate(names):
         out[:, k] = f[name]

@@ -43,6 +43,9 @@ class TreeEnsemble:
         self.thr = np.asarray(d["thresholds"], dtype=np.float64).reshape(-1)
         self.leaves = np.asarray(d["leaves"], dtype=np.float64).reshape(-1)
         self.base = float(d.get("base", 0.0))
+        #: the expected value at every internal node (for contributions; optional)
+        self.values = (np.asarray(d["values"], dtype=np.float64).reshape(-1)
+                       if d.get("values") is not None else None)
 
         # float32 thresholds rounded down: for float32 x, x > thr64 <=> x > thr32
         thr32 = np.minimum(self.thr, 3e38).astype(np.float32)
@@ -175,6 +178,43 @@ class TreeEnsemble:
     def predict(self, X: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
         return sigmoid(self.raw(X))
 
+    def raw_and_groups(self, X: npt.NDArray[np.floating[Any]], group_of: list[int],
+                       n_groups: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Raw scores, and how much each group of features moved them: along each row's
+        path in each tree, the change of the expected value at a split goes to the group
+        of the split's feature (the trees' own account of a decision; the parts and the
+        trees' mean add up to the raw score). Needs the node ``values``."""
+        m = X.shape[0]
+        contrib = np.zeros((m, n_groups))
+        if m == 0 or self.n_trees == 0 or self.values is None:
+            return self.raw(X), contrib
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        T, n_int = self.n_trees, self.n_internal
+        feat = self.feat.reshape(T, n_int)
+        thr = self.thr32.reshape(T, n_int)
+        vals = self.values.reshape(T, n_int)
+        leaves = self.leaves.reshape(T, n_int + 1)
+        grp = np.asarray(group_of, dtype=np.intp)[feat]
+        tree = np.arange(T)[None, :]
+        row = np.arange(m)[:, None]
+        # the (row, group) cell of each (row, tree) pair's split, as one index
+        cell = np.empty((m, T), dtype=np.intp)
+        base = (np.arange(m) * n_groups)[:, None]
+        node = np.zeros((m, T), dtype=np.intp)
+        sums = np.zeros(m * n_groups)
+        for level in range(self.depth):
+            f = feat[tree, node]
+            right = X[row, f] > thr[tree, node]
+            child = 2 * node + 1 + right
+            after = vals[tree, child] if level < self.depth - 1 else leaves[tree, child - n_int]
+            np.add(base, grp[tree, node], out=cell)
+            sums += np.bincount(cell.ravel(), (after - vals[tree, node]).ravel(),
+                                m * n_groups)
+            node = child
+        contrib = sums.reshape(m, n_groups)
+        raw: npt.NDArray[np.float64] = leaves[tree, node - n_int].sum(axis=1) + self.base
+        return raw, contrib
+
 
 def sigmoid(r: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Probability from a raw score (clipped, so exp never overflows)."""
@@ -186,41 +226,52 @@ def sigmoid(r: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return np.divide(1.0, r, out=r)
 
 
-def from_lightgbm(dump: dict[str, Any], depth: int, feature_names: list[str]) -> dict[str, Any]:
-    """Convert LightGBM's ``Booster.dump_model()`` into the complete-tree JSON format."""
+def from_lightgbm(dump: dict[str, Any], depth: int, feature_names: list[str],
+                  with_values: bool = False) -> dict[str, Any]:
+    """Convert LightGBM's ``Booster.dump_model()`` into the complete-tree JSON format
+    (``with_values``: with the expected value at every internal node, for
+    :meth:`TreeEnsemble.raw_and_groups`)."""
     n_int = 2 ** depth - 1
-    feats, thrs, leaves = [], [], []
+    feats, thrs, leaves, values = [], [], [], []
     for tree in dump["tree_info"]:
         f = [0] * n_int
         t = [math.inf] * n_int
         lv = [0.0] * (n_int + 1)
-        _fill(tree["tree_structure"], 0, 0, depth, f, t, lv)
+        nv = [0.0] * n_int
+        _fill(tree["tree_structure"], 0, 0, depth, f, t, lv, nv)
         feats.append(f)
         thrs.append([x if math.isfinite(x) else 1e300 for x in t])
         leaves.append(lv)
-    return {"depth": depth, "n_features": len(feature_names), "feature_names": feature_names,
-            "features": feats, "thresholds": thrs, "leaves": leaves, "base": 0.0}
+        values.append(nv)
+    out = {"depth": depth, "n_features": len(feature_names), "feature_names": feature_names,
+           "features": feats, "thresholds": thrs, "leaves": leaves, "base": 0.0}
+    if with_values:
+        out["values"] = [[round(v, 6) for v in nv] for nv in values]
+    return out
 
 
 def _fill(node: dict[str, Any], pos: int, level: int, depth: int,
-          f: list[int], t: list[float], lv: list[float]) -> None:
+          f: list[int], t: list[float], lv: list[float], nv: list[float]) -> None:
     """Write LightGBM node ``node`` at position ``pos`` of a complete tree of ``depth``
-    (features ``f``, thresholds ``t``, leaves ``lv``)."""
+    (features ``f``, thresholds ``t``, leaves ``lv``, internal values ``nv``)."""
     n_int = len(f)
     if "leaf_value" in node or "split_feature" not in node:
         value = float(node.get("leaf_value", 0.0))
-        # pad: every leaf under pos gets the value; internal pads stay (0, +inf)
+        # pad: every node and leaf under pos gets the value; internal pads stay (0, +inf)
         lo, hi = pos, pos
         while lo < n_int:
+            for k in range(lo, hi + 1):
+                nv[k] = value
             lo, hi = 2 * lo + 1, 2 * hi + 2
         for k in range(lo, hi + 1):
             lv[k - n_int] = value
         return
+    nv[pos] = float(node.get("internal_value", 0.0))
     if level >= depth:
         raise ValueError("tree deeper than the export depth")
     if node.get("decision_type", "<=") != "<=":
         raise ValueError("only numerical <= splits are supported")
     f[pos] = int(node["split_feature"])
     t[pos] = float(node["threshold"])
-    _fill(node["left_child"], 2 * pos + 1, level + 1, depth, f, t, lv)
-    _fill(node["right_child"], 2 * pos + 2, level + 1, depth, f, t, lv)
+    _fill(node["left_child"], 2 * pos + 1, level + 1, depth, f, t, lv, nv)
+    _fill(node["right_child"], 2 * pos + 2, level + 1, depth, f, t, lv, nv)

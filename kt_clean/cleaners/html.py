@@ -1,9 +1,12 @@
 """The HTML cleaner, for HTML pages no layout claims.
 
-The article comes from the HTML itself (trafilatura, readability-lxml as a second opinion,
-see :mod:`kt_clean.html`), and the page's rendered lines are labelled kept or removed by
-aligning them with what the extractor kept, so that ``--explain`` and ``diff`` still
-account for every line.
+Every rendered line is labelled by the HTML line model (``kt_clean.classifier.htmlmodel``):
+gradient-boosted trees over the line's text, the element it comes from and, when the model
+is unsure of enough of the page, the votes of trafilatura and readability-lxml, revised by
+the lines around it. The metadata (title, authors, dates, captions) comes from the markup,
+and the lines that print it take its role. So ``--explain`` and ``diff`` account for every
+line, with the feature group that decided it (``html:model.text``, ``html:model.dom``,
+``html:model.votes``, ``html:model.context``).
 """
 
 from __future__ import annotations
@@ -11,76 +14,66 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..bylines import authors_from_byline, byline_text, find_dates
-from ..chrome import chrome_lines
 from ..errors import HtmlError, InputError
 from ..limits import Limits
 from ..model import Document, Label
 from .generic import drop_chrome
 
+if TYPE_CHECKING:
+    from ..classifier.htmlmodel import HtmlLines, Scores
+    from ..html.render import Rendering
+
 RULE = "html"
-#: A page with more elements than this is not given to trafilatura and readability-lxml
-#: (their passes over the tree grow faster than its size: 410,000 ``<div>`` took 25 s):
-#: its rendered lines are labelled by the text classifier, as a text dump's are, and its
-#: metadata still comes from the markup. The largest of 1,497 real pages (WCXB) has 15,795.
+#: A page with more elements than this is not given to the line model and the extractors
+#: (trafilatura's and readability-lxml's passes over the tree grow faster than its size:
+#: 410,000 ``<div>`` took 25 s): its rendered lines are labelled by the text classifier,
+#: as a text dump's are, and its metadata still comes from the markup. The largest of 1,497
+#: real pages (WCXB) has 15,795.
 EXTRACT_MAX_ELEMENTS = 60_000
+#: The group that decided a line, as its rule names it (``htmlmodel.GROUPS``).
+_WHY = ("text", "dom", "votes", "context")
+#: The renderer's kinds of kept lines and the role they take.
+_KIND_ROLE = {"h": "subheading", "li": "item", "li+": "item"}
 
 
 def clean(doc: Document, limits: Limits) -> Document:
-    """Label the rendered lines of an HTML page from the HTML's main text."""
-    from ..html import align_blocks, extract_html, parse_html
+    """Label the rendered lines of an HTML page by the HTML line model."""
+    from ..html import parse_html
+    from ..html.metadata import extract_metadata
     from ..html.parse import HtmlTooLarge
 
     html = doc.meta.get("html")
     if not isinstance(html, str):
         raise InputError(doc.source, "HTML record without its HTML ('meta.html')")
     url = doc.url or doc.meta.get("url")
+    url = url if isinstance(url, str) else None
     try:
         # The tree parsed when the page was read (a record read back from NDJSON has none).
         root: Any = doc.derived("html_root", lambda d: parse_html(html, limits))
-        if root is not None and int(root.xpath("count(//*)")) > EXTRACT_MAX_ELEMENTS:
-            return _clean_by_lines(doc, root, url if isinstance(url, str) else None)
-        art = extract_html(html, url if isinstance(url, str) else None, root,
-                           fallbacks=False)
+        if root is None or int(root.xpath("count(//*)")) > EXTRACT_MAX_ELEMENTS:
+            return _clean_by_lines(doc, root, url)
+        rendering = doc.derived("html_render", lambda d: _rendering(d, root))
+        if rendering is None:  # the page's text is not this HTML's rendering
+            return _clean_by_lines(doc, root, url)
+        md = extract_metadata(root, url, fallbacks=False)
+        scores, method = _model(doc, root, rendering, url, limits)
     except HtmlTooLarge as exc:
         raise InputError(doc.source, str(exc), "too-large") from None
     except HtmlError as exc:
         raise InputError(doc.source, str(exc).split("\n")[0]) from None
     except RecursionError:
         raise InputError(doc.source, "extracting: HTML nested too deeply") from None
-    if not art.blocks and any(line.strip() for line in doc.lines):
-        # neither extractor kept any text of the page but its title (a page of short
-        # entries, a product's grid): its rendered lines are labelled as a text dump's are,
-        # rather than all removed (no page with text gives an empty body)
-        return _clean_by_lines(doc, root, url if isinstance(url, str) else None,
-                               "html-extractors-kept-nothing")
-    keep = align_blocks(list(doc.lines), list(art.blocks))
-    roles = {(art.title or "").strip(): "title", (art.subtitle or "").strip(): "subtitle"}
-    roles.update((c.strip(), "caption") for c in art.captions)
-    roles.pop("", None)
-    labels = []
-    seen: set[str] = set()
-    for line, kept in zip(doc.lines, keep):
-        text = line.strip()
-        role = roles.get(text)
-        if not text:
-            labels.append(Label(False, "blank", f"{RULE}:blank"))
-        elif role and role not in seen:
-            labels.append(Label(True, role, f"{RULE}:{role}"))
-            seen.add(role if role != "caption" else text)
-        elif kept:
-            labels.append(Label(True, "body", f"{RULE}:{art.method}"))
-        else:
-            labels.append(Label(False, "boilerplate", f"{RULE}:not-main-text"))
+    page, s = scores
+    labels = _labels(doc.lines, rendering, page, s, md)
     drop_chrome(doc.lines, labels, _TEXT_ROLES, RULE)
-    blocks = _without_chrome(art.blocks)
     header = visible_header(doc.lines, labels)
     fields: dict[str, tuple[str, ...]] = {}
-    authors, published = list(art.authors), art.published
-    publisher = art.authors_publisher
-    sources = dict(art.sources)
+    authors, published = list(md.get("authors") or []), md.get("published")
+    publisher = bool(md.get("authors_publisher"))
+    sources = dict(md.get("sources") or {})
     if header.byline_at is not None:
         at, byline = header.byline_at, doc.lines[header.byline_at].strip()
         labels[at] = Label(True, "byline", f"{RULE}:byline")
@@ -92,6 +85,7 @@ def clean(doc: Document, limits: Limits) -> Document:
             sources["authors"] = f"line {at + 1} ({RULE}:byline)"
             publisher = False
     dates = header.dates
+    late = None
     if not any(kind == "published" for _, kind, _ in dates):
         late = labelled_dateline(doc.lines, labels)  # "Published August 13, 2025" under the text
         if late is not None:
@@ -99,22 +93,157 @@ def clean(doc: Document, limits: Limits) -> Document:
     visible = choose_date(published, sources.get("published"), dates)
     if visible is not None:
         at, published = visible
-        if not labels[at].kept:
+        # (a labelled dateline the line model kept as text is the dateline, not text)
+        if not labels[at].kept or (late is not None and at == late[0]):
             labels[at] = Label(True, "dateline", f"{RULE}:dateline")
         sources["published"] = f"line {at + 1} ({RULE}:dateline)"
+    categories = list(md.get("categories") or [])
     extracted = {
-        "title": art.title, "subtitle": art.subtitle, "authors": authors,
-        "published": published, "updated": art.updated, "site_name": art.site_name,
-        "section": art.section or (art.categories[0] if art.categories else None),
-        "captions": list(art.captions), "blocks": [list(b) for b in blocks],
-        "method": art.method, "categories": list(art.categories),
-        "description": art.description, "language": art.language, "url": art.url,
-        "sources": sources,
+        "title": md.get("title"), "subtitle": md.get("subtitle"), "authors": authors,
+        "published": published, "updated": md.get("updated"),
+        "site_name": md.get("site_name"),
+        "section": md.get("section") or (categories[0] if categories else None),
+        "captions": list(md.get("captions") or []), "method": method,
+        "categories": categories, "description": md.get("description"),
+        "language": md.get("language"), "url": md.get("url"), "sources": sources,
         # the authors are the site or an organisation: a person's byline would be better
         "authors_publisher": bool(authors) and publisher,
     }
     return doc.replace(labels=tuple(labels), fields=fields,
                        meta={**doc.meta, "extracted": extracted})
+
+
+def _rendering(doc: Document, root: Any) -> Rendering | None:
+    """The rendering of ``root`` whose lines are the document's (a record read back from
+    NDJSON carries its text, not its rendering), or None."""
+    from ..html.render import render_page
+
+    for reveal in (False, True):
+        r = render_page(root, reveal)
+        if tuple(r.lines) == doc.lines:
+            return r
+    return None
+
+
+def _model(doc: Document, root: Any, rendering: Rendering, url: str | None,
+           limits: Limits) -> tuple[tuple[HtmlLines, Scores], str]:
+    """The line model's scores, and the variant that gave them: ``fast`` (text and DOM),
+    then, unless ``limits.fast`` and while the lines it is unsure of carry more of the
+    page's text than the model's gate, ``tf`` (trafilatura's vote) and ``full``
+    (readability-lxml's too)."""
+    from ..classifier import htmlmodel as hm
+
+    model = hm.load_html_model()
+    page = hm.page_features(rendering.lines, rendering.kinds, rendering.origins,
+                            rendering.links)
+    votes: dict[str, Any] = {}
+    name = "fast"
+    s = hm.score(model.variants[name], page, votes)
+    for nxt in ("tf", "full"):
+        if limits.fast or nxt not in model.variants:
+            break
+        if hm.unsure_share(page, s) <= model.gate.get(nxt, 0.0):
+            break
+        for extractor in model.variants[nxt].votes:
+            if extractor not in votes:
+                votes[extractor] = hm.vote_features(
+                    rendering.lines, page.rows, _extract(extractor, root, url,
+                                                         model.meta.get("tf_mode") != "full"))
+        name = nxt
+        s = hm.score(model.variants[name], page, votes)
+    return (page, s), f"model-{name}"
+
+
+def _extract(extractor: str, root: Any, url: str | None, fast: bool) -> list[tuple[str, str]]:
+    """The blocks an extractor keeps (``tf``: trafilatura, ``rd``: readability-lxml)."""
+    if extractor == "tf":
+        from ..html.trafilatura_adapter import run_trafilatura, tf_blocks
+
+        try:
+            d = run_trafilatura(root, url, fast=fast)
+        except (RecursionError, MemoryError):
+            return []
+        except Exception as exc:
+            raise HtmlError(f"extraction failed: {type(exc).__name__}: {str(exc)[:120]}"
+                            ) from None
+        return tf_blocks(d.body) if d is not None else []
+    from ..html.readability_adapter import run_readability
+
+    return run_readability(root, url)
+
+
+#: A removed line inside an element of one of these class/id token groups, within this many
+#: levels, takes the group's reason code.
+_NEAR = 3
+_REASON_GROUPS = (("nav", "nav"), ("share", "share"), ("related", "related"),
+                  ("footer", "footer"))
+
+
+def _labels(lines: Sequence[str], rendering: Rendering, page: HtmlLines, s: Scores,
+            md: dict[str, Any]) -> list[Label]:
+    """One label per line: the model's decision; the metadata's title, subtitle and
+    captions take their roles; headings and list items theirs; a removed line's reason
+    from its elements (menus, share buttons, related stories, footers), its repetition and
+    its length."""
+    from ..classifier.dom import DOM_NAMES
+    from ..classifier.features import _COL
+
+    n = len(lines)
+    keep = [False] * n
+    why = [0] * n
+    rows = page.rows.tolist()
+    for k, i in enumerate(rows):
+        keep[i] = bool(s.keep[k])
+        why[i] = int(s.why[k])
+    if rows and not any(keep):
+        # Why: a page with text never gives an empty body; the model's best lines are kept
+        top = float(s.p2.max())
+        for k, i in enumerate(rows):
+            if s.p2[k] >= 0.5 * top:
+                keep[i], why[i] = True, -1
+    roles = {(md.get("title") or "").strip(): "title",
+             (md.get("subtitle") or "").strip(): "subtitle"}
+    roles.update((c.strip(), "caption") for c in md.get("captions") or ())
+    roles.pop("", None)
+    dom = page.dom
+    text = page.text
+    at = {i: k for k, i in enumerate(rows)}
+    group_cols = [(code, DOM_NAMES.index(f"up_{g}")) for g, code in _REASON_GROUPS]
+    in_nav = DOM_NAMES.index("in_nav")
+    in_footer = DOM_NAMES.index("in_footer")
+    labels: list[Label] = []
+    seen: set[str] = set()
+    for i, line in enumerate(lines):
+        t = line.strip()
+        if not t:
+            labels.append(Label(False, "blank", f"{RULE}:blank"))
+            continue
+        role = roles.get(t)
+        rule = f"{RULE}:model.{_WHY[why[i]]}" if why[i] >= 0 else f"{RULE}:best-lines"
+        if role and role not in seen:
+            labels.append(Label(True, role, f"{RULE}:{role}"))
+            seen.add(role if role != "caption" else t)
+        elif keep[i]:
+            labels.append(Label(True, _KIND_ROLE.get(rendering.kinds[i], "body"), rule))
+        else:
+            k = at[i]
+            reason = "boilerplate"
+            if text[k, _COL["occurrence"]] > 0:
+                reason = "duplicate"
+            elif dom[k, in_nav] > 0:
+                reason = "nav"
+            elif dom[k, in_footer] > 0:
+                reason = "footer"
+            else:
+                for code, col in group_cols:
+                    if dom[k, col] <= _NEAR:
+                        reason = code
+                        break
+                else:
+                    if text[k, _COL["n_words"]] < 5:
+                        reason = "short"
+            labels.append(Label(False, reason, rule))
+    return labels
 
 
 def header_byline(lines: Sequence[str], labels: Sequence[Label], title: str | None,
@@ -136,16 +265,9 @@ def header_byline(lines: Sequence[str], labels: Sequence[Label], title: str | No
     return names, by_at if names else None
 
 
-def _without_chrome(blocks: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The extractor's blocks (the article's body) without those that are chrome, as
-    :func:`~kt_clean.cleaners.generic.drop_chrome` finds them among the rendered lines."""
-    texts = [" ".join(text.split()) for _, text in blocks]
-    chrome = chrome_lines(texts, range(len(texts)))
-    return [b for k, b in enumerate(blocks) if k not in chrome] if chrome else list(blocks)
-
-
-#: The kept lines that may be chrome (the title, captions and byline come from the markup).
-_TEXT_ROLES = frozenset({"body", "subheading"})
+#: The kept lines that may be chrome (the title, captions and byline come from the markup;
+#: the line model keeps a list's lines as items).
+_TEXT_ROLES = frozenset({"body", "subheading", "item"})
 
 
 def _clean_by_lines(doc: Document, root: Any, url: str | None,
@@ -158,7 +280,7 @@ def _clean_by_lines(doc: Document, root: Any, url: str | None,
 
     labels, fields = label_lines(doc.lines)
     try:
-        md = extract_metadata(root, url, fallbacks=False)
+        md = extract_metadata(root, url, fallbacks=False) if root is not None else {}
     except (RecursionError, MemoryError, ValueError):
         md = {}
     extracted = {**md, "method": "lines", "sources": dict(md.get("sources") or {})}
@@ -248,6 +370,8 @@ _PUBLISHED_LABEL = re.compile(r"^[\W_]*(?:(?:originally|first)\s+)?(?:published|
                               r"|publish(?:ed)?\s+date|date\s+(?:published|posted))\b",
                               re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
+#: The roles of the text's lines (the line model keeps headings and list items as such).
+_TEXT_TAGS = frozenset({"body", "subheading", "item"})
 #: A labelled dateline under the text has at most this many words.
 LABELLED_DATELINE_MAX_WORDS = 8
 
@@ -259,23 +383,27 @@ def labelled_dateline(lines: Sequence[str], labels: Sequence[Label]) -> tuple[in
     3, 2025. Updated: December 7, 2025``, ``May 5, 2025 | Categories: News``, as the text
     dumps' late dateline reads them): ``(line index, "published", date)``.
     For a page whose header prints no publication date; a sentence of the text that
-    mentions one (kept lines) does not count."""
+    mentions one does not count, but a short labelled line the line model kept as text
+    (``Published August 13, 2025`` in the article's last paragraph) does."""
     from .generic import POST_META
 
     anchor = next((i for i, lab in enumerate(labels) if lab.kept and lab.tag == "title"), None)
     if anchor is None:
-        anchor = next((i for i, lab in enumerate(labels) if lab.kept and lab.tag == "body"),
+        anchor = next((i for i, lab in enumerate(labels) if lab.kept and lab.tag in _TEXT_TAGS),
                       None)
     if anchor is None:
         return None
     last = next((i for i in range(len(labels) - 1, -1, -1)
-                 if labels[i].kept and labels[i].tag == "body"), anchor)
+                 if labels[i].kept and labels[i].tag in _TEXT_TAGS), anchor)
     after = 0
     label_match, meta_search, digit = _PUBLISHED_LABEL.match, POST_META.search, _DIGIT.search
     for i in range(anchor, len(lines)):
         lab = labels[i]
-        if (lab.kept and i <= last) or lab.tag == "blank":  # the text, the blank lines
+        if lab.tag == "blank":
             continue
+        if lab.kept and i <= last and (lab.tag not in _TEXT_TAGS
+                                       or label_match(lines[i].lstrip()) is None):
+            continue  # the text, but for a labelled dateline the line model kept as text
         text = lines[i].strip()
         if not text:
             continue
@@ -283,9 +411,11 @@ def labelled_dateline(lines: Sequence[str], labels: Sequence[Label]) -> tuple[in
             after += 1
             if after > FOOTER_LINES:
                 break
-        if lab.kept or len(text) > LINE_MAX_CHARS:
+        if len(text) > LINE_MAX_CHARS:
             continue
         labelled = label_match(text) is not None
+        if lab.kept and not (labelled and lab.tag in _TEXT_TAGS):
+            continue
         if not labelled and not (text[0].isalnum() and digit(text, 0, 32) is not None
                                  and meta_search(text) is not None):
             continue  # (a filing line starts with its date: a digit comes early)

@@ -14,6 +14,7 @@ from .common import (
     EXIT_OK,
     EncodingOpt,
     ExplainOpt,
+    FastOpt,
     Format,
     FormatOpt,
     InputFormat,
@@ -93,6 +94,7 @@ def batch(
     layouts: LayoutsOpt = None,
     max_bytes: MaxBytesOpt = MAX_BYTES_DEFAULT,
     only: OnlyOpt = None,
+    fast: FastOpt = False,
     per_archive: Annotated[bool, typer.Option(
         "--per-archive", help="A WARC archive gives one output of all its pages (a.ndjson) "
                               "instead of one per page (a/HOST/PATH.json).")] = False,
@@ -141,7 +143,7 @@ def batch(
             no_sync=no_sync, quiet=quiet, report=report, wait=wait, encoding=encoding,
             input_format=input_format, layouts=layouts, max_bytes=max_bytes, only=only,
             scheduler=scheduler, storage_option=storage_option or [],
-            shard_format=shard_format, block_size=block_size, retries=retries)
+            shard_format=shard_format, block_size=block_size, retries=retries, fast=fast)
         return
     dask_only = [name for name, given in (
         ("--storage-option", storage_option), ("--shard-format", shard_format != "ndjson.gz"),
@@ -171,7 +173,7 @@ def batch(
         jobs=jobs, pattern=glob, recursive=recursive, force=force, timeout=timeout or None,
         encoding=encoding, input_format=r.input_format, max_bytes=max_bytes,
         layouts=r.layouts, sync=not no_sync, only=check_only(only), wait=wait,
-        per_archive=per_archive)
+        per_archive=per_archive, fast=fast)
     view = _View(quiet)
     old_term = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as Ctrl-C does
     try:

@@ -16,6 +16,7 @@ from ..limits import MAX_BYTES_DEFAULT
 from ..model import Document
 from .common import (
     EncodingOpt,
+    FastOpt,
     InputFormat,
     InputFormatOpt,
     LayoutsOpt,
@@ -233,6 +234,7 @@ def diff(
     input_format: InputFormatOpt = InputFormat.auto,
     layouts: LayoutsOpt = None,
     max_bytes: MaxBytesOpt = MAX_BYTES_DEFAULT,
+    fast: FastOpt = False,
     verbose: VerboseOpt = 0,
     quiet: QuietOpt = False,
 ) -> None:
@@ -246,7 +248,7 @@ def diff(
 
     if fmt is DiffFormat.unified and (full or side_by_side or collapse_at):
         usage_error("--full, --collapse and --side-by-side apply to --format view only")
-    r = Run(encoding, input_format, layouts, max_bytes, verbose=verbose, quiet=quiet)
+    r = Run(encoding, input_format, layouts, max_bytes, verbose=verbose, quiet=quiet, fast=fast)
     if side_by_side:
         from ..diff import SIDE_BY_SIDE_MIN_WIDTH
 

@@ -10,6 +10,7 @@ from ..model import Document
 from .common import (
     EncodingOpt,
     ExplainOpt,
+    FastOpt,
     Format,
     FormatOpt,
     InputFormat,
@@ -102,6 +103,7 @@ def strip(
     layouts: LayoutsOpt = None,
     max_bytes: MaxBytesOpt = MAX_BYTES_DEFAULT,
     url: UrlOpt = None,
+    fast: FastOpt = False,
     verbose: VerboseOpt = 0,
     quiet: QuietOpt = False,
 ) -> None:
@@ -111,7 +113,7 @@ def strip(
     """
     from ..pipeline import strip as run
 
-    r = Run(encoding, input_format, layouts, max_bytes, verbose=verbose, quiet=quiet)
+    r = Run(encoding, input_format, layouts, max_bytes, verbose=verbose, quiet=quiet, fast=fast)
 
     def work(doc: Document) -> str:
         doc = run(doc, r.layouts, limits=r.limits)
@@ -136,7 +138,7 @@ def _emit_command(pages: list[str], fmt: Format, as_json: bool, as_markdown: boo
                   layouts: list[str] | None, max_bytes: int, show_diff: bool = False,
                   url: str | None = None, only: tuple[str, ...] = (),
                   front_matter: bool = False, output: str | None = None, verbose: int = 0,
-                  quiet: bool = False) -> None:
+                  quiet: bool = False, fast: bool = False) -> None:
     from ..pipeline import article
     from ..render import csv_columns, csv_row, render
     from .output import SEPARATOR, Folder, Stdout
@@ -147,7 +149,7 @@ def _emit_command(pages: list[str], fmt: Format, as_json: bool, as_markdown: boo
     if front_matter and chosen not in ("text", "markdown"):
         usage_error(f"--front-matter applies to text and Markdown; {chosen} has the metadata "
                     "already")
-    r = Run(encoding, input_format, layouts, max_bytes, verbose=verbose, quiet=quiet)
+    r = Run(encoding, input_format, layouts, max_bytes, verbose=verbose, quiet=quiet, fast=fast)
     header = csv_row(list(csv_columns())) if chosen == "csv" else ""
     sink: Folder | Stdout
     if output is not None:
@@ -194,6 +196,7 @@ def emit(
     layouts: LayoutsOpt = None,
     max_bytes: MaxBytesOpt = MAX_BYTES_DEFAULT,
     url: UrlOpt = None,
+    fast: FastOpt = False,
     verbose: VerboseOpt = 0,
     quiet: QuietOpt = False,
 ) -> None:
@@ -204,7 +207,7 @@ def emit(
     """
     _emit_command(pages, fmt, as_json, as_markdown, explain, encoding, input_format, layouts,
                   max_bytes, url=url, front_matter=front_matter, output=output,
-                  verbose=verbose, quiet=quiet)
+                  verbose=verbose, quiet=quiet, fast=fast)
 
 
 @app.command(epilog=examples(
@@ -227,6 +230,7 @@ def extract(
     max_bytes: MaxBytesOpt = MAX_BYTES_DEFAULT,
     url: UrlOpt = None,
     only: OnlyOpt = None,
+    fast: FastOpt = False,
     verbose: VerboseOpt = 0,
     quiet: QuietOpt = False,
 ) -> None:
@@ -237,4 +241,5 @@ def extract(
     """
     _emit_command(pages, fmt, as_json, as_markdown, explain, encoding, input_format, layouts,
                   max_bytes, show_diff, url=url, only=check_only(only),
-                  front_matter=front_matter, output=output, verbose=verbose, quiet=quiet)
+                  front_matter=front_matter, output=output, verbose=verbose, quiet=quiet,
+                  fast=fast)

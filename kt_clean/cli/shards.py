@@ -45,7 +45,7 @@ def batch_on_dask(*, sources: list[str], output: str | None, ndjson: str | None,
                   encoding: str | None, input_format: InputFormat, layouts: list[str] | None,
                   max_bytes: int, only: list[str] | None, scheduler: str | None,
                   storage_option: list[str], shard_format: str, block_size: int,
-                  retries: int) -> None:
+                  retries: int, fast: bool = False) -> None:
     """Check the options, run on the cluster, report; exits with the run's code."""
     from ..errors import BatchError
     from ..limits import MAX_PAGE_TIMEOUT, timeout_ok
@@ -78,7 +78,7 @@ def batch_on_dask(*, sources: list[str], output: str | None, ndjson: str | None,
         encoding=encoding, input_format=r.input_format, max_bytes=max_bytes,
         layouts=r.layouts, only=check_only(only), sync=not no_sync, wait=wait,
         block_size=block_size, retries=retries, scheduler=scheduler, workers=jobs,
-        storage_options=storage_options)
+        storage_options=storage_options, fast=fast)
     view = _ShardView(quiet)
     old_term = signal.signal(signal.SIGTERM, _interrupt)
     try:

@@ -92,6 +92,8 @@ class ShardOptions:
     #: the LocalCluster's worker processes (default: the number of CPUs)
     workers: int | None = None
     storage_options: Mapping[str, Any] = field(default_factory=dict)
+    #: HTML pages without trafilatura and readability-lxml (``Limits.fast``)
+    fast: bool = False
 
 
 @dataclass
@@ -217,7 +219,8 @@ def run_sharded(
             remove_temp_files(dest.root)
         page_cfg = PageConfig(
             explain=opts.explain, encoding=opts.encoding, input_format=opts.input_format,
-            limits=Limits(max_bytes=opts.max_bytes, page_timeout=opts.timeout or None),
+            limits=Limits(max_bytes=opts.max_bytes, page_timeout=opts.timeout or None,
+                          fast=opts.fast),
             layouts=layout_spec(opts.layouts), only=tuple(opts.only))
         cfg = TaskConfig(dest, opts.shard_format, page_cfg, dict(opts.storage_options),
                          opts.sync)

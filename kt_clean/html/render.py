@@ -7,7 +7,7 @@ recurse in Python.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import HtmlError
 
@@ -125,23 +125,42 @@ def is_hidden(el: Any) -> bool:
 
 
 class _Writer:
-    __slots__ = ("buf", "cont", "kind", "kinds", "lines", "pending_blank", "pre", "prefix")
+    __slots__ = ("alen", "buf", "cont", "cur", "in_link", "kind", "kinds", "lines", "links",
+                 "origin", "origins", "pending_blank", "pre", "prefix")
 
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.kinds: list[str] = []
+        #: per line, the element whose text started it (None for a blank line), and the
+        #: share of its characters inside links (the HTML line model's DOM features)
+        self.origins: list[Any] = []
+        self.links: list[float] = []
         self.buf: list[str] = []
         self.pending_blank = False
         self.prefix = ""  # prefix of the next line (list bullet)
         self.cont = ""  # prefix of continuation lines inside a list item
         self.kind = "p"
         self.pre = 0
+        self.cur: Any = None  # the element whose text the walk appends now
+        self.origin: Any = None  # the element of the buffer's first text
+        self.in_link = 0  # open <a> elements
+        self.alen = 0  # characters of the buffer's text inside links
+
+    def text(self, t: str) -> None:
+        """Append an element's text or tail (``self.cur`` the element it belongs to)."""
+        if self.origin is None:
+            self.origin = self.cur
+        if self.in_link:
+            self.alen += len(t)
+        self.buf.append(t)
 
     def flush(self) -> None:
         if not self.buf:
             return
         raw = "".join(self.buf)
         self.buf = []
+        origin, alen = self.origin, self.alen
+        self.origin, self.alen = None, 0
         if self.pre:
             parts = [
                 ln.rstrip() for ln in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -163,10 +182,15 @@ class _Writer:
         if self.pending_blank and self.lines and self.lines[-1] != "":
             self.lines.append("")
             self.kinds.append("")
+            self.origins.append(None)
+            self.links.append(0.0)
         self.pending_blank = False
+        link = min(1.0, alen / len(raw))
         for i, t in enumerate(text_lines):
             self.lines.append((self.prefix if i == 0 else self.cont) + t)
             self.kinds.append(self.kind if i == 0 or self.kind != "li" else "li+")
+            self.origins.append(origin)
+            self.links.append(link)
         self.prefix = self.cont
 
     def newline(self) -> None:
@@ -215,28 +239,43 @@ def _walk(root: Any, reveal: bool = False) -> _Writer:
     layout_xpath = _layout_xpath()
     # the tags the branches below treat apart; any other is inline
     special = skip_tags | BREAK_TAGS | _OWN_TAGS
+    stack: list[Any] = []  # the open elements (the end event fires for skipped ones too)
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
         tag = el.tag
         if not isinstance(tag, str):
             if event == "end" and el.tail:
-                w.buf.append(el.tail)
+                w.cur = stack[-1] if stack else None
+                w.text(el.tail)
             continue
         tag = tag.lower() if tag.isascii() else tag
         if tag not in special:
             # an inline element (span, a, b, ...), most of a page: its text, then its
             # children, then its tail (what the branches below do for it, without them)
+            # (each text is recorded with its element, and the text inside links counted)
             if event == "start":
+                stack.append(el)
+                w.cur = el
                 if hidden(el):
                     skipped.add(el)
                     walker.skip_subtree()
-                elif el.text:
-                    w.buf.append(el.text)
-            elif el.tail:
-                w.buf.append(el.tail)
+                    continue
+                if tag == "a":
+                    w.in_link += 1
+                if el.text:
+                    w.text(el.text)
+                continue
+            stack.pop()
+            w.cur = stack[-1] if stack else None
+            if tag == "a" and w.in_link and el not in skipped:
+                w.in_link -= 1
+            if el.tail:
+                w.text(el.tail)
             continue
         in_row = bool(cell_mode) and cell_mode[-1]
         if event == "start":
+            stack.append(el)
+            w.cur = el
             if tag in skip_tags or hidden(el):
                 if tag not in skip_tags:
                     skipped.add(el)
@@ -252,7 +291,7 @@ def _walk(root: Any, reveal: bool = False) -> _Writer:
             if tag == "img":
                 alt = el.get("alt")
                 if alt and alt.strip():
-                    w.buf.append(" " + alt.strip() + " ")
+                    w.text(" " + alt.strip() + " ")
                 continue
             if tag in ("td", "th"):
                 if in_row:
@@ -260,19 +299,19 @@ def _walk(root: Any, reveal: bool = False) -> _Writer:
                 else:
                     w.newline()
                 if el.text:
-                    w.buf.append(el.text)
+                    w.text(el.text)
                 continue
             if in_row and tag in BREAK_TAGS and tag != "tr":
                 w.buf.append(" ")
                 if el.text:
-                    w.buf.append(el.text)
+                    w.text(el.text)
                 continue
             if tag == "tr":
                 w.newline()
                 cell_mode.append(not layout_xpath(el))
                 w.kind = "tr" if cell_mode[-1] else "p"
                 if el.text:
-                    w.buf.append(el.text)
+                    w.text(el.text)
                 continue
             if tag in ("ul", "ol", "menu", "dir"):
                 if lists:
@@ -284,7 +323,7 @@ def _walk(root: Any, reveal: bool = False) -> _Writer:
                     width = len(str(sum(1 for c in el if c.tag == "li")))
                 lists.append([tag, 0, width])
                 if el.text:
-                    w.buf.append(el.text)
+                    w.text(el.text)
                 continue
             if tag == "li":
                 w.newline()
@@ -300,11 +339,11 @@ def _walk(root: Any, reveal: bool = False) -> _Writer:
                 kinds_stack.append(w.kind)
                 w.kind = "li"
                 if el.text:
-                    w.buf.append(el.text)
+                    w.text(el.text)
                 continue
             if tag == "hr":
                 w.blank()
-                w.buf.append("━" * 40)
+                w.text("━" * 40)
                 w.blank()
                 continue
             if tag == "pre":
@@ -313,7 +352,7 @@ def _walk(root: Any, reveal: bool = False) -> _Writer:
                 kinds_stack.append(w.kind)
                 w.kind = "pre"
                 if el.text:
-                    w.buf.append(el.text)
+                    w.text(el.text)
                 continue
             if tag in PARA_TAGS:
                 w.blank()
@@ -331,20 +370,22 @@ def _walk(root: Any, reveal: bool = False) -> _Writer:
             elif tag in BREAK_TAGS:
                 w.newline()
             if el.text:
-                w.buf.append(el.text)
+                w.text(el.text)
             continue
-        # end event
+        # end event: the tail is the parent's text
+        stack.pop()
+        w.cur = stack[-1] if stack else None
         if (
             tag in skip_tags
             or tag in ("br", "img", "hr")
             or (el in skipped and tag not in BREAK_TAGS)
         ):
             if el.tail and not (tag in skip_tags and tag in ("head", "title")):
-                w.buf.append(el.tail)
+                w.text(el.tail)
             continue
         if el in skipped:
             if el.tail:
-                w.buf.append(el.tail)
+                w.text(el.tail)
             continue
         if tag in ("td", "th"):
             if not in_row:
@@ -382,17 +423,39 @@ def _walk(root: Any, reveal: bool = False) -> _Writer:
         elif tag in BREAK_TAGS:
             w.newline()
         if el.tail:
-            w.buf.append(el.tail)
+            w.text(el.tail)
     w.flush()
     return w
 
 
-def render_tree(root: Any, reveal: bool = False) -> str:
+class Rendering(NamedTuple):
+    """A page as rendered: its lines (as :func:`render_tree` prints them, without the final
+    newline) and, per line, the block kind (``p``, ``h``, ``li``, ``li+``, ``tr``, ``pre``,
+    ``quote``; ``""`` for a blank line), the element whose text starts it (``None`` for a
+    blank line) and the share of its characters inside links."""
+
+    lines: list[str]
+    kinds: list[str]
+    origins: list[Any]
+    links: list[float]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines) + ("\n" if self.lines else "")
+
+
+def render_page(root: Any, reveal: bool = False) -> Rendering:
+    """The tree rendered, with each line's element (see :class:`Rendering`)."""
     w = _walk(root, reveal)
     lines = w.lines
     while lines and lines[-1] == "":
         lines.pop()
-    return "\n".join(lines) + ("\n" if lines else "")
+    n = len(lines)
+    return Rendering(lines, w.kinds[:n], w.origins[:n], w.links[:n])
+
+
+def render_tree(root: Any, reveal: bool = False) -> str:
+    return render_page(root, reveal).text
 
 
 def tree_blocks(root: Any) -> list[tuple[str, str]]:

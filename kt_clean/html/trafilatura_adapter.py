@@ -113,11 +113,13 @@ def tf_blocks(body: Any) -> list[tuple[str, str]]:
     return blocks
 
 
-def run_trafilatura(root: Any, url: str | None = None) -> Any:
+def run_trafilatura(root: Any, url: str | None = None, fast: bool = False) -> Any:
     """trafilatura's Document (or None). ``root`` is not modified (trafilatura copies it).
 
     Comments are extracted separately (include_comments=True) and left out of the body:
-    that is the configuration measured in docs/quality-html.md."""
+    that is the configuration measured in docs/quality-html.md. ``fast``: without
+    trafilatura's own fallbacks (its readability and jusText passes), as the HTML line
+    model reads its vote."""
     from trafilatura import bare_extraction
 
     try:
@@ -131,6 +133,7 @@ def run_trafilatura(root: Any, url: str | None = None) -> Any:
             include_links=False,
             output_format="xml",
             with_metadata=False,
+            fast=fast,
         )
     except RecursionError:
         return None

@@ -23,21 +23,23 @@ def html_document(data: bytes, source: str, encoding: str | None = None,
                   http_charset: str | None = None) -> Document:
     """A document of an HTML page: its rendered text, with the HTML kept for extraction
     (``http_charset``: the charset the page was served with, see :func:`decode`)."""
-    from ..html import parse_html, render_html
+    from ..html import parse_html
     from ..html.parse import HtmlTooLarge
+    from ..html.render import render_page
 
     html, used = decode(data, source, encoding, markup=True, http_charset=http_charset)
     check_text(html, source)  # an image or archive forced through --input-format html
     try:
         root = parse_html(html, limits)
-        text = render_html(root)
+        rendering = render_page(root)
+        text = rendering.text
         if len(text.strip()) < REVEAL_BELOW:
             # Why: some pages ship their whole text hidden (`<div hidden>` that a script
             # shows, `<noscript>` for crawlers); w3m shows it, and so must we rather than
             # find nothing.
-            revealed = render_html(root, reveal=True)
-            if len(revealed.strip()) > len(text.strip()):
-                text = revealed
+            revealed = render_page(root, reveal=True)
+            if len(revealed.text.strip()) > len(text.strip()):
+                rendering, text = revealed, revealed.text
     except HtmlTooLarge as exc:
         raise InputError(source, str(exc), "too-large") from None
     except HtmlError as exc:
@@ -55,4 +57,5 @@ def html_document(data: bytes, source: str, encoding: str | None = None,
     doc = Document(source=source, text=text, encoding=used, input_format="html",
                    meta={"html": html})
     doc.derived("html_root", lambda _: root)  # parsed once: strip extracts from this tree
+    doc.derived("html_render", lambda _: rendering)  # and labels these lines by their elements
     return doc
