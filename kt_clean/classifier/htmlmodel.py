@@ -12,11 +12,12 @@ from the stage-1 scores around the line: its neighbours, its blank-line block, a
 lines of the same element, parent, grandparent and repeated structure (``HTML_CONTEXT_NAMES``).
 
 The model file holds several *variants* trained alike on different feature groups:
-``fast`` (text and DOM only: no extractor runs), ``tf`` (plus trafilatura's vote) and
-``full`` (plus readability-lxml's). A page starts with ``fast`` and runs an extractor only
-when the lines the model is unsure of carry enough of the page's text (``gate``), so that
-most pages never pay for trafilatura. Trained by ``bench/train_html_model.py``; run in
-numpy as the text classifier is (``trees.py``).
+``fast`` (text and DOM only: no extractor runs), ``tf`` (plus trafilatura's vote) and,
+when trained (the shipped file has none), ``full`` (plus readability-lxml's). A page
+starts with ``fast`` and runs an extractor only when the lines the model is unsure of
+carry enough of the page's text (``gate``), so that most pages never pay for trafilatura.
+Trained by ``bench/train_html_model.py``; run in numpy as the text classifier is
+(``trees.py``).
 
 Each decision names the feature group that weighed most in it (the trees' contributions
 along each line's path, summed per group): ``text``, ``dom`` or ``votes``; or ``context``

@@ -2,11 +2,11 @@
 
 Every rendered line is labelled by the HTML line model (``kt_clean.classifier.htmlmodel``):
 gradient-boosted trees over the line's text, the element it comes from and, when the model
-is unsure of enough of the page, the votes of trafilatura and readability-lxml, revised by
-the lines around it. The metadata (title, authors, dates, captions) comes from the markup,
-and the lines that print it take its role. So ``--explain`` and ``diff`` account for every
-line, with the feature group that decided it (``html:model.text``, ``html:model.dom``,
-``html:model.votes``, ``html:model.context``).
+is unsure of enough of the page, the vote of trafilatura (of readability-lxml too, when the
+model file has that variant), revised by the lines around it. The metadata (title,
+authors, dates, captions) comes from the markup, and the lines that print it take its role.
+So ``--explain`` and ``diff`` account for every line, with the feature group that decided
+it (``html:model.text``, ``html:model.dom``, ``html:model.votes``, ``html:model.context``).
 """
 
 from __future__ import annotations
@@ -129,8 +129,8 @@ def _model(doc: Document, root: Any, rendering: Rendering, url: str | None,
            limits: Limits) -> tuple[tuple[HtmlLines, Scores], str]:
     """The line model's scores, and the variant that gave them: ``fast`` (text and DOM),
     then, unless ``limits.fast`` and while the lines it is unsure of carry more of the
-    page's text than the model's gate, ``tf`` (trafilatura's vote) and ``full``
-    (readability-lxml's too)."""
+    page's text than the model's gate, ``tf`` (trafilatura's vote) and, when the model file
+    has it, ``full`` (readability-lxml's too)."""
     from ..classifier import htmlmodel as hm
 
     model = hm.load_html_model()
