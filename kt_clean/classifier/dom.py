@@ -282,12 +282,7 @@ def dom_features(kinds: Sequence[str], origins: Sequence[Any], links: Sequence[f
     # a number into ``nears``) and its path up (itself, its parent, ... the root)
     seen: dict[str, int] = {}
     number: dict[Any, int] = {}
-    depth_of: list[int] = []
-    tag_of: list[str] = []
-    cls_of: list[str | None] = []
-    tags_of: list[int] = []
-    near_of: list[int] = []
-    path_of: list[tuple[int, ...]] = []
+    info: list[tuple[int, str, str | None, int, int, tuple[int, ...]]] = []
     nears = [(-FAR,) * len(GROUPS)]
     me: list[int] = []  # each block's number as an element
     path: tuple[int, ...]
@@ -300,29 +295,26 @@ def dom_features(kinds: Sequence[str], origins: Sequence[Any], links: Sequence[f
         if node is None:
             depth, tags, near, path = -1, 0, 0, ()
         else:
-            e = number[node]
-            depth, tags, near, path = depth_of[e], tags_of[e], near_of[e], path_of[e]
+            depth, _, _, tags, near, path = info[number[node]]
         for x in reversed(chain):
-            e = number[x] = len(depth_of)
+            e = number[x] = len(info)
             depth += 1
-            cls = x.get("class")
-            own = _attr_bits(cls, x.get("id"), seen)
-            if own:
-                put = list(nears[near])
-                for g in _positions(own):
-                    put[g] = depth
-                near = len(nears)
-                nears.append(tuple(put))
-            tag = _tag(x)
+            cls, ident = x.get("class"), x.get("id")
+            if cls or ident:
+                own = _attr_bits(cls, ident, seen)
+                if own:
+                    put = list(nears[near])
+                    for g in _positions(own):
+                        put[g] = depth
+                    near = len(nears)
+                    nears.append(tuple(put))
+            tag = x.tag
+            tag = tag.lower() if isinstance(tag, str) else ""
             tags |= _TAG_BIT.get(tag, 0)
             path = (e, *path)
-            depth_of.append(depth)
-            tag_of.append(tag)
-            cls_of.append(cls)
-            tags_of.append(tags)
-            near_of.append(near)
-            path_of.append(path)
+            info.append((depth, tag, cls, tags, near, path))
         me.append(number[b])
+    depth_of, tag_of, cls_of, tags_of, near_of, path_of = (list(c) for c in zip(*info))
     n_el = len(depth_of)
     bpath = [path_of[e] for e in me]
     # text under each element (outside links, for every element up the path: summed line
