@@ -3,7 +3,7 @@
 commit), on the same WCXB-dev pages in the same run.
 
     python bench/html_speed.py [--pages 300] [--rounds 3] [--against TREE] [--label L]
-                               [--instructions N] [--no-write]
+                               [--instructions N] [--fast] [--no-write]
 
 Each round runs, in turn, this tree and ``--against`` (``git worktree add /tmp/kt-base
 COMMIT``), each in a fresh interpreter that imports its own ``kt_clean`` and extracts every
@@ -12,11 +12,16 @@ machine weighs less). The figure is the median over rounds of the per-page mean.
 ``<!-- bench:html-speed -->`` in docs/performance.md unless ``--no-write``.
 
 With ``--instructions N``, each tree's cost is also counted in CPU instructions by
-valgrind's callgrind on N of the pages (evenly spread): the instructions of a process that
-extracts them twice, less those of one that extracts them once, divided by N: one warm
-pass per page, start-up and first-use costs cancelled. Other work on the machine does not
-change that count (CPU time on a shared machine moves by tens of percent between runs);
-it takes a few minutes a tree.
+valgrind's callgrind on N of the pages (evenly spread): one process extracts them once to
+warm up, then again inside ``sys.call_tracing``, and callgrind collects only inside that
+call (``--collect-atstart=no --toggle-collect=sys_call_tracing``; nothing else calls it):
+one warm pass per page, start-up and first-use costs left out. Other work on the machine
+does not change that count (CPU time on a shared machine moves by tens of percent between
+runs); it takes a few minutes a tree (earlier figures in docs/performance.md took the
+difference of a two-pass and a one-pass process: the same quantity at twice the cost).
+
+With ``--fast``, both trees extract with ``Limits(fast=True)`` (``--fast``: the HTML line
+model without the extractors; the other tree must have it too), and nothing is written.
 """
 
 from __future__ import annotations
@@ -41,17 +46,18 @@ logging.disable(logging.CRITICAL)
 sys.path.insert(0, sys.argv[1])
 import kt_clean
 paths = json.loads(sys.argv[2])
-passes = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+counted = sys.argv[3] == "count"
+limits = kt_clean.Limits(fast=True) if sys.argv[4] == "fast" else kt_clean.Limits()
 pages = [gzip.open(p).read() for p in paths]
 def run():
     for i, raw in enumerate(pages):
         try:
-            kt_clean.extract(raw, source=f"{i}.html")
+            kt_clean.extract(raw, source=f"{i}.html", limits=limits)
         except Exception:
             pass
-if passes:  # counted from outside (callgrind): just run
-    for _ in range(passes):
-        run()
+if counted:  # by callgrind, from outside: a warm-up, then the counted pass
+    run()
+    sys.call_tracing(run, ())
     sys.exit(0)
 run()
 t = time.process_time()
@@ -61,30 +67,27 @@ print(json.dumps({"ms_per_page": 1000 * (time.process_time() - t) / len(pages),
 """
 
 
-def measure(tree: Path, paths: list[str]) -> float:
-    out = subprocess.run([sys.executable, "-c", _WORKER, str(tree), json.dumps(paths)],
+def measure(tree: Path, paths: list[str], fast: bool = False) -> float:
+    out = subprocess.run([sys.executable, "-c", _WORKER, str(tree), json.dumps(paths), "time",
+                          "fast" if fast else "default"],
                          capture_output=True, text=True, check=True).stdout
     res = json.loads(out.strip().splitlines()[-1])
     assert Path(res["module"]).resolve().is_relative_to(tree.resolve()), res["module"]
     return float(res["ms_per_page"])
 
 
-def collected(tree: Path, paths: list[str], passes: int) -> int:
-    """Instructions of one worker process extracting the pages ``passes`` times."""
+def instructions(tree: Path, paths: list[str], fast: bool = False) -> float:
+    """Instructions of one warm pass, per page."""
     import re
 
-    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
-           "-c", _WORKER, str(tree), json.dumps(paths), str(passes)]
+    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+           "--collect-atstart=no", "--toggle-collect=sys_call_tracing", sys.executable,
+           "-c", _WORKER, str(tree), json.dumps(paths), "count", "fast" if fast else "default"]
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
     m = re.search(r"Collected : (\d+)", done.stderr)
     if m is None:
         raise SystemExit(f"no instruction count in valgrind's output:\n{done.stderr[-2000:]}")
-    return int(m.group(1))
-
-
-def instructions(tree: Path, paths: list[str]) -> float:
-    """Instructions of one warm pass, per page."""
-    return (collected(tree, paths, 2) - collected(tree, paths, 1)) / len(paths)
+    return int(m.group(1)) / len(paths)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--label", default="the other tree")
     ap.add_argument("--instructions", type=int, default=0, metavar="N",
                     help="also count instructions per page on N pages (needs valgrind)")
+    ap.add_argument("--fast", action="store_true",
+                    help="extract with Limits(fast=True) (implies --no-write)")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args(argv)
     html = args.data / "html"
@@ -109,15 +114,15 @@ def main(argv: list[str] | None = None) -> int:
     ours: list[float] = []
     theirs: list[float] = []
     for _ in range(args.rounds):
-        ours.append(measure(ROOT, paths))
+        ours.append(measure(ROOT, paths, args.fast))
         if args.against is not None:
-            theirs.append(measure(args.against, paths))
+            theirs.append(measure(args.against, paths, args.fast))
     a = statistics.median(ours)
     lines = ["## HTML path, per page", "",
              f"Measured by `python bench/html_speed.py --pages {len(paths)} --rounds "
              f"{args.rounds}` on every {step}th WCXB-dev page ({machine()}): CPU time of the "
              "whole `kt_clean.extract` (decode, parse, render, extract, metadata, page type), "
-             "per page, median of the rounds.", "",
+             "per page, median of the rounds" + (", `--fast`" if args.fast else "") + ".", "",
              "| tree | ms per page |", "|---|---|", f"| this one | {a:.1f} |"]
     if theirs:
         b = statistics.median(theirs)
@@ -130,11 +135,11 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
         every = max(1, len(files) // args.instructions)
         sample = [str(p) for p in files[::every][: args.instructions]]
-        ins_a = instructions(ROOT, sample)
+        ins_a = instructions(ROOT, sample, args.fast)
         lines += ["", f"Instructions per page (callgrind, one warm pass over every {every}th "
                       f"page, {len(sample)} pages): this tree {ins_a / 1e6:.1f} M"]
         if args.against is not None:
-            ins_b = instructions(args.against, sample)
+            ins_b = instructions(args.against, sample, args.fast)
             lines[-1] += (f", {args.label} {ins_b / 1e6:.1f} M: "
                           f"{100 * (ins_a / ins_b - 1):+.1f}%.")
         else:
@@ -142,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     body = "\n".join(lines)
     print(body)
     print(f"rounds: ours {ours}, theirs {theirs}", file=sys.stderr)
-    if not args.no_write:
+    if not args.no_write and not args.fast:
         update_section("performance.md", "html-speed", body)
     return 0
 

@@ -143,6 +143,8 @@ _LD_KINDS = {
 }
 _LD_TYPE = re.compile(r'"@type"\s*:\s*(\[[^\]]*\]|"[^"]*")')
 _SCHEMA_TYPE = re.compile(r"schema\.org/(\w+)")
+#: column by name (of the two named "in_main", inside a <main> and inside the main region,
+#: the second: the first is set with the other ancestor tags)
 _DCOL = {name: k for k, name in enumerate(DOM_NAMES)}
 _N_PAGE = sum(name.startswith("page_") for name in DOM_NAMES)
 
@@ -179,69 +181,19 @@ def _positions(bits: int) -> tuple[int, ...]:
     return got
 
 
-class _Tree:
-    """What is worked out once per element: its depth, ancestor tags and token groups."""
-
-    def __init__(self) -> None:
-        self.attr_bits: dict[str, int] = {}
-        # element -> (depth, ancestor tag bits, nearest depth per group (tuple), parent)
-        self.info: dict[Any, tuple[int, int, tuple[int, ...], Any]] = {}
-        self.far = (-FAR,) * len(GROUPS)
-        self.dist_cache: dict[tuple[int, tuple[int, ...]], tuple[int, ...]] = {}
-
-    def bits(self, el: Any) -> int:
-        """The token groups of ``el``'s class and id (each token matched once per run)."""
-        cls, ident = el.get("class"), el.get("id")
-        if not cls and not ident:
-            return 0
-        key = f"{cls or ''} {ident or ''}"
-        b = self.attr_bits.get(key)
-        if b is None:
-            b = 0
-            for token in key.split():
-                b |= _token_bits(token)
-            self.attr_bits[key] = b
-        return b
-
-    def get(self, el: Any) -> tuple[int, int, tuple[int, ...], Any]:
-        """(depth, ancestor tag bits, depth of the nearest element of each token group
-        around it (``-FAR`` when none), parent) of ``el``."""
-        info = self.info
-        got = info.get(el)
-        if got is not None:
-            return got
-        chain = []
-        node = el
-        while node is not None and node not in info:
-            chain.append(node)
-            node = node.getparent()
-        if node is None:
-            depth, tags, near, parent = -1, 0, self.far, None
-        else:
-            depth, tags, near, _ = info[node]
-            parent = node
-        for node in reversed(chain):
-            depth += 1
-            own = self.bits(node)
-            if own:
-                put = list(near)
-                for g in _positions(own):
-                    put[g] = depth
-                near = tuple(put)
-            tag_bit = _TAG_BIT.get(_tag(node))
-            if tag_bit:
-                tags |= tag_bit
-            info[node] = (depth, tags, near, parent)
-            parent = node
-        return info[el]
-
-    def distances(self, depth: int, near: tuple[int, ...]) -> tuple[int, ...]:
-        """How many levels up from ``depth`` each token group is (at most ``FAR``)."""
-        key = (depth, near)
-        got = self.dist_cache.get(key)
-        if got is None:
-            got = self.dist_cache[key] = tuple(min(depth - d, FAR) for d in near)
-        return got
+def _attr_bits(cls: str | None, ident: str | None, seen: dict[str, int]) -> int:
+    """The token groups of an element's class and id (``seen``: the page's answers by
+    attribute values, each token matched once per run)."""
+    if not cls and not ident:
+        return 0
+    key = f"{cls or ''} {ident or ''}"
+    b = seen.get(key)
+    if b is None:
+        b = 0
+        for token in key.split():
+            b |= _token_bits(token)
+        seen[key] = b
+    return b
 
 
 def block_of(el: Any) -> Any:
@@ -252,25 +204,8 @@ def block_of(el: Any) -> Any:
     return node if node is not None else el
 
 
-_N_BLOCK_TAGS = len(BLOCK_TAGS)
-_ONE_HOT = [tuple(float(k == j) for k in range(_N_BLOCK_TAGS)) for j in range(_N_BLOCK_TAGS)]
-_NO_TAG = (0.0,) * _N_BLOCK_TAGS
-_KIND_HOT = {k: tuple(float(k == j) for j in KINDS) for k in KINDS}
-_NO_KIND = (0.0,) * len(KINDS)
-_TAG_FLAGS: dict[int, tuple[float, ...]] = {}
-
-
-def _tag_flags(bits: int) -> tuple[float, ...]:
-    got = _TAG_FLAGS.get(bits)
-    if got is None:
-        got = _TAG_FLAGS[bits] = tuple(float(bits >> t & 1) for t in range(len(ANCESTOR_TAGS)))
-    return got
-
-
-def _log1p(x: float) -> float:
-    import math
-
-    return math.log1p(x)
+_KIND_COL = {k: j for j, k in enumerate(KINDS)}
+_PAGE_FIRST = next(n for n in DOM_NAMES if n.startswith("page_"))[len("page_"):]
 
 
 #: The groups of lines ``dom_features`` numbers (its second result, one column each): the
@@ -306,150 +241,203 @@ def dom_features(kinds: Sequence[str], origins: Sequence[Any], links: Sequence[f
     """The DOM features (``DOM_NAMES``) of the lines ``rows`` (the non-blank lines, as
     ``features.extract`` gives them; ``n_chars`` their stripped lengths), float32; and the
     groups the lines fall in (``GROUP_NAMES``; a line of no element is a group of its own),
-    for the second pass's context."""
+    for the second pass's context.
+
+    One pass over the lines finds their blocks; every element on a block's path to the
+    root is read once, its values worked out from its parent's; the blocks' features are
+    then columns of numbers (a row per block, in numpy), and each line takes its block's
+    row and its own columns (link share, kind)."""
     import math
 
     m = rows.shape[0]
     if m == 0:
         return (np.zeros((0, len(DOM_NAMES)), dtype=np.float32),
                 np.zeros((0, len(GROUP_NAMES)), dtype=np.intp))
-    tree = _Tree()
     idx = rows.tolist()
     nc = np.asarray(n_chars, dtype=np.float64).tolist()
     link = [links[i] for i in idx]
-    block_cache: dict[Any, Any] = {}
+    # each line's block, the blocks numbered in the order of the lines (-1: no element)
+    block_at: dict[Any, int] = {}  # origin -> its block's number
+    block_no: dict[Any, int] = {}  # block -> its number
     blocks: list[Any] = []
+    line_block: list[int] = []
     for i in idx:
         o = origins[i]
         if o is None:
-            blocks.append(None)
+            line_block.append(-1)
             continue
-        b = block_cache.get(o)
-        if b is None:
-            b = block_cache[o] = block_of(o)
-        blocks.append(b)
-    # text under each element (outside links, for every ancestor); in links and lines,
-    # for the block and LEVELS ancestors
-    chars: dict[Any, float] = {}
-    lchar: dict[Any, float] = {}
-    nlines: dict[Any, int] = {}
-    ups_of: dict[Any, list[Any]] = {}
+        j = block_at.get(o)
+        if j is None:
+            b = block_of(o)
+            j = block_no.get(b)
+            if j is None:
+                j = block_no[b] = len(blocks)
+                blocks.append(b)
+            block_at[o] = j
+        line_block.append(j)
+    nb = len(blocks)
+    # the elements on the blocks' paths to the root, each read once and numbered from the
+    # top down as the lines reach them: its depth, tag, class, the ancestor tags around
+    # it (bits), the depth of the nearest element of each token group (``-FAR``: none; as
+    # a number into ``nears``) and its path up (itself, its parent, ... the root)
+    seen: dict[str, int] = {}
+    number: dict[Any, int] = {}
+    info: list[tuple[int, str, str | None, int, int, tuple[int, ...]]] = []
+    nears = [(-FAR,) * len(GROUPS)]
+    me: list[int] = []  # each block's number as an element
+    path: tuple[int, ...]
+    for b in blocks:
+        chain = []
+        node = b
+        while node is not None and node not in number:
+            chain.append(node)
+            node = node.getparent()
+        if node is None:
+            depth, tags, near, path = -1, 0, 0, ()
+        else:
+            depth, _, _, tags, near, path = info[number[node]]
+        for x in reversed(chain):
+            e = number[x] = len(info)
+            depth += 1
+            cls, ident = x.get("class"), x.get("id")
+            if cls or ident:
+                own = _attr_bits(cls, ident, seen)
+                if own:
+                    put = list(nears[near])
+                    for g in _positions(own):
+                        put[g] = depth
+                    near = len(nears)
+                    nears.append(tuple(put))
+            tag = x.tag
+            tag = tag.lower() if isinstance(tag, str) else ""
+            tags |= _TAG_BIT.get(tag, 0)
+            path = (e, *path)
+            info.append((depth, tag, cls, tags, near, path))
+        me.append(number[b])
+    depth_of, tag_of, cls_of, tags_of, near_of, path_of = (list(c) for c in zip(*info))
+    n_el = len(depth_of)
+    bpath = [path_of[e] for e in me]
+    # text under each element (outside links, for every element up the path: summed line
+    # by line, in the order of the lines); in links and lines, for the block and LEVELS
+    # elements up
+    chars = [0.0] * n_el
+    lchar = [0.0] * n_el
+    nlines = [0] * n_el
+    own_lines = [0] * nb
     total = 0.0
-    for k, b in enumerate(blocks):
-        if b is None:
+    for k, j in enumerate(line_block):
+        if j < 0:
             continue
-        ups = ups_of.get(b)
-        if ups is None:
-            tree.get(b)
-            ups = [b]
-            node = tree.info[b][3]
-            while node is not None:
-                ups.append(node)
-                node = tree.info[node][3]
-            ups_of[b] = ups
+        own_lines[j] += 1
+        path = bpath[j]
         inside = nc[k] * link[k]
         out = nc[k] - inside
         total += out
-        for node in ups:
-            chars[node] = chars.get(node, 0.0) + out
-        for node in ups[:LEVELS + 1]:
-            lchar[node] = lchar.get(node, 0.0) + inside
-            nlines[node] = nlines.get(node, 0) + 1
+        for e in path:
+            chars[e] += out
+        for e in path[:LEVELS + 1]:
+            lchar[e] += inside
+            nlines[e] += 1
     page_chars = max(sum(nc), 1.0)
-    # the main region: the deepest element holding half the page's text outside links
-    main = None
+    # the main region: the deepest element holding half the page's text outside links (of
+    # equally deep ones, the first the lines reach)
+    main = -1
     if total > 0:
         best_depth = -1
-        for node, v in chars.items():
-            if v >= 0.5 * total:
-                d = tree.info[node][0]
-                if d > best_depth:
-                    best_depth, main = d, node
-    main_depth = tree.info[main][0] if main is not None else 0
-    main_share = chars.get(main, 0.0) / total if main is not None and total else 0.0
+        half = 0.5 * total
+        for e in range(n_el):
+            if chars[e] >= half and depth_of[e] > best_depth:
+                best_depth, main = depth_of[e], e
+    main_depth = depth_of[main] if main >= 0 else 0
+    main_share = chars[main] / total if main >= 0 and total else 0.0
     # how many lines come from blocks of the same tag and class (and parents of)
+    parent = [p[1] if len(p) > 1 else -1 for p in bpath]
+    sig0 = [(tag_of[e], cls_of[e]) for e in me]
+    sig1 = [("^", tag_of[p], cls_of[p]) if p >= 0 else None for p in parent]
     sig_lines: dict[Any, int] = {}
-    sig_of: dict[Any, tuple[Any, Any]] = {}
-    for b in blocks:
-        if b is None:
-            continue
-        sig = sig_of.get(b)
-        if sig is None:
-            ups = ups_of[b]
-            s0 = (_tag(b), b.get("class"))
-            p = ups[1] if len(ups) > 1 else None
-            s1 = ("^", _tag(p), p.get("class")) if p is not None else None
-            sig = sig_of[b] = (s0, s1)
-        for s in sig:
-            if s is not None:
-                sig_lines[s] = sig_lines.get(s, 0) + 1
+    for j in range(nb):
+        n = own_lines[j]
+        sig_lines[sig0[j]] = sig_lines.get(sig0[j], 0) + n
+        s = sig1[j]
+        if s is not None:
+            sig_lines[s] = sig_lines.get(s, 0) + n
     # the blocks' siblings among the blocks of the page's lines: of the same parent and
     # tag, and of the same class too; the block's position among the first
-    by_tag: dict[tuple[Any, str], int] = {}
-    by_cls: dict[tuple[Any, str, str | None], int] = {}
-    pos: dict[Any, int] = {}
-    for b in dict.fromkeys(x for x in blocks if x is not None):
-        ups = ups_of[b]
-        key = (ups[1] if len(ups) > 1 else None, _tag(b))
-        by_tag[key] = pos[b] = by_tag.get(key, 0) + 1
-        ckey = (*key, b.get("class"))
+    by_tag: dict[tuple[int, str], int] = {}
+    by_cls: dict[tuple[int, str, str | None], int] = {}
+    tag_key = [(p, tag_of[e]) for p, e in zip(parent, me)]
+    cls_key = [(p, tag_of[e], cls_of[e]) for p, e in zip(parent, me)]
+    pos: list[int] = []
+    for key, ckey in zip(tag_key, cls_key):
+        by_tag[key] = n = by_tag.get(key, 0) + 1
+        pos.append(n)
         by_cls[ckey] = by_cls.get(ckey, 0) + 1
-    per_block: dict[Any, tuple[float, ...]] = {}
+    # the blocks' rows (and a last one, all zero, for the lines of no element)
+    log1p = math.log1p
+    col = _DCOL
+    B = np.zeros((nb + 1, len(DOM_NAMES)))
+    bdepth = [depth_of[e] for e in me]
+    btot = [chars[e] + lchar[e] for e in me]
+    n_tag = [by_tag[k] for k in tag_key]
+    B[:nb, col["block_depth"]:col["block_link_share"] + 1] = np.array([
+        bdepth, [nlines[e] for e in me], [log1p(x) for x in btot],
+        [lchar[e] / max(x, 1.0) for e, x in zip(me, btot)]]).T
+    hot = [(j, c) for j, c in enumerate(_BLOCK_COL.get(tag_of[e]) for e in me) if c is not None]
+    if hot:
+        at = col[f"block_{next(iter(BLOCK_TAGS))}"]
+        B[[j for j, _ in hot], [at + c for _, c in hot]] = 1.0
+    at = col[f"in_{next(iter(ANCESTOR_TAGS))}"]
+    tags_np = np.array([tags_of[e] for e in me], dtype=np.int64)
+    B[:nb, at:at + len(ANCESTOR_TAGS)] = (tags_np[:, None]
+                                          >> np.arange(len(ANCESTOR_TAGS))) & 1
+    at = col[f"up_{GROUPS[0]}"]
+    near_np = np.array(nears, dtype=np.int64)[[near_of[e] for e in me]]
+    B[:nb, at:at + len(GROUPS)] = np.minimum(np.array(bdepth)[:, None] - near_np, FAR)
+    B[:nb, col["same_tag_siblings_log"]:col["parent_sig_lines_log"] + 1] = np.array([
+        [log1p(n) for n in n_tag], [log1p(by_cls[k]) for k in cls_key],
+        [p / n for p, n in zip(pos, n_tag)], [log1p(sig_lines[s]) for s in sig0],
+        [log1p(sig_lines[s]) if s is not None else 0.0 for s in sig1]]).T
+    for lv in range(1, LEVELS + 1):
+        up = [j for j in range(nb) if lv < len(bpath[j])]
+        node = [bpath[j][lv] for j in up]
+        tot = [chars[e] + lchar[e] for e in node]
+        at = col[f"up{lv}_chars_log"]
+        B[up, at:at + 4] = np.array([
+            [log1p(x) for x in tot], [lchar[e] / max(x, 1.0) for e, x in zip(node, tot)],
+            [log1p(nlines[e]) for e in node], [x / page_chars for x in tot]]).T
+    B[:nb, col["main_depth_diff"]] = -1.0
+    if main >= 0:  # the blocks inside it
+        inside = [j for j in range(nb)
+                  if bdepth[j] >= main_depth and bpath[j][bdepth[j] - main_depth] == main]
+        B[inside, col["in_main"]] = 1.0
+        B[inside, col["main_depth_diff"]] = [bdepth[j] - main_depth for j in inside]
+    B[:nb, col["main_share"]] = main_share
     anchor = next((o for o in origins if o is not None), None)
-    page = page_values(anchor.getroottree()) if anchor is not None else (0.0,) * _N_PAGE
-    rest = (0.0,) * (len(DOM_NAMES) - 6 - _N_BLOCK_TAGS - len(KINDS) - _N_PAGE)
-    out_rows = []
-    for k, i in enumerate(idx):
-        b = blocks[k]
-        kind = _KIND_HOT.get(kinds[i], _NO_KIND)
-        if b is None:
-            out_rows.append((link[k], 0.0, 0.0, 0.0, 0.0, 0.0, *_NO_TAG, *kind, *rest, *page))
-            continue
-        feats = per_block.get(b)
-        if feats is None:
-            depth, tags, near, _ = tree.info[b]
-            dist = tree.distances(depth, near)
-            ups = ups_of[b]
-            key = (ups[1] if len(ups) > 1 else None, _tag(b))
-            n_tag = by_tag[key]
-            sib = (math.log1p(n_tag), math.log1p(by_cls[(*key, b.get("class"))]),
-                   pos[b] / n_tag)
-            s0, s1 = sig_of[b]
-            cont: list[float] = []
-            for lv in range(1, LEVELS + 1):
-                if lv < len(ups):
-                    node = ups[lv]
-                    tot = chars[node] + lchar[node]
-                    cont += (math.log1p(tot), lchar[node] / max(tot, 1.0),
-                             math.log1p(nlines[node]), tot / page_chars)
-                else:
-                    cont += (0.0, 0.0, 0.0, 0.0)
-            col = _BLOCK_COL.get(_tag(b))
-            btot = chars[b] + lchar[b]
-            inside = main is not None and main in ups
-            feats = per_block[b] = (
-                float(depth), float(nlines[b]), math.log1p(btot), lchar[b] / max(btot, 1.0),
-                *(_ONE_HOT[col] if col is not None else _NO_TAG), *kind,
-                *_tag_flags(tags), *dist, *sib,
-                math.log1p(sig_lines[s0]), math.log1p(sig_lines[s1]) if s1 is not None else 0.0,
-                *cont, float(inside), float(depth - main_depth) if inside else -1.0,
-                main_share, *page)
-            starts = float(_tag(origins[i]) == "a" or bool(tags & _LINK_BIT))
-        else:
-            starts = float(_tag(origins[i]) == "a" or bool(tree.info[b][1] & _LINK_BIT))
-            n_kind = len(KINDS)
-            at = 4 + _N_BLOCK_TAGS
-            feats = (*feats[:at], *kind, *feats[at + n_kind:])
-        out_rows.append((link[k], starts, *feats))
+    at = col[f"page_{_PAGE_FIRST}"]
+    B[:, at:at + _N_PAGE] = (page_values(anchor.getroottree()) if anchor is not None
+                             else (0.0,) * _N_PAGE)
+    # each line: its block's row, its own link share, start in a link and kind
+    lb = np.array(line_block, dtype=np.intp)
+    D = B[lb]  # -1: the last row
+    D[:, col["link_share"]] = link
+    D[:, col["starts_in_link"]] = [
+        0.0 if j < 0 else float(_tag(origins[i]) == "a" or bool(tags_of[me[j]] & _LINK_BIT))
+        for i, j in zip(idx, line_block)]
+    hot = [(k, c) for k, c in enumerate(_KIND_COL.get(kinds[i]) for i in idx) if c is not None]
+    if hot:
+        at = col[f"kind_{KINDS[0]}"]
+        D[[k for k, _ in hot], [at + c for _, c in hot]] = 1.0
+    # the groups, numbered as the lines first reach them
     ids: dict[Any, int] = {}
-    groups = []
-    for k, b in enumerate(blocks):
-        if b is None:
-            groups.append((-1 - k,) * len(GROUP_NAMES))
-            continue
-        ups = ups_of[b]
-        s0, s1 = sig_of[b]
-        groups.append(tuple(ids.setdefault(x, len(ids)) for x in (
-            b, ups[1] if len(ups) > 1 else b, ups[2] if len(ups) > 2 else ups[-1], s0,
-            s1 if s1 is not None else s0)))
-    return np.array(out_rows, dtype=np.float32), np.array(groups, dtype=np.intp)
+    flat = []
+    for j in range(nb):
+        bp = bpath[j]
+        s0, s1 = sig0[j], sig1[j]
+        for x in (bp[0], bp[1] if len(bp) > 1 else bp[0], bp[2] if len(bp) > 2 else bp[-1],
+                  s0, s1 if s1 is not None else s0):
+            flat.append(ids.setdefault(x, len(ids)))
+    G = np.array(flat + [0] * len(GROUP_NAMES), dtype=np.intp).reshape(nb + 1, -1)
+    groups = G[lb]
+    none = np.flatnonzero(lb < 0)
+    groups[none] = (-1 - none)[:, None]
+    return D.astype(np.float32), groups

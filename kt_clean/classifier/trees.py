@@ -56,6 +56,8 @@ class TreeEnsemble:
         if self.additive:
             self._build_additive()
         self._build_levels()
+        #: per (groups of the features, number of groups): ``_group_tables``'s answer
+        self._tables: dict[tuple[tuple[int, ...], int], npt.NDArray[np.float64]] = {}
 
     def _build_levels(self) -> None:
         """Per-level node tables for ``_walk``: level L holds the T * 2**L nodes of that
@@ -110,7 +112,7 @@ class TreeEnsemble:
         X = np.asarray(X, dtype=np.float32)
         if self.additive:
             return self.raw_used(X[:, self.used])
-        return self._walk(X)
+        return self._walk(X)[0]
 
     def raw_used(self, U: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
         """Raw scores of an additive ensemble from ``U``, the columns ``self.used`` of the
@@ -137,16 +139,21 @@ class TreeEnsemble:
     # Smaller blocks measured slower (per-call costs outweigh the cache), larger no faster.
     _BLOCK = 2048
 
-    def _walk(self, X: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
+    def _walk(self, X: npt.NDArray[np.floating[Any]],
+              tables: npt.NDArray[np.float64] | None = None
+              ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64] | None]:
         """All trees for all rows, one level per step (see ``_build_levels``), in blocks
         of rows, with the work arrays allocated once (``take(out=, mode="wrap")``: the
         indexes are in range by construction, and "raise" would buffer the output). The
         numpy calls are array methods: on a page's few hundred rows the per-call cost
-        counts, and ``np.take`` & co. add a Python-level wrapper to each."""
+        counts, and ``np.take`` & co. add a Python-level wrapper to each. The raw scores;
+        with ``tables`` (``_group_tables``: per group, a value per leaf), also each row's
+        sum over the trees of its leaves' values in each table (groups x rows)."""
         X = np.ascontiguousarray(X, dtype=np.float32)
         m, nf = X.shape
         xflat = X.ravel()
         out = np.empty(m)
+        groups = np.empty((tables.shape[0], m)) if tables is not None else None
         b = min(m, self._BLOCK)
         shape = (b, self.n_trees)
         idx = np.empty(shape, dtype=np.intp)   # node index within the level
@@ -173,7 +180,11 @@ class TreeEnsemble:
                 idx += right
             self.leaves.take(idx, out=lv, mode="wrap")
             np.add(lv.sum(axis=1), self.base, out=out[s:e])
-        return out
+            if tables is not None and groups is not None:
+                for g, table in enumerate(tables):
+                    table.take(idx, out=lv, mode="wrap")
+                    lv.sum(axis=1, out=groups[g, s:e])
+        return out, groups
 
     def predict(self, X: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
         return sigmoid(self.raw(X))
@@ -183,37 +194,45 @@ class TreeEnsemble:
         """Raw scores, and how much each group of features moved them: along each row's
         path in each tree, the change of the expected value at a split goes to the group
         of the split's feature (the trees' own account of a decision; the parts and the
-        trees' mean add up to the raw score). Needs the node ``values``."""
+        trees' mean add up to the raw score). Needs the node ``values``. A leaf's path is
+        fixed, so its parts are summed once per ensemble (``_group_tables``) and a row's
+        are gathered at the leaves it reaches, in the walk that scores it."""
         m = X.shape[0]
-        contrib = np.zeros((m, n_groups))
         if m == 0 or self.n_trees == 0 or self.values is None:
-            return self.raw(X), contrib
-        X = np.ascontiguousarray(X, dtype=np.float32)
-        T, n_int = self.n_trees, self.n_internal
-        feat = self.feat.reshape(T, n_int)
-        thr = self.thr32.reshape(T, n_int)
+            return self.raw(X), np.zeros((m, n_groups))
+        raw, groups = self._walk(X, self._group_tables(group_of, n_groups))
+        assert groups is not None
+        return raw, groups.T
+
+    def _group_tables(self, group_of: list[int], n_groups: int) -> npt.NDArray[np.float64]:
+        """Per group of features, per leaf (as ``leaves`` holds them): the changes of the
+        expected value at the splits on the leaf's path whose feature is of that group,
+        summed from the root down (``group_of``: each feature's group). Worked out once."""
+        key = (tuple(group_of), n_groups)
+        got = self._tables.get(key)
+        if got is not None:
+            return got
+        assert self.values is not None
+        T, n_int, depth = self.n_trees, self.n_internal, self.depth
+        n_leaf = n_int + 1
         vals = self.values.reshape(T, n_int)
-        leaves = self.leaves.reshape(T, n_int + 1)
-        grp = np.asarray(group_of, dtype=np.intp)[feat]
-        tree = np.arange(T)[None, :]
-        row = np.arange(m)[:, None]
-        # the (row, group) cell of each (row, tree) pair's split, as one index
-        cell = np.empty((m, T), dtype=np.intp)
-        base = (np.arange(m) * n_groups)[:, None]
-        node = np.zeros((m, T), dtype=np.intp)
-        sums = np.zeros(m * n_groups)
-        for level in range(self.depth):
-            f = feat[tree, node]
-            right = X[row, f] > thr[tree, node]
-            child = 2 * node + 1 + right
-            after = vals[tree, child] if level < self.depth - 1 else leaves[tree, child - n_int]
-            np.add(base, grp[tree, node], out=cell)
-            sums += np.bincount(cell.ravel(), (after - vals[tree, node]).ravel(),
-                                m * n_groups)
+        leaves = self.leaves.reshape(T, n_leaf)
+        grp = np.asarray(group_of, dtype=np.intp)[self.feat.reshape(T, n_int)]
+        tables = np.zeros((n_groups, T, n_leaf))
+        leaf = np.arange(n_leaf)
+        node = np.zeros(n_leaf, dtype=np.intp)  # each leaf's ancestor at this level
+        for level in range(1, depth + 1):
+            # node k's children are 2k+1 and 2k+2: leaf j's ancestor at ``level`` is
+            # ((n_leaf + j) >> (depth - level)) - 1
+            child = ((leaf + n_leaf) >> (depth - level)) - 1
+            after = vals[:, child] if level < depth else leaves
+            delta = after - vals[:, node]
+            g = grp[:, node]
+            for k in range(n_groups):
+                tables[k] += np.where(g == k, delta, 0.0)
             node = child
-        contrib = sums.reshape(m, n_groups)
-        raw: npt.NDArray[np.float64] = leaves[tree, node - n_int].sum(axis=1) + self.base
-        return raw, contrib
+        got = self._tables[key] = tables.reshape(n_groups, T * n_leaf)
+        return got
 
 
 def sigmoid(r: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
