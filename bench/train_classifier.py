@@ -57,7 +57,8 @@ SOURCES = ("w3m", "lynx", "lynx-refs", "html2text", "inscriptis")
 #: The tools whose dumps are all used; of the others' dumps, every other page (by id), to
 #: bound the training time (a page's other dumps are near copies of its text).
 MAIN_SOURCES = ("w3m", "lynx")
-#: the tools whose dumps the shipped model is trained on
+#: the tools whose dumps the shipped model is trained on (every page's dump of each; a
+#: page's dumps by several tools are always in one fold)
 TRAIN_SOURCES: tuple[str, ...] = ("w3m",)
 TOKEN_RE = re.compile(r"\w+")
 
@@ -68,7 +69,7 @@ THRESHOLD = 0.5
 #: inner folds (grouped by site) of the out-of-fold stage-1 scores stage 2 learns from
 INNER = 4
 #: the feature sets trained on: "new" (every column features.py makes), or "old" (those
-#: before the keyword groups and the wide context pass, as model.json until 2026-12-07)
+#: before the keyword groups and the wide context pass, as the shipped model.json)
 FEATURES = "old"
 # experiments: KT_TRAIN_PARAMS="TREES1=200,DEPTH1=8" overrides the constants above
 for _kv in filter(None, __import__("os").environ.get("KT_TRAIN_PARAMS", "").split(",")):
