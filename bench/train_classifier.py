@@ -57,18 +57,32 @@ SOURCES = ("w3m", "lynx", "lynx-refs", "html2text", "inscriptis")
 #: The tools whose dumps are all used; of the others' dumps, every other page (by id), to
 #: bound the training time (a page's other dumps are near copies of its text).
 MAIN_SOURCES = ("w3m", "lynx")
+#: the tools whose dumps the shipped model is trained on (every page's dump of each; a
+#: page's dumps by several tools are always in one fold)
+TRAIN_SOURCES: tuple[str, ...] = ("w3m",)
 TOKEN_RE = re.compile(r"\w+")
 
 # stage 1: depth-limited trees; stage 2: stumps (an additive model, evaluated by lookup)
-DEPTH1, TREES1, LR1 = 8, 200, 0.1
+DEPTH1, TREES1, LR1 = 6, 80, 0.15
 DEPTH2, TREES2, LR2 = 1, 200, 0.2
 THRESHOLD = 0.5
 #: inner folds (grouped by site) of the out-of-fold stage-1 scores stage 2 learns from
-INNER = 2
+INNER = 4
+#: the feature sets trained on: "new" (every column features.py makes), or "old" (those
+#: before the keyword groups and the wide context pass, as the shipped model.json)
+FEATURES = "old"
 # experiments: KT_TRAIN_PARAMS="TREES1=200,DEPTH1=8" overrides the constants above
 for _kv in filter(None, __import__("os").environ.get("KT_TRAIN_PARAMS", "").split(",")):
     _k, _v = _kv.split("=")
     globals()[_k] = type(globals()[_k])(_v)
+
+
+def feature_counts(features: str | None = None) -> tuple[int, int]:
+    """(base columns, context columns) of the feature set ``features`` (default FEATURES)."""
+    from kt_clean.classifier import feature_sets
+
+    (new_base, old_base), (new_ctx, old_ctx) = feature_sets()
+    return (new_base, new_ctx) if (features or FEATURES) == "new" else (old_base, old_ctx)
 
 
 def lgb_params(depth: int, seed: int, lr: float = 0.1) -> dict:
@@ -156,15 +170,49 @@ def prepare(data: Path, verbose: bool = True, source: str = "w3m") -> list[dict]
     return pages
 
 
+def _features_key() -> str:
+    h = hashlib.sha1()
+    for f in ("features.py", "keywords.txt", "stopwords.txt", "boilerplate-words.txt"):
+        path = REPO / "kt_clean" / "classifier" / f
+        if path.exists():
+            h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def featurize(pages: list[dict]) -> None:
+    """The feature rows of every page (cached in bench/out/ per source, keyed by the code
+    that makes them)."""
+    key = _features_key()
+    by_source: dict[str, list[dict]] = {}
     for p in pages:
-        X, rows, stripped = extract(p["lines"])
-        p["X"] = X
-        p["rows"] = rows
-        p["y"] = p["y_lines"][rows].astype(np.float64)
-        ntok = np.array([len(TOKEN_RE.findall(s)) for s in stripped], dtype=np.float64)
-        tot = max(ntok.sum(), 1.0)
-        p["w"] = (np.maximum(ntok, 1.0) / tot) * 100.0
+        by_source.setdefault(p.get("source", "w3m"), []).append(p)
+    for source, these in by_source.items():
+        cache = CACHE_DIR / f"features-{source}-{key}.pkl"
+        stored: dict = {}
+        if cache.exists():
+            try:
+                stored = pickle.loads(cache.read_bytes())
+            except Exception:
+                stored = {}
+        fresh = False
+        for p in these:
+            if p["id"] not in stored:
+                stored[p["id"]] = extract(p["lines"])
+                fresh = True
+        if fresh:
+            CACHE_DIR.mkdir(parents=True, exist_ok=True)
+            cache.write_bytes(pickle.dumps(stored))
+        for p in these:
+            _featurize_page(p, *stored[p["id"]])
+
+
+def _featurize_page(p: dict, X: np.ndarray, rows: np.ndarray, stripped: list[str]) -> None:
+    p["X"] = X
+    p["rows"] = rows
+    p["y"] = p["y_lines"][rows].astype(np.float64)
+    ntok = np.array([len(TOKEN_RE.findall(s)) for s in stripped], dtype=np.float64)
+    tot = max(ntok.sum(), 1.0)
+    p["w"] = (np.maximum(ntok, 1.0) / tot) * 100.0
 
 
 def _stack(pages: list[dict], key: str) -> np.ndarray:
@@ -207,15 +255,19 @@ def page_folds(pages: list[dict], k: int, seed: int) -> list[int]:
 
 
 def train_model(pages: list[dict], seed: int = 0, inner_folds: int | None = None,
-                stage2: bool = True) -> dict:
-    """Train both stages on ``pages`` (featurized); return the model dict."""
+                stage2: bool = True, features: str | None = None) -> dict:
+    """Train both stages on ``pages`` (featurized) on the feature sets ``features`` ("new"
+    or "old", default FEATURES); return the model dict."""
     from kt_clean.classifier.trees import TreeEnsemble
 
-    X = _stack(pages, "X")
+    n_base, n_ctx = feature_counts(features)
+    base_names = BASE_NAMES[:n_base]
+    X = _stack(pages, "X")[:, :n_base]
     y = _stack(pages, "y")
     w = _stack(pages, "w")
     b1 = _train(X, y, w, DEPTH1, TREES1, seed, LR1)
-    m1 = _export(b1, DEPTH1, BASE_NAMES)
+    del X
+    m1 = _export(b1, DEPTH1, base_names)
     model = {"threshold": THRESHOLD, "stage1": m1, "stage2": None,
              "meta": {"n_pages": len(pages), "seed": seed}}
     if not stage2:
@@ -226,15 +278,17 @@ def train_model(pages: list[dict], seed: int = 0, inner_folds: int | None = None
     oof = [None] * len(pages)
     for f in range(inner_folds):
         tr = [p for p, g in zip(pages, folds) if g != f]
-        b = _train(_stack(tr, "X"), _stack(tr, "y"), _stack(tr, "w"), DEPTH1, TREES1, seed, LR1)
-        ens = TreeEnsemble(_export(b, DEPTH1, BASE_NAMES))
+        b = _train(_stack(tr, "X")[:, :n_base], _stack(tr, "y"), _stack(tr, "w"), DEPTH1,
+                   TREES1, seed, LR1)
+        ens = TreeEnsemble(_export(b, DEPTH1, base_names))
         for i, (p, g) in enumerate(zip(pages, folds)):
             if g == f:
-                oof[i] = ens.predict(p["X"]) if p["X"].shape[0] else np.zeros(0)
-    X2 = np.concatenate([np.hstack([p["X"], context_features(o, p["X"])])
+                oof[i] = ens.predict(p["X"][:, :n_base]) if p["X"].shape[0] else np.zeros(0)
+    ctx_names = CONTEXT_NAMES[:n_ctx]
+    X2 = np.concatenate([np.hstack([p["X"][:, :n_base], context_features(o, p["X"], ctx_names)])
                          for p, o in zip(pages, oof)])
     b2 = _train(X2, y, w, DEPTH2, TREES2, seed, LR2)
-    model["stage2"] = _export(b2, DEPTH2, BASE_NAMES + CONTEXT_NAMES)
+    model["stage2"] = _export(b2, DEPTH2, base_names + ctx_names)
     return model
 
 
@@ -321,7 +375,9 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=MODEL_OUT)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-stage2", action="store_true")
-    ap.add_argument("--sources", default=",".join(SOURCES))
+    ap.add_argument("--sources", default=",".join(TRAIN_SOURCES),
+                    help=f"the tools whose dumps are trained on, of {', '.join(SOURCES)}")
+    ap.add_argument("--features", choices=("new", "old"), default=FEATURES)
     args = ap.parse_args()
     if not (args.data / "dumps-w3m").is_dir():
         print(f"no data at {args.data}; nothing to train", file=sys.stderr)
@@ -330,7 +386,8 @@ def main() -> int:
     pages = [p for p in prepare_sources(args.data, tuple(args.sources.split(",")))
              if trained_on(p)]
     featurize(pages)
-    model = train_model(pages, seed=args.seed, stage2=not args.no_stage2)
+    model = train_model(pages, seed=args.seed, stage2=not args.no_stage2,
+                        features=args.features)
     model["meta"].update({"data": "WCXB dev split (wcxb-dev), dumps of "
                                   + ", ".join(sorted({p["source"] for p in pages})), "trees1": TREES1,
                           "depth1": DEPTH1, "trees2": TREES2, "depth2": DEPTH2})
