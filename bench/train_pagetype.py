@@ -2,7 +2,7 @@
 """Train and cross-validate the page-type classifier (kt_clean/classifier/pagetype.py).
 
     python bench/train_pagetype.py [--data DIR] [--workers 2] [--cache FILE] [--C 0.1]
-                                   [--no-write] [--no-save] [--misses]
+                                   [--no-write] [--no-save] [--misses] [--retrain-text]
 
 For every WCXB-dev page (``meta.jsonl``: gold page type; ``listing`` and ``collection`` are
 both ``list``) it makes the features of both views of the page:
@@ -10,14 +10,16 @@ both ``list``) it makes the features of both views of the page:
   * text dump: the lines of ``dumps-w3m/ID.txt`` as kt-clean reads them, with the lines the
     generic cleaner keeps, no tree, no address;
   * HTML: kt-clean's rendered lines of ``html/ID.html.gz``, the lines its HTML cleaner keeps,
-    and the parsed tree (the address is read from the tree's canonical / og:url, as at run
-    time for a page given without one).
+    the HTML line model's features of those lines (made again here from the rendering, as
+    the cleaner makes them) and the parsed tree's markup (the address is read from the
+    tree's canonical / og:url, as at run time for a page given without one).
 
 One multinomial logistic regression per view (scikit-learn for the fit; the prediction is
 numpy in pagetype.py) is scored by 5-fold cross-validation grouped by site (the hostname of
 the page's URL, so no site is both trained on and tested on), with a confusion matrix. Then
-both are trained on all pages and written to ``kt_clean/classifier/pagetype.json`` (unless
-``--no-save``), and the figures go into docs/quality.md (``<!-- bench:pagetype -->``)
+the HTML one is trained on all pages and written to ``kt_clean/classifier/pagetype.json``
+(unless ``--no-save``; the text dumps' model there is kept as it is unless
+``--retrain-text``), and the figures go into docs/quality.md (``<!-- bench:pagetype -->``)
 unless ``--no-write``. ``--cache FILE`` keeps the extracted lines between runs (a pickle,
 outside the repo). Exits 0 with a message when the data directory is absent.
 """
@@ -80,15 +82,33 @@ def extract_page(args: tuple[str, str, str]) -> dict:
     return out
 
 
+def line_features(lines: list[str], kept: list[bool] | None, root):
+    """The line model's features of the page's rendered lines, as the HTML cleaner makes
+    them (the rendering whose lines are the page's), or None."""
+    import numpy as np
+
+    from kt_clean.classifier import htmlmodel as hm
+    from kt_clean.classifier.pagetype import LineFeatures
+    from kt_clean.html.render import render_page
+
+    if root is None or not kept or len(kept) != len(lines):
+        return None
+    for reveal in (False, True):
+        r = render_page(root, reveal)
+        if list(r.lines) == list(lines):
+            page = hm.page_features(r.lines, r.kinds, r.origins, r.links)
+            k = np.asarray(kept, dtype=bool)
+            return LineFeatures(page.text, page.dom, k[page.rows])
+    return None
+
+
 def page_features(rec: dict) -> dict:
-    from kt_clean.classifier.pagetype import features
+    from kt_clean.classifier.pagetype import features, html_features
     from kt_clean.html.parse import parse_html
 
     res: dict = {"id": rec["id"]}
     t = rec["text"]
-    t0 = time.perf_counter()
     res["text"] = features(t["lines"], t["kept"], None, None)
-    t1 = time.perf_counter()
     h = rec["html"]
     root = None
     if h.get("html"):
@@ -96,13 +116,9 @@ def page_features(rec: dict) -> dict:
             root = parse_html(h["html"])
         except Exception:
             root = None
-    t2 = time.perf_counter()
-    res["html"] = features(h["lines"], h["kept"], root, None)
-    t3 = time.perf_counter()
-    res["seconds"] = {"text": t1 - t0, "html": t3 - t2, "html_text_only": 0.0}
-    t4 = time.perf_counter()
-    features(h["lines"], h["kept"], None, None)
-    res["seconds"]["html_text_only"] = time.perf_counter() - t4
+    lf = line_features(h["lines"], h["kept"], root) if root is not None else None
+    res["html"] = html_features(h["lines"], h["kept"], root, None,
+                                *(lf if lf is not None else (None, None, None)))
     return res
 
 
@@ -184,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
     ap.add_argument("--no-save", action="store_true", help="do not write the model file")
     ap.add_argument("--misses", action="store_true", help="list the cross-validation misses")
+    ap.add_argument("--retrain-text", action="store_true",
+                    help="refit the text dumps' model too (default: keep the shipped one)")
     args = ap.parse_args(argv)
     meta_path = args.data / "meta.jsonl"
     if not meta_path.exists() or not (args.data / "html").is_dir():
@@ -192,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
-    from kt_clean.classifier.pagetype import NAMES, TYPES
+    from kt_clean.classifier.pagetype import HTML_NAMES, NAMES, TYPES
 
     gold = {}
     for line in meta_path.read_text(encoding="utf-8").splitlines():
@@ -244,8 +262,12 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  {view} {i} gold={g} pred={p} {gold[i]['url'][:90]}")
         fitted[view] = Fitted(X, H, y, args.C, args.hash_value, types)
 
-    model = {"names": NAMES, "text": fitted["text"].to_json(use_url=False),
-             "html": fitted["html"].to_json(use_url=True),
+    # the text dumps' model is the shipped one unless --retrain-text (its features and
+    # data are unchanged: refitting would move its weights in the last digits only)
+    text_model = (fitted["text"].to_json(use_url=False) if args.retrain_text
+                  else json.loads(OUT.read_text(encoding="utf-8"))["text"])
+    model = {"names": NAMES, "text": text_model,
+             "html": {**fitted["html"].to_json(use_url=True), "names": HTML_NAMES},
              "trained": f"bench/train_pagetype.py on {len(ids)} WCXB-dev pages, C={args.C}"}
     if not args.no_save:
         OUT.write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
@@ -270,14 +292,16 @@ def main(argv: list[str] | None = None) -> int:
 
     sample = [i for i in ids[::5] if recs[i]["html"].get("html")][:300]
     roots = {i: parse_html(recs[i]["html"]["html"]) for i in sample}
+    lfs = {i: line_features(recs[i]["html"]["lines"], recs[i]["html"]["kept"], roots[i])
+           for i in sample}
     classify_page_with(shipped, ["warm up"])
-    secs: dict[str, list[float]] = {"text": [], "html": [], "html_text_only": []}
+    secs: dict[str, list[float]] = {"text": [], "html": []}
     for i in sample:
-        for key, view, root in (("text", "text", None), ("html", "html", roots[i]),
-                                ("html_text_only", "html", None)):
+        for key, view, root in (("text", "text", None), ("html", "html", roots[i])):
             r = recs[i][view]
             t = time.perf_counter()
-            classify_page_with(shipped, r["lines"], r["kept"], root)
+            classify_page_with(shipped, r["lines"], r["kept"], root, None,
+                               lfs[i] if root is not None else None)
             secs[key].append(time.perf_counter() - t)
     for v in secs.values():
         v.sort()
@@ -289,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     short = {"article": "art", "list": "list", "forum": "forum", "product": "prod",
              "documentation": "docs", "service": "serv"}
     table = []
-    for view, label in (("html", "HTML (rendered lines + tree)"), ("text", "text dump")):
+    for view, label in (("html", "HTML"), ("text", "text dump")):
         cm = results[view]["cm"]
         table += [f"Confusion, {label} (rows gold, columns predicted):", "",
                   "| gold \\ predicted | " + " | ".join(short[t] for t in types) + " | recall |",
@@ -308,14 +332,15 @@ def main(argv: list[str] | None = None) -> int:
         "the training and the test folds), one multinomial logistic regression per view.", "",
         "| view | grouped CV accuracy | training-set accuracy (shipped model) |",
         "|---|---|---|",
-        f"| HTML (rendered lines, kept lines, tree) | {100 * results['html']['acc']:.1f}% | "
+        f"| HTML (rendered lines, kept lines, the line model's features, markup) | "
+        f"{100 * results['html']['acc']:.1f}% | "
         f"{100 * train_acc['html']:.1f}% |",
         f"| text dump (lines, kept lines; no address) | {100 * results['text']['acc']:.1f}% | "
         f"{100 * train_acc['text']:.1f}% |", "",
         *table,
         f"Prediction per page (features and model, one core, {len(sample)} pages): text dump "
-        f"{ms('text')}; HTML page with its tree {ms('html')} (its lines without the tree "
-        f"{ms('html_text_only')}). "
+        f"{ms('text')}; HTML page (its tree, and the line model's features of its lines, "
+        f"made by the cleaner before) {ms('html')}. "
         f"Model file {size / 1024:.0f} KB.",
     ])
     print(body)

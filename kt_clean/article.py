@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from .dates import iso_any, iso_datetime
 from .layouts import Layout, builtin_layouts, layout_named
@@ -202,6 +203,22 @@ def _html_fallbacks(doc: Document, authors: tuple[str, ...], title: str | None,
     return doc, authors, published if isinstance(published, str) else None
 
 
+def _line_model_features(doc: Document, root: Any) -> Any:
+    """The HTML line model's features of the page's rendered lines when the HTML cleaner
+    labelled them with the model but they are not cached with the page (a stripped record
+    read back from NDJSON), made again as the cleaner makes them; else None."""
+    if root is None or not any(lab.rule.startswith("html:model") for lab in doc.labels or ()):
+        return None
+    from .classifier.htmlmodel import page_features
+    from .html.render import render_page
+
+    for reveal in (False, True):
+        r = render_page(root, reveal)
+        if tuple(r.lines) == doc.lines:
+            return page_features(r.lines, r.kinds, r.origins, r.links)
+    return None
+
+
 def _page_type(doc: Document, default: str) -> tuple[str, float | None]:
     """The page-type classifier's answer for a page no layout's rules placed."""
     try:
@@ -210,12 +227,19 @@ def _page_type(doc: Document, default: str) -> tuple[str, float | None]:
         return default, None
     kept = [lab.kept and lab.tag != "blank" for lab in doc.labels or ()]
     root = None
+    line_features = None
     if doc.input_format == "html" and isinstance(doc.meta.get("html"), str):
+        from .classifier.pagetype import LineFeatures
         from .html import parse_html
 
         html = doc.meta["html"]
         root = doc.derived("html_root", lambda d: parse_html(html))
-    return classify_page(doc.lines, kept or None, root, doc.url)
+        # the line model's features of the rendered lines, as the HTML cleaner made them
+        # (none for a page it did not run the model on: too large, or not its rendering)
+        page = doc.derived("html_lines", lambda d: _line_model_features(d, root))
+        if page is not None and kept:
+            line_features = LineFeatures(page.text, page.dom, [kept[i] for i in page.rows])
+    return classify_page(doc.lines, kept or None, root, doc.url, line_features)
 
 
 def build_article(doc: Document, layouts: Sequence[Layout] | None = None, *,

@@ -67,8 +67,10 @@ def split_lines(text: str) -> tuple[str, ...]:
 #: The values a document may cache about itself, each made once from the page and shared by
 #: the document's later copies (``Document.replace`` drops them when the text changes):
 #: ``page_index``, the layouts' line index; ``html_root``, the parsed HTML tree;
-#: ``html_render``, its rendering with each line's element (``html.render.Rendering``).
-DERIVED = frozenset({"page_index", "html_root", "html_render"})
+#: ``html_render``, its rendering with each line's element (``html.render.Rendering``);
+#: ``html_lines``, the HTML line model's features of those lines
+#: (``classifier.htmlmodel.HtmlLines``), which the page type reads too.
+DERIVED = frozenset({"page_index", "html_root", "html_render", "html_lines"})
 
 T = TypeVar("T")
 

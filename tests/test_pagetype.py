@@ -12,11 +12,24 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from kt_clean.classifier.pagetype import NAMES, TYPES, classify_page, features
+from kt_clean.classifier.htmlmodel import page_features
+from kt_clean.classifier.pagetype import (
+    HTML_NAMES,
+    LINE_NAMES,
+    NAMES,
+    TYPES,
+    LineFeatures,
+    classify_page,
+    features,
+    html_features,
+    line_values,
+)
 from kt_clean.html.parse import parse_html
+from kt_clean.html.render import render_page
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "wcxb-dev"
@@ -192,9 +205,75 @@ def test_html_page_with_tree() -> None:
             '<link rel="canonical" href="https://shop.example.com/products/trailrunner-5">'
             f'</head><body><div class="product"><form class="cart">{body}'
             '<button class="add-to-cart">Add to cart</button></form></div></body></html>')
-    kind, p = classify_page(PRODUCT.splitlines(), None, parse_html(html))
+    root = parse_html(html)
+    lines, lf = _rendered(root)
+    kind, p = classify_page(lines, [True] * len(lines), root, None, lf)
     assert kind == "product"
     assert 0.0 <= p <= 1.0
+
+
+def _rendered(root: Any) -> tuple[list[str], LineFeatures]:
+    """A tree's rendered lines and the line model's features of them, every line kept."""
+    r = render_page(root)
+    page = page_features(r.lines, r.kinds, r.origins, r.links)
+    return list(r.lines), LineFeatures(page.text, page.dom, [True] * len(page.rows))
+
+
+def test_html_view_reads_the_line_models_features() -> None:
+    """An HTML page's type reads the features the HTML cleaner made of its lines (cached
+    with the page, not made again), and they weigh in its answer."""
+    import kt_clean
+    from kt_clean.inputs import load_bytes
+
+    html = ("<html><head><title>Trailrunner 5 | Shop</title></head><body><div>"
+            + "".join(f"<p>{line}</p>" for line in PRODUCT.splitlines()) + "</div></body></html>")
+    doc = kt_clean.strip(load_bytes(html.encode(), "p.html")[0])
+    page = doc.derived("html_lines", lambda d: pytest.fail("the cleaner did not keep them"))
+    assert page.text.shape[0] == len(page.rows) > 10
+    root = doc.derived("html_root", lambda d: parse_html(html))
+    kept = [lab.kept and lab.tag != "blank" for lab in doc.labels or ()]
+    lf = LineFeatures(page.text, page.dom, [kept[i] for i in page.rows])
+    with_lines = html_features(doc.lines, kept, root, None, *lf)[0]
+    without = html_features(doc.lines, kept, root, None)[0]
+    assert with_lines[HTML_NAMES.index("has_lines")] == 1.0
+    assert without[HTML_NAMES.index("has_lines")] == 0.0
+    assert with_lines[HTML_NAMES.index("lines_kept_share")] == pytest.approx(
+        sum(lf.kept) / len(lf.kept))
+    # the page type the article gets is the classifier's answer on those features
+    assert kt_clean.article(doc).page_type == classify_page(doc.lines, kept, root, None, lf)[0]
+
+
+def test_record_read_back_gets_the_same_page_type() -> None:
+    """A stripped page read back without its cache (as from NDJSON) has the line model's
+    features made again as the cleaner made them, so its page type is the same."""
+    import numpy as np
+
+    import kt_clean
+    from kt_clean.inputs import load_bytes
+    from kt_clean.model import Document
+
+    html = ("<html><head><title>Forum</title></head><body><ul>"
+            + "".join(f"<li><a href='/t/{i}'>Thread {i} about shoes</a> 12 replies</li>"
+                      for i in range(30)) + "</ul></body></html>")
+    stripped = kt_clean.strip(load_bytes(html.encode(), "f.html")[0])
+    again = Document(source=stripped.source, text=stripped.text, input_format="html",
+                     labels=stripped.labels, meta=stripped.meta, layout=stripped.layout)
+    first = kt_clean.article(stripped)
+    second = kt_clean.article(again)
+    assert (second.page_type, second.page_type_confidence) == (
+        first.page_type, first.page_type_confidence)
+    a = stripped.derived("html_lines", lambda d: None)
+    b = again.derived("html_lines", lambda d: None)
+    assert a is not None and b is not None and a is not b
+    assert np.array_equal(a.text, b.text) and np.array_equal(a.dom, b.dom)
+
+
+def test_line_values_of_no_lines_are_zeros() -> None:
+    import numpy as np
+
+    empty = np.zeros((0, 3), dtype=np.float32)
+    assert line_values(None, None, None) == [0.0] * len(LINE_NAMES)
+    assert line_values(empty, empty, []) == [0.0] * len(LINE_NAMES)
 
 
 @pytest.mark.parametrize("lines", [[], [""], ["   ", "\t"], ["x"], ["a" * 100_000]])
@@ -225,7 +304,9 @@ def _sample() -> list[dict[str, str]]:
 
 @pytest.mark.skipif(not (DATA / "meta.jsonl").exists(), reason="wcxb-dev data not present")
 def test_shipped_model_on_training_sample() -> None:
+    import kt_clean
     from kt_clean.inputs import load_bytes
+    from kt_clean.limits import Limits
 
     hits = {"text": 0, "html": 0}
     sample = _sample()
@@ -234,9 +315,15 @@ def test_shipped_model_on_training_sample() -> None:
         dump = load_bytes((DATA / "dumps-w3m" / f"{r['id']}.txt").read_bytes(), "x.txt")[0]
         hits["text"] += classify_page(dump.lines)[0] == gold
         raw = gzip.decompress((DATA / "html" / f"{r['id']}.html.gz").read_bytes())
-        doc = load_bytes(raw, "x.html")[0]
+        # as an article's page type reads it: the lines the cleaner kept (its fast path,
+        # for the suite's time) and the line model's features it made of them
+        doc = kt_clean.strip(load_bytes(raw, "x.html")[0], limits=Limits(fast=True))
         root = doc.derived("html_root", lambda d: parse_html(d.meta["html"]))
-        hits["html"] += classify_page(doc.lines, None, root)[0] == gold
+        kept = [lab.kept and lab.tag != "blank" for lab in doc.labels or ()]
+        page = doc.derived("html_lines", lambda d: None)
+        lf = None if page is None else LineFeatures(page.text, page.dom,
+                                                      [kept[i] for i in page.rows])
+        hits["html"] += classify_page(doc.lines, kept, root, None, lf)[0] == gold
     # the model saw these pages (with their kept lines); without them, still >= 90%
     for view, n in hits.items():
         assert n / len(sample) >= 0.90, (view, n, len(sample))

@@ -1,24 +1,34 @@
 """Page type of a web page: article, list, forum, product, documentation or service.
 
-``classify_page(lines, kept, root, url)`` returns ``(page type, probability)``.
+``classify_page(lines, kept, root, url, line_features)`` returns ``(page type,
+probability)``.
 
 ``lines`` are the page's text lines (a text dump's, or kt-clean's rendering of an HTML
 page); ``kept`` optionally says which lines the cleaner kept as main text; ``root`` is the
 parsed HTML tree (lxml) of an HTML page, None for a dump; ``url`` the page's address when
-known (for HTML it is otherwise read from ``link rel=canonical`` / ``og:url``).
+known (for HTML it is otherwise read from ``link rel=canonical`` / ``og:url``);
+``line_features`` (HTML) what the HTML line model already computed of the rendered lines.
 
-Features (``features``): the shape of the text (lines, long prose lines, bullets, short
+Text dumps (``features``): the shape of the text (lines, long prose lines, bullets, short
 headline-like lines followed by a date or a summary), counts of words typical of each type
 (prices and "Add to cart", "Reply" and "Joined", "Parameters" and code-like lines, "Read
 more" and pagination, "Contact us" and "Get a quote", bylines and dates near the top), the
-share of text the cleaner kept, and for HTML pages the DOM (forms, ``<article>``, ``<time>``,
-headings, link density, repeated class names, class/id tokens, JSON-LD / og:type /
-itemtype values). A hashed bag of words of the first lines, the title, the URL's path and
-(HTML) the class/id tokens completes them.
+share of text the cleaner kept. A hashed bag of words of the first lines, the short lines
+and all the words completes them.
+
+HTML pages (``html_features``) read the same text features of their rendered lines, and,
+instead of a pass of their own over the tree, what the HTML cleaner already computed: the
+line model's text and DOM features of every rendered line (``LineFeatures``), averaged over
+the page and over the lines the cleaner kept (plain and weighted by length: the page's share
+of prose, of links, of list items, of lines in a ``<nav>`` or under a ``comment`` or
+``product`` class, its JSON-LD kinds, ...); from the tree only the JSON-LD / itemtype /
+og:type values, the title and the element count (a few XPath passes in C); and the address.
+The title's and the address's words and the markup's types join the bag of words.
 
 Model: multinomial logistic regression on standardised features, one for text dumps and one
 for HTML pages (``pagetype.json``), evaluated with numpy; trained and cross-validated (grouped
-by site) by ``bench/train_pagetype.py``. numpy and the model load on first call.
+by site) by ``bench/train_pagetype.py``. The model loads on first call (numpy with the module:
+the HTML view names the line model's features).
 """
 
 from __future__ import annotations
@@ -33,13 +43,14 @@ from collections import Counter
 from collections.abc import Sequence
 from itertools import accumulate
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:  # numpy is imported on first use, not with the package
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["MODEL_PATH", "TYPES", "classify_page", "features", "load_pagetype_model"]
+__all__ = ["HTML_NAMES", "MODEL_PATH", "NAMES", "TYPES", "LineFeatures", "classify_page",
+           "features", "html_features", "load_pagetype_model"]
 
 MODEL_PATH = Path(__file__).with_name("pagetype.json")
 
@@ -358,6 +369,45 @@ def _xpath(name: str) -> Any:
     return xp
 
 
+def _class_tokens(names: list[str], tokens: set[str]) -> Counter[str]:
+    """The ``DOM_TOKENS`` found in the class and id values ``names``, with how often; their
+    words (``c:``) go into the bag of words."""
+    # the tokens in each distinct class or id word, once (a page repeats its class names):
+    # no token holds a space, so the words' matches are the matches in the joined names
+    words = Counter(" ".join(names).lower().split())
+    find = _token_re().findall
+    tc: Counter[str] = Counter()
+    for word, times in words.items():
+        for found in find(word):
+            tc[found] += times
+    tokens.update(["c:" + c for c in words if len(c) < 30])
+    return tc
+
+
+def _markup(root: Any, tokens: set[str]) -> tuple[set[str], int, int, str, str, str | None]:
+    """What the markup says the page is: its JSON-LD and microdata types, how many JSON-LD
+    types and itemtypes, its og:type, its title and its canonical (or og:url) address; the
+    types (``ld:``, ``og:``) and the title's words (``t:``) go into the bag of words."""
+    ld: set[str] = set()
+    for s in _xpath("ld")(root):
+        for mt in _LD_TYPE.finditer(s):
+            ld.update(re.findall(r'"([^"]+)"', mt.group(1)))
+    n_ld = len(ld)
+    itemtypes: list[str] = _xpath("itemtype")(root)
+    for it in itemtypes:
+        ld.update(_SCHEMA.findall(it))
+    og = [str(v).strip().lower() for v in _xpath("og_type")(root)]
+    og_t = og[0].split(".")[0] if og else ""
+    tokens.update(["ld:" + t for t in ld])
+    if og_t:
+        tokens.add("og:" + og_t)
+    title = " ".join(_xpath("title")(root)).strip()
+    tokens.update(map("t:".__add__, _WORD.findall(title.lower())))
+    url_l = _xpath("url")(root)
+    url = str(url_l[0]).strip() if url_l else None
+    return ld, n_ld, len(itemtypes), og_t, title, url
+
+
 def _dom_features(root: Any, n_lines: int, n_words: int, tokens: set[str]) -> tuple[
         list[float], str | None]:
     """DOM features and the page's canonical (or og:url) address."""
@@ -378,32 +428,8 @@ def _dom_features(root: Any, n_lines: int, n_words: int, tokens: set[str]) -> tu
     n_a = tag_n[DOM_TAGS.index("a")]
     a_words = len(" ".join(_xpath("a_text")(root)).split())
     reps = sorted(rep.values(), reverse=True)
-    # the tokens in each distinct class or id word, once (a page repeats its class names):
-    # no token holds a space, so the words' matches are the matches in the joined names
-    words = Counter(" ".join(names).lower().split())
-    find = _token_re().findall
-    tc: Counter[str] = Counter()
-    for word, times in words.items():
-        for found in find(word):
-            tc[found] += times
-    tokens.update(["c:" + c for c in words if len(c) < 30])
-    ld: set[str] = set()
-    for s in _xpath("ld")(root):
-        for mt in _LD_TYPE.finditer(s):
-            ld.update(re.findall(r'"([^"]+)"', mt.group(1)))
-    n_ld = len(ld)
-    itemtypes: list[str] = _xpath("itemtype")(root)
-    for it in itemtypes:
-        ld.update(_SCHEMA.findall(it))
-    og = [str(v).strip().lower() for v in _xpath("og_type")(root)]
-    og_t = og[0].split(".")[0] if og else ""
-    tokens.update(["ld:" + t for t in ld])
-    if og_t:
-        tokens.add("og:" + og_t)
-    title = " ".join(_xpath("title")(root)).strip()
-    tokens.update(map("t:".__add__, _WORD.findall(title.lower())))
-    url_l = _xpath("url")(root)
-    url = str(url_l[0]).strip() if url_l else None
+    tc = _class_tokens(names, tokens)
+    ld, n_ld, n_itemtype, og_t, title, url = _markup(root, tokens)
     nl = max(n_lines, 1)
     out = [1.0, _log(n_el), *tags, a_words / max(n_words, 1), n_li / nl, n_a / nl,
            _log(reps[0] if reps else 0), _log(sum(1 for r in reps if r >= 5)),
@@ -411,7 +437,7 @@ def _dom_features(root: Any, n_lines: int, n_words: int, tokens: set[str]) -> tu
            *[_log(tc[t]) for t in DOM_TOKENS],
            *[float(t in ld) for t in LD_TYPES],
            *[float(og_t == t) for t in OG_TYPES],
-           _log(n_ld), _log(len(itemtypes)), _log(len(title)),
+           _log(n_ld), _log(n_itemtype), _log(len(title)),
            float(any(sep in title for sep in (" | ", " - ", " – ", " — ", " :: ")))]
     return out, url
 
@@ -438,6 +464,95 @@ def _url_features(url: str | None, tokens: set[str]) -> list[float]:
            _log(last.count("-"))]
     out += [float(t in segset) for t in URL_TOKENS]
     return out
+
+
+# ---------------------------------------------------- HTML: the line model's features ------
+
+#: What the HTML view reads of the line model's features of the page's non-blank rendered
+#: lines (``htmlmodel.HtmlLines``: each line's text and DOM features): per column, the mean
+#: over the lines, the mean weighted by the lines' characters, and the same two over the
+#: lines the cleaner kept.
+LINE_AGGREGATES = ("mean", "wmean", "kept_wmean", "kept_mean")
+
+
+def _line_columns() -> list[str]:
+    from .dom import DOM_NAMES as LINE_DOM
+    from .features import BASE_NAMES
+
+    return [f"t:{n}" for n in BASE_NAMES] + [f"d:{n}" for n in LINE_DOM]
+
+
+LINE_NAMES: list[str] = [f"{a}:{c}" for a in LINE_AGGREGATES for c in _line_columns()] + [
+    "has_lines", "lines_log", "lines_kept_share"]
+
+#: The page's own DOM features the HTML view still reads from the tree (XPath: a few C
+#: passes, no Python per element): its JSON-LD, microdata and og:type, its title.
+HTML_DOM_NAMES: list[str] = [
+    "has_root", "n_elements", *[f"ld_{t}" for t in LD_TYPES],
+    *[f"og_{t}" for t in OG_TYPES], "n_ld", "n_itemtype", "title_len", "title_sep",
+]
+
+#: The HTML view's dense features, in order: the line model's, the text's (as a dump's),
+#: the markup's, the address's.
+HTML_NAMES: list[str] = LINE_NAMES + TEXT_NAMES + HTML_DOM_NAMES + URL_NAMES
+
+
+def line_values(text: Any, dom: Any, kept_rows: Any) -> list[float]:
+    """``LINE_NAMES`` of a page from its lines' features (``text``, ``dom``: one row per
+    non-blank rendered line; ``kept_rows``: whether the cleaner kept each), or zeros
+    (``has_lines`` 0) when there are none."""
+    import numpy as np
+
+    n_cols = len(LINE_NAMES) - 3
+    per = n_cols // len(LINE_AGGREGATES)
+    if text is None or dom is None or text.shape[0] == 0:
+        return [0.0] * len(LINE_NAMES)
+    c = np.hstack([text, dom]).astype(np.float64)
+    m = c.shape[0]
+    w = np.maximum(c[:, 0], 1.0)  # the line's characters (``t:n_chars``)
+    k = (np.zeros(m, dtype=bool) if kept_rows is None or len(kept_rows) != m
+         else np.asarray(kept_rows, dtype=bool))
+    out = [c.mean(axis=0), w @ c / w.sum()]
+    if k.any():
+        ck, wk = c[k], w[k]
+        out += [wk @ ck / wk.sum(), ck.mean(axis=0)]
+    else:
+        out += [np.zeros(per), np.zeros(per)]
+    vec: list[float] = np.concatenate(out).tolist()
+    return [*vec, 1.0, math.log1p(m), float(k.mean())]
+
+
+def _html_dom_features(root: Any, tokens: set[str]) -> tuple[list[float], str | None]:
+    """``HTML_DOM_NAMES`` and the page's canonical (or og:url) address."""
+    if root is None:
+        return [0.0] * len(HTML_DOM_NAMES), None
+    n_el = int(_xpath("n_el")(root))
+    ld, n_ld, n_itemtype, og_t, title, url = _markup(root, tokens)
+    out = [1.0, _log(n_el),
+           *[float(t in ld) for t in LD_TYPES],
+           *[float(og_t == t) for t in OG_TYPES],
+           _log(n_ld), _log(n_itemtype), _log(len(title)),
+           float(any(sep in title for sep in (" | ", " - ", " – ", " — ", " :: ")))]
+    return out, url
+
+
+def html_features(lines: Sequence[str], kept: Sequence[bool] | None, root: Any,
+                  url: str | None, line_text: Any = None, line_dom: Any = None,
+                  line_kept: Any = None) -> tuple[list[float], list[int]]:
+    """The HTML view's dense features (``HTML_NAMES``) and hashed bag of words: the line
+    model's features of the rendered lines (``line_text``, ``line_dom``, ``line_kept``: see
+    ``line_values``), the text features of the lines (as a dump's), the tree's markup, the
+    address."""
+    if type(lines) is not list:
+        lines = list(lines)
+    lines = [x if type(x) is str else str(x or "") for x in lines]
+    tokens: set[str] = set()
+    lv = line_values(line_text, line_dom, line_kept)
+    text, _ = _text_features(lines, kept, tokens)
+    dom, canonical = _html_dom_features(root, tokens)
+    url_f = _url_features(url or canonical, tokens)
+    buckets = sorted({zlib.crc32(t.encode("utf-8")) & (N_HASH - 1) for t in tokens})
+    return lv + text + dom + url_f, buckets
 
 
 def features(lines: Sequence[str], kept: Sequence[bool] | None = None, root: Any = None,
@@ -491,7 +606,7 @@ class PageTypeModel:
 
 class PageTypeModels:
     def __init__(self, d: dict[str, Any]):
-        if d.get("names") != NAMES:
+        if d.get("names") != NAMES or d["html"].get("names") != HTML_NAMES:
             raise ValueError("page-type model: trained on other features than pagetype.py "
                              "makes (retrain with bench/train_pagetype.py)")
         self.text = PageTypeModel(d["text"])
@@ -512,22 +627,39 @@ def load_pagetype_model(path: str | Path | None = None) -> PageTypeModels:
 
 
 def classify_page(lines: Sequence[str], kept: Sequence[bool] | None = None,
-                  root: Any = None, url: str | None = None) -> tuple[str, float]:
+                  root: Any = None, url: str | None = None,
+                  line_features: LineFeatures | None = None) -> tuple[str, float]:
     """(page type, probability) of one page."""
-    return classify_page_with(load_pagetype_model(), lines, kept, root, url)
+    return classify_page_with(load_pagetype_model(), lines, kept, root, url, line_features)
+
+
+class LineFeatures(NamedTuple):
+    """What the HTML view reads of the line model's work on a page: the text and DOM
+    features of its non-blank rendered lines (``htmlmodel.HtmlLines.text`` and ``.dom``)
+    and whether the cleaner kept each of those lines."""
+
+    text: Any
+    dom: Any
+    kept: Any
 
 
 def classify_page_with(models: PageTypeModels, lines: Sequence[str],
                        kept: Sequence[bool] | None = None, root: Any = None,
-                       url: str | None = None) -> tuple[str, float]:
-    """``classify_page`` with an explicit model (training, benchmarks)."""
-    model = models.html if root is not None else models.text
-    try:
-        dense, buckets = features(lines, kept, root, url if model.use_url else None)
-    except Exception:
-        if root is None:
-            raise
-        # a tree that lxml cannot query as expected: decide from the text alone
+                       url: str | None = None,
+                       line_features: LineFeatures | None = None) -> tuple[str, float]:
+    """``classify_page`` with an explicit model (training, benchmarks). An HTML page (its
+    ``root`` given) is read by the HTML view: the line model's features of its lines
+    (``line_features``; without them, as for a page too large for the line model, they
+    count as absent), its markup and its address."""
+    if root is not None:
+        model = models.html
+        lf = line_features or LineFeatures(None, None, None)
+        try:
+            dense, buckets = html_features(lines, kept, root, url if model.use_url else None,
+                                           lf.text, lf.dom, lf.kept)
+        except Exception:
+            root = None  # a tree that lxml cannot query as expected: the text alone
+    if root is None:
         model = models.text
         dense, buckets = features(lines, kept, None, url if model.use_url else None)
     p = model.proba(dense, buckets)

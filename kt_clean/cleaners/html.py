@@ -134,8 +134,9 @@ def _model(doc: Document, root: Any, rendering: Rendering, url: str | None,
     from ..classifier import htmlmodel as hm
 
     model = hm.load_html_model()
-    page = hm.page_features(rendering.lines, rendering.kinds, rendering.origins,
-                            rendering.links)
+    # (kept with the page: its page type reads them too)
+    page = doc.derived("html_lines", lambda d: hm.page_features(
+        rendering.lines, rendering.kinds, rendering.origins, rendering.links))
     votes: dict[str, Any] = {}
     name = "fast"
     s = hm.score(model.variants[name], page, votes)
