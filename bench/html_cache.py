@@ -80,7 +80,7 @@ def _blocks_fast(root):
     return tf_blocks(doc.body) if doc is not None else []
 
 
-def _rd_text(html: str) -> str:
+def rd_text(html: str) -> str:
     from readability import Document
 
     from kt_clean.html.parse import parse_html
@@ -90,7 +90,7 @@ def _rd_text(html: str) -> str:
     return "\n\n".join(t for _, t in tree_blocks(parse_html(summary))) if summary.strip() else ""
 
 
-def _justext(raw: bytes) -> str:
+def justext_text(raw: bytes) -> str:
     import justext
 
     paras = justext.justext(raw, justext.get_stoplist("English"))
@@ -135,8 +135,8 @@ def build_page(pid: str, data: Path) -> dict:
         out["rd"], out["times"]["rd"], _ = _timed(run_readability, root)
         out["rd"] = out["rd"] or []
     for name, fn, arg in (("base_trafilatura", lambda h: trafilatura.extract(h) or "", html),
-                          ("base_readability", _rd_text, html),
-                          ("base_justext", _justext, raw)):
+                          ("base_readability", rd_text, html),
+                          ("base_justext", justext_text, raw)):
         text, out["times"][name], err = _timed(fn, arg)
         out[name] = text or ""
         if err:

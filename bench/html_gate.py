@@ -44,7 +44,7 @@ TF_SHARES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 RD_SHARES = (0.0, 0.05, 0.1, 0.2)
 
 
-def out_of_fold(data: Path, cache: Path, folds: int, models: Path | None) -> list[dict]:
+def out_of_fold(data: Path, cache: Path, folds: int, models: Path | None, S) -> list[dict]:
     """Per page: its type, each variant's score tuple for the body, and the unsureness
     of the fast and tf scores."""
     variants = {**T.VARIANTS, "full": T.EXPERIMENTS["full"]}
@@ -57,7 +57,6 @@ def out_of_fold(data: Path, cache: Path, folds: int, models: Path | None) -> lis
     T.featurize(pages, data, cache, 1)
     T.add_votes(pages)
     fold_models = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
-    S = T.load_score()
     out = []
     for p in pages:
         if "H" not in p:
@@ -74,9 +73,8 @@ def out_of_fold(data: Path, cache: Path, folds: int, models: Path | None) -> lis
     return out
 
 
-def sweep(rows: list[dict]) -> list[tuple[float, float, float, float]]:
-    """(tf share, rd share, F1 all, F1 articles) for each pair of shares."""
-    S = T.load_score()
+def sweep(rows: list[dict], S) -> list[tuple[float, float, float, float]]:
+    """(tf share, rd share, F1 all, F1 articles) for each pair of shares (``S``: score.py)."""
     uf = np.array([r["u_fast"] for r in rows])
     ut = np.array([r["u_tf"] for r in rows])
     res = []
@@ -108,15 +106,15 @@ def main() -> int:
     if not (args.data / "html").is_dir():
         print(f"html_gate: no data at {args.data}; nothing to measure")
         return 0
-    rows = out_of_fold(args.data, args.cache, args.folds, args.models)
     S = T.load_score()
+    rows = out_of_fold(args.data, args.cache, args.folds, args.models, S)
     print(f"{len(rows)} pages, {args.folds} folds grouped by site")
     for name in NAMES:
         print(f"every page {name}: all {S.aggregate([r[name] for r in rows])[0]:.4f} "
               f"articles {S.aggregate([r[name] for r in rows if r['type'] == 'article'])[0]:.4f}")
     print("| pages running trafilatura | ... and readability-lxml | F1 all | F1 articles |")
     print("|---:|---:|---:|---:|")
-    for ts, rs, a, b in sweep(rows):
+    for ts, rs, a, b in sweep(rows, S):
         print(f"| {ts:.0%} | {rs:.0%} | {a:.4f} | {b:.4f} |")
     return 0
 

@@ -44,7 +44,9 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
+import html_cache  # noqa: E402
 from _report import machine, update_section  # noqa: E402
+from html_cache import justext_text, rd_text  # noqa: E402  (the baselines as the cache runs them)
 
 DATA = ROOT.parent / "shared" / "data" / "wcxb-dev"
 SCORE = ROOT.parent / "shared" / "bench" / "score.py"
@@ -66,23 +68,6 @@ def _init_worker() -> None:
 
     import kt_clean.cleaners.html
     import kt_clean.html.extract  # noqa: F401
-
-
-def _rd_text(html: str) -> str:
-    from readability import Document
-
-    from kt_clean.html.parse import parse_html
-    from kt_clean.html.render import tree_blocks
-
-    summary = Document(html).summary(html_partial=True)
-    return "\n\n".join(t for _, t in tree_blocks(parse_html(summary))) if summary.strip() else ""
-
-
-def _justext(raw: bytes) -> str:
-    import justext
-
-    paras = justext.justext(raw, justext.get_stoplist("English"))
-    return "\n".join(p.text for p in paras if not p.is_boilerplate)
 
 
 def run_page(args: tuple[str, str, int, str]) -> dict:
@@ -115,9 +100,9 @@ def run_page(args: tuple[str, str, int, str]) -> dict:
             elif name == "trafilatura":
                 text = trafilatura.extract(html) or ""
             elif name == "readability":
-                text = _rd_text(html)
+                text = rd_text(html)
             else:
-                text = _justext(raw)
+                text = justext_text(raw)
         except Exception as exc:
             text, err = "", f"{type(exc).__name__}: {str(exc)[:100]}"
         res["t"][name] = time.process_time() - t
@@ -155,8 +140,6 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.data / "html").is_dir() or not (args.data / "gold").is_dir() or not SCORE.exists():
         print(f"html_quality: data not found ({args.data} or {SCORE}); skipping.")
         return 0
-    import html_cache
-
     meta = html_cache.load_meta(args.data)
     fold_of, models = fold_models(args.data, args.cache, args.folds, args.workers)
     ids = sorted(fold_of)

@@ -210,13 +210,10 @@ def _line_model_features(doc: Document, root: Any) -> Any:
     if root is None or not any(lab.rule.startswith("html:model") for lab in doc.labels or ()):
         return None
     from .classifier.htmlmodel import page_features
-    from .html.render import render_page
+    from .html.render import matching_rendering
 
-    for reveal in (False, True):
-        r = render_page(root, reveal)
-        if tuple(r.lines) == doc.lines:
-            return page_features(r.lines, r.kinds, r.origins, r.links)
-    return None
+    r = doc.derived("html_render", lambda d: matching_rendering(root, d.lines))
+    return None if r is None else page_features(r.lines, r.kinds, r.origins, r.links)
 
 
 def _page_type(doc: Document, default: str) -> tuple[str, float | None]:

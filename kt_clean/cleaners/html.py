@@ -44,6 +44,7 @@ def clean(doc: Document, limits: Limits) -> Document:
     from ..html import parse_html
     from ..html.metadata import extract_metadata
     from ..html.parse import HtmlTooLarge
+    from ..html.render import matching_rendering
 
     html = doc.meta.get("html")
     if not isinstance(html, str):
@@ -55,7 +56,7 @@ def clean(doc: Document, limits: Limits) -> Document:
         root: Any = doc.derived("html_root", lambda d: parse_html(html, limits))
         if root is None or int(root.xpath("count(//*)")) > EXTRACT_MAX_ELEMENTS:
             return _clean_by_lines(doc, root, url)
-        rendering = doc.derived("html_render", lambda d: _rendering(d, root))
+        rendering = doc.derived("html_render", lambda d: matching_rendering(root, d.lines))
         if rendering is None:  # the page's text is not this HTML's rendering
             return _clean_by_lines(doc, root, url)
         md = extract_metadata(root, url, fallbacks=False)
@@ -111,18 +112,6 @@ def clean(doc: Document, limits: Limits) -> Document:
     }
     return doc.replace(labels=tuple(labels), fields=fields,
                        meta={**doc.meta, "extracted": extracted})
-
-
-def _rendering(doc: Document, root: Any) -> Rendering | None:
-    """The rendering of ``root`` whose lines are the document's (a record read back from
-    NDJSON carries its text, not its rendering), or None."""
-    from ..html.render import render_page
-
-    for reveal in (False, True):
-        r = render_page(root, reveal)
-        if tuple(r.lines) == doc.lines:
-            return r
-    return None
 
 
 def _model(doc: Document, root: Any, rendering: Rendering, url: str | None,

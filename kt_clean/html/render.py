@@ -7,6 +7,7 @@ recurse in Python.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from ..errors import HtmlError
@@ -452,6 +453,18 @@ def render_page(root: Any, reveal: bool = False) -> Rendering:
         lines.pop()
     n = len(lines)
     return Rendering(lines, w.kinds[:n], w.origins[:n], w.links[:n])
+
+
+def matching_rendering(root: Any, lines: Sequence[str]) -> Rendering | None:
+    """The rendering of ``root`` whose lines are ``lines`` (hidden parts left out, then
+    revealed), or None: a record read back from NDJSON carries its text, not its rendering,
+    and a page whose text is not this HTML's rendering has none."""
+    want = tuple(lines)
+    for reveal in (False, True):
+        r = render_page(root, reveal)
+        if tuple(r.lines) == want:
+            return r
+    return None
 
 
 def render_tree(root: Any, reveal: bool = False) -> str:
