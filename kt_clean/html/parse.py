@@ -154,6 +154,7 @@ def html_parser() -> Any:
     """The module's lxml HTMLParser: no network, no DTD, no entity expansion."""
     global _parser
     if _parser is None:
+        from lxml import etree
         from lxml import html as lhtml
 
         _parser = lhtml.HTMLParser(
@@ -166,6 +167,13 @@ def html_parser() -> Any:
             recover=True,
             encoding="utf-8",
         )
+        # Why: lxml.html's own lookup calls back into Python for every element proxy made
+        # (thousands a page, in every walk of the tree and in trafilatura's); the default
+        # lookup does it in C. Every element is an HtmlElement (lxml.html's form, input,
+        # label, select and textarea classes add form helpers nothing here uses).
+        _parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
+            element=lhtml.HtmlElement, comment=lhtml.HtmlComment,
+            pi=lhtml.HtmlProcessingInstruction, entity=lhtml.HtmlEntity))
     return _parser
 
 
