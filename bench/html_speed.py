@@ -3,7 +3,7 @@
 commit), on the same WCXB-dev pages in the same run.
 
     python bench/html_speed.py [--pages 300] [--rounds 3] [--against TREE] [--label L]
-                               [--instructions N] [--fast] [--no-write]
+                               [--instructions N] [--fast] [--trafilatura] [--no-write]
 
 Each round runs, in turn, this tree and ``--against`` (``git worktree add /tmp/kt-base
 COMMIT``), each in a fresh interpreter that imports its own ``kt_clean`` and extracts every
@@ -22,6 +22,10 @@ difference of a two-pass and a one-pass process: the same quantity at twice the 
 
 With ``--fast``, both trees extract with ``Limits(fast=True)`` (``--fast``: the HTML line
 model without the extractors; the other tree must have it too), and nothing is written.
+
+With ``--trafilatura``, trafilatura alone is timed (and counted) on the same pages as well,
+as ``bench/html_quality.py`` runs it (``trafilatura.extract`` of the decoded HTML): issue
+13's budget for the default path is trafilatura's time.
 """
 
 from __future__ import annotations
@@ -47,12 +51,19 @@ sys.path.insert(0, sys.argv[1])
 import kt_clean
 paths = json.loads(sys.argv[2])
 counted = sys.argv[3] == "count"
-limits = kt_clean.Limits(fast=True) if sys.argv[4] == "fast" else kt_clean.Limits()
+mode = sys.argv[4]
+limits = kt_clean.Limits(fast=True) if mode == "fast" else kt_clean.Limits()
 pages = [gzip.open(p).read() for p in paths]
+if mode == "trafilatura":  # as bench/html_quality.py runs it: from the decoded HTML
+    import trafilatura
+    pages = [raw.decode("utf-8", "replace") for raw in pages]
 def run():
     for i, raw in enumerate(pages):
         try:
-            kt_clean.extract(raw, source=f"{i}.html", limits=limits)
+            if mode == "trafilatura":
+                trafilatura.extract(raw)
+            else:
+                kt_clean.extract(raw, source=f"{i}.html", limits=limits)
         except Exception:
             pass
 if counted:  # by callgrind, from outside: a warm-up, then the counted pass
@@ -67,22 +78,27 @@ print(json.dumps({"ms_per_page": 1000 * (time.process_time() - t) / len(pages),
 """
 
 
-def measure(tree: Path, paths: list[str], fast: bool = False) -> float:
+def _mode(fast: bool | str) -> str:
+    return fast if isinstance(fast, str) else "fast" if fast else "default"
+
+
+def measure(tree: Path, paths: list[str], fast: bool | str = False) -> float:
+    """CPU ms per page of one warm pass (``fast``: True, False or ``"trafilatura"``)."""
     out = subprocess.run([sys.executable, "-c", _WORKER, str(tree), json.dumps(paths), "time",
-                          "fast" if fast else "default"],
+                          _mode(fast)],
                          capture_output=True, text=True, check=True).stdout
     res = json.loads(out.strip().splitlines()[-1])
     assert Path(res["module"]).resolve().is_relative_to(tree.resolve()), res["module"]
     return float(res["ms_per_page"])
 
 
-def instructions(tree: Path, paths: list[str], fast: bool = False) -> float:
+def instructions(tree: Path, paths: list[str], fast: bool | str = False) -> float:
     """Instructions of one warm pass, per page."""
     import re
 
     cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
            "--collect-atstart=no", "--toggle-collect=sys_call_tracing", sys.executable,
-           "-c", _WORKER, str(tree), json.dumps(paths), "count", "fast" if fast else "default"]
+           "-c", _WORKER, str(tree), json.dumps(paths), "count", _mode(fast)]
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
     m = re.search(r"Collected : (\d+)", done.stderr)
     if m is None:
@@ -102,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="also count instructions per page on N pages (needs valgrind)")
     ap.add_argument("--fast", action="store_true",
                     help="extract with Limits(fast=True) (implies --no-write)")
+    ap.add_argument("--trafilatura", action="store_true",
+                    help="also time (and with --instructions, count) trafilatura.extract on "
+                         "the same pages, as bench/html_quality.py runs it")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args(argv)
     html = args.data / "html"
@@ -113,10 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     paths = [str(p) for p in files[::step][: args.pages]]
     ours: list[float] = []
     theirs: list[float] = []
+    tf: list[float] = []
     for _ in range(args.rounds):
         ours.append(measure(ROOT, paths, args.fast))
         if args.against is not None:
             theirs.append(measure(args.against, paths, args.fast))
+        if args.trafilatura:
+            tf.append(measure(ROOT, paths, "trafilatura"))
     a = statistics.median(ours)
     lines = ["## HTML path, per page", "",
              f"Measured by `python bench/html_speed.py --pages {len(paths)} --rounds "
@@ -128,6 +150,11 @@ def main(argv: list[str] | None = None) -> int:
         b = statistics.median(theirs)
         lines += [f"| {args.label} | {b:.1f} |", "",
                   f"This tree takes {100 * (a / b - 1):+.1f}% of {args.label}'s time."]
+    if tf:
+        c = statistics.median(tf)
+        lines += ["", f"trafilatura.extract on the same pages (from the decoded HTML, its "
+                      f"default settings): {c:.1f} ms per page; this tree takes "
+                      f"{a / c:.2f}x its time."]
     if args.instructions:
         import shutil
 
@@ -144,9 +171,13 @@ def main(argv: list[str] | None = None) -> int:
                           f"{100 * (ins_a / ins_b - 1):+.1f}%.")
         else:
             lines[-1] += "."
+        if args.trafilatura:
+            ins_t = instructions(ROOT, sample, "trafilatura")
+            lines[-1] += (f" trafilatura {ins_t / 1e6:.1f} M: this tree {ins_a / ins_t:.2f}x "
+                          "trafilatura's count.")
     body = "\n".join(lines)
     print(body)
-    print(f"rounds: ours {ours}, theirs {theirs}", file=sys.stderr)
+    print(f"rounds: ours {ours}, theirs {theirs}, trafilatura {tf}", file=sys.stderr)
     if not args.no_write and not args.fast:
         update_section("performance.md", "html-speed", body)
     return 0
