@@ -217,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     body = "\n".join([
         f"Measured by `python bench/html_quality.py --folds {args.folds}` on {n} WCXB-dev pages "
         f"({counts}); {machine()}; {args.workers} worker processes, one-minute load average "
-        f"{load0:.1f} at the start (the machine's two cores were shared with other work). "
+        f"{load0:.1f} at the start"
+        + (" (the machine's two cores were shared with other work). " if load0 >= 1.0 else ". ") +
         f"kt-clean's figures are {args.folds}-fold cross-validated, folds grouped by site: each "
         "page was cleaned by the model of the fold it is in, trained on the other folds' sites "
         "only. All five systems ran on the same pages in the same worker, one after the "

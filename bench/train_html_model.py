@@ -228,15 +228,20 @@ def train_variant(pages: list[dict], votes: tuple[str, ...], seed: int = 0,
 
 
 #: The share of pages that run trafilatura (and readability-lxml too, when ``full`` is
-#: trained): the gate is set so that on the training pages this share of them is unsure
-#: enough. Chosen for the time
-#: budget (the default path at most trafilatura's time), not fitted to any score.
-TF_SHARE, RD_SHARE = 0.5, 0.2
+#: trained): the gate is set so that on the training pages this share of them has a gate
+#: value (``htmlmodel.gate_value``: the unsure share of the text, divided by the page's
+#: size in lines to the power GATE_POWER) over it. Chosen for the time budget (the default
+#: path at most trafilatura's time) by ``bench/html_gate.py``'s sweep of the out-of-fold
+#: scores (docs/quality-html.md): with GATE_POWER 1.5, 40% of the pages (the short ones
+#: among the unsure) cost trafilatura about 60% of the time that the 50% most unsure pages
+#: did (GATE_POWER 0), at the same F1.
+TF_SHARE, RD_SHARE = 0.4, 0.2
+GATE_POWER = 1.5
 
 
 def _unsure(p: dict, scores: np.ndarray) -> float:
     s = hm.Scores(scores, scores, scores >= THRESHOLD, np.zeros(len(scores), dtype=np.intp))
-    return hm.unsure_share(p["H"], s)
+    return hm.gate_value(p["H"], s, GATE_POWER)
 
 
 def build_model(pages: list[dict], seed: int = 0,
@@ -246,7 +251,7 @@ def build_model(pages: list[dict], seed: int = 0,
     variants = variants or VARIANTS
     out: dict = {"variants": {}, "gate": {}, "meta": {
         "data": "WCXB dev split (wcxb-dev)", "pages": len(pages), "tf_mode": TF_KEY[3:],
-        "tf_share": TF_SHARE, "seed": seed}}
+        "tf_share": TF_SHARE, "gate_power": GATE_POWER, "seed": seed}}
     if "full" in variants:
         out["meta"]["rd_share"] = RD_SHARE
     previous = None
@@ -262,7 +267,7 @@ def build_model(pages: list[dict], seed: int = 0,
 
 
 def _model_key(k: int, seed: int, variants: dict[str, tuple[str, ...]] | None = None) -> str:
-    h = hashlib.sha1(f"{_feats_key()}|{k}|{seed}|{TF_KEY}|{TF_SHARE}|{RD_SHARE}|"
+    h = hashlib.sha1(f"{_feats_key()}|{k}|{seed}|{TF_KEY}|{TF_SHARE}|{RD_SHARE}|{GATE_POWER}|"
                      f"{DEPTH1},{TREES1},{LR1}|{DEPTH2},{TREES2},{LR2}".encode())
     if variants and variants != VARIANTS:
         h.update(repr(sorted(variants.items())).encode())

@@ -233,6 +233,43 @@ def test_trafilatura_runs_only_on_a_page_the_model_is_unsure_of(monkeypatch, uns
     assert "The long-awaited harbour tunnel opened" in art.body
 
 
+def _uniform_page(n: int, unsure: float) -> tuple[hm.HtmlLines, hm.Scores]:
+    """A page of ``n`` non-blank lines of 50 characters, the first ``unsure`` share of them
+    scored 0.5 (unsure), the others 0.95."""
+    from kt_clean.classifier.features import _COL
+
+    text = np.zeros((n, len(BASE_NAMES)), dtype=np.float32)
+    text[:, _COL["n_chars"]] = 50
+    page = hm.HtmlLines(np.arange(n), text, np.zeros((n, len(DOM_NAMES)), dtype=np.float32),
+                        np.zeros(n, dtype=np.intp))
+    p = np.where(np.arange(n) < round(unsure * n), 0.5, 0.95)
+    return page, hm.Scores(p, p, p >= 0.5, np.zeros(n, dtype=np.intp))
+
+
+def test_the_gate_weighs_the_unsure_share_by_the_page_size():
+    short, long_ = _uniform_page(50, 0.3), _uniform_page(400, 0.3)
+    # power 0: the unsure share itself, whatever the size
+    assert hm.gate_value(*short, 0.0) == pytest.approx(0.3)
+    assert hm.gate_value(*long_, 0.0) == pytest.approx(0.3)
+    # power 1.5: divided by (lines / GATE_LINES) ** 1.5
+    assert hm.gate_value(*short, 1.5) == pytest.approx(0.3 / (50 / hm.GATE_LINES) ** 1.5)
+    assert hm.gate_value(*long_, 1.5) == pytest.approx(0.3 / (400 / hm.GATE_LINES) ** 1.5)
+    assert hm.gate_value(*_uniform_page(400, 0.0), 1.5) == 0.0
+    # a model file from before the power gates on the unsure share alone
+    old = hm.HtmlModel({"variants": {}, "gate": {"tf": 0.2}})
+    assert old.gate_power == 0.0 and old.gate_value(*long_) == pytest.approx(0.3)
+
+
+def test_the_shipped_gate_sends_a_short_unsure_page_to_trafilatura_not_a_long_one():
+    model = hm.load_html_model()
+    assert model.gate_power > 0
+    gate = model.gate["tf"]
+    assert model.gate_value(*_uniform_page(60, 0.5)) > gate
+    assert model.gate_value(*_uniform_page(1500, 0.5)) <= gate
+    # and a short page the model is sure of does not run it either
+    assert model.gate_value(*_uniform_page(60, 0.0)) <= gate
+
+
 def test_fast_flag_on_the_command_line():
     slow = runner.invoke(app, ["extract", str(ARTICLE), "--json"])
     fast = runner.invoke(app, ["extract", str(ARTICLE), "--json", "--fast"])
@@ -309,7 +346,9 @@ def test_the_shipped_model_loads_and_names_its_features():
     # trained by bench/train_html_model.py on the whole of wcxb-dev, not a smoke run
     assert d["meta"]["pages"] >= 1400 and d["meta"]["data"].startswith("WCXB dev")
     assert set(model.gate) == {"tf"} and 0 < model.gate["tf"] < 1
-    assert d["meta"]["tf_share"] == 0.5
+    # the gate sends 40% of the training pages to trafilatura, weighing their size
+    assert d["meta"]["tf_share"] == 0.4 and d["meta"]["gate_power"] == 1.5
+    assert model.gate_power == 1.5
     d["variants"]["fast"]["stage1"]["feature_names"][0] = "t:other"
     with pytest.raises(ValueError, match="retrain"):
         hm.HtmlModel(d)

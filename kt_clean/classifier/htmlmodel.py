@@ -15,7 +15,8 @@ The model file holds several *variants* trained alike on different feature group
 ``fast`` (text and DOM only: no extractor runs), ``tf`` (plus trafilatura's vote) and,
 when trained (the shipped file has none), ``full`` (plus readability-lxml's). A page
 starts with ``fast`` and runs an extractor only when the lines the model is unsure of
-carry enough of the page's text (``gate``), so that most pages never pay for trafilatura.
+carry enough of the page's text for the page's size (``gate``, ``gate_value``), so that
+most pages never pay for trafilatura.
 Trained by ``bench/train_html_model.py``; run in numpy as the text classifier is
 (``trees.py``).
 
@@ -218,10 +219,17 @@ class HtmlModel:
         self.variants: dict[str, Variant] = {}
         for name, v in d["variants"].items():
             self.variants[name] = Variant(v, variant_names(v.get("votes", ())), cnames)
-        #: a page runs the next variant when the text of its unsure lines is over this
-        #: share of the page's text
+        #: a page runs the next variant when its ``gate_value`` is over this (the share of
+        #: its text in unsure lines, scaled down on long pages: see ``gate_value``)
         self.gate: dict[str, float] = {k: float(x) for k, x in d.get("gate", {}).items()}
         self.meta = d.get("meta", {})
+        #: how much a long page's unsure share is scaled down (0: not at all, the gate of a
+        #: model file trained before there was this)
+        self.gate_power = float(self.meta.get("gate_power", 0.0))
+
+    def gate_value(self, page: HtmlLines, s: Scores) -> float:
+        """What the gate compares: ``gate_value(page, s, self.gate_power)``."""
+        return gate_value(page, s, self.gate_power)
 
 
 _MODEL: HtmlModel | None = None
@@ -284,6 +292,22 @@ def score(variant: Variant, page: HtmlLines, votes: dict[str, npt.NDArray[np.flo
     else:
         why = np.zeros(m, dtype=np.intp)
     return Scores(p1, p2, keep, why)
+
+
+#: The page size (non-blank lines) at which ``gate_value`` equals the unsure share.
+GATE_LINES = 100
+
+
+def gate_value(page: HtmlLines, s: Scores, power: float) -> float:
+    """The unsure share of the page's text divided by ``(lines / GATE_LINES) ** power``
+    (``lines``: its non-blank lines). An extractor's vote takes time in proportion to the
+    page's size and is worth as much on a short page as on a long one (F1 is a mean over
+    pages): with ``power`` > 0 the vote goes to the pages where it is cheap for the share of
+    text it may change (docs/quality-html.md, "Which pages trafilatura's vote pays on")."""
+    u = unsure_share(page, s)
+    if not power or not u:
+        return u
+    return float(u / (max(len(page.rows), 1) / GATE_LINES) ** power)
 
 
 def unsure_share(page: HtmlLines, s: Scores, low: float = 0.2, high: float = 0.8) -> float:

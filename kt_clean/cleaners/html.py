@@ -118,8 +118,9 @@ def _model(doc: Document, root: Any, rendering: Rendering, url: str | None,
            limits: Limits) -> tuple[tuple[HtmlLines, Scores], str]:
     """The line model's scores, and the variant that gave them: ``fast`` (text and DOM),
     then, unless ``limits.fast`` and while the lines it is unsure of carry more of the
-    page's text than the model's gate, ``tf`` (trafilatura's vote) and, when the model file
-    has it, ``full`` (readability-lxml's too)."""
+    page's text than the model's gate (for the page's size: ``HtmlModel.gate_value``),
+    ``tf`` (trafilatura's vote) and, when the model file has it, ``full``
+    (readability-lxml's too)."""
     from ..classifier import htmlmodel as hm
 
     model = hm.load_html_model()
@@ -132,7 +133,7 @@ def _model(doc: Document, root: Any, rendering: Rendering, url: str | None,
     for nxt in ("tf", "full"):
         if limits.fast or nxt not in model.variants:
             break
-        if hm.unsure_share(page, s) <= model.gate.get(nxt, 0.0):
+        if model.gate_value(page, s) <= model.gate.get(nxt, 0.0):
             break
         for extractor in model.variants[nxt].votes:
             if extractor not in votes:
