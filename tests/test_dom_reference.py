@@ -82,7 +82,8 @@ def groups_of(el: Any) -> set[str]:
     one regex of all groups, left to right, so a match of one group can hide another's
     inside the same token)."""
     out = set()
-    for token in f"{el.get('class') or ''} {el.get('id') or ''}".split():
+    aria = (el.get("aria-hidden") or "").strip().lower() == "true"
+    for token in f"{el.get('class') or ''} {el.get('id') or ''}{' aria-hidden' * aria}".split():
         out.update(m.lastgroup for m in TOKEN_RE.finditer(token.lower()))
     return out
 

@@ -96,6 +96,10 @@ SMALL_GOLDEN = (
     "Name  Qty\n"
     "Figs  3\n"
     "\n"
+    # aria-hidden="true" hides from screen readers, not from the eye: rendered, as a
+    # browser, w3m and the WCXB gold show it (the line model reads the attribute)
+    "Screen readers skip this\n"
+    "\n"
     "code  line 1\n"
     "  indented line 2\n"
     "\n"
@@ -107,12 +111,37 @@ def test_render_golden():
     assert render_html(_read("small.html")) == SMALL_GOLDEN
 
 
+def test_render_keeps_what_only_screen_readers_skip():
+    out = render_html("<html><body><p>Intro text.</p><div class='slide' aria-hidden='true'>"
+                      "<p>Prepare to be impressed by this home.</p></div>"
+                      "<p aria-hidden='false'>Shown too.</p></body></html>")
+    assert out.splitlines() == ["Intro text.", "", "Prepare to be impressed by this home.", "",
+                                "Shown too."]
+
+
+def test_aria_hidden_is_a_hidden_token_for_the_line_model():
+    from kt_clean.classifier import htmlmodel as hm
+    from kt_clean.classifier.dom import DOM_NAMES
+    from kt_clean.html import parse_html
+    from kt_clean.html.render import render_page
+
+    html = ("<html><body><article><p>A paragraph of the article text, long enough.</p>"
+            "<div class='carousel'><div aria-hidden='true'><p>A slide the reader sees "
+            "later.</p></div></div></article></body></html>")
+    r = render_page(parse_html(html))
+    page = hm.page_features(r.lines, r.kinds, r.origins, r.links)
+    up_hidden = {r.lines[i].strip(): page.dom[k, DOM_NAMES.index("up_hidden")]
+                 for k, i in enumerate(page.rows.tolist())}
+    # levels up to the nearest element of the "hidden" token group: the slide's parent
+    assert up_hidden["A slide the reader sees later."] == 1
+    assert up_hidden["A paragraph of the article text, long enough."] > 3
+
+
 def test_render_drops_hidden_and_scripts():
     out = render_html(_read("small.html"))
     for hidden in (
         "Hidden paragraph",
         "Invisible paragraph",
-        "Screen readers",
         "Enable JavaScript",
         "Template text",
         "var x",

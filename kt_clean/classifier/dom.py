@@ -300,6 +300,10 @@ def dom_features(kinds: Sequence[str], origins: Sequence[Any], links: Sequence[f
             e = number[x] = len(info)
             depth += 1
             cls, ident = x.get("class"), x.get("id")
+            aria = x.get("aria-hidden")
+            if aria is not None and aria.strip().lower() == "true":
+                # (rendered, as a reader sees it; the model reads it as a ``hidden`` token)
+                ident = f"{ident or ''} aria-hidden"
             if cls or ident:
                 own = _attr_bits(cls, ident, seen)
                 if own:

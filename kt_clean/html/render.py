@@ -116,8 +116,6 @@ def is_hidden(el: Any) -> bool:
         return False
     if "hidden" in keys:
         return True
-    if "aria-hidden" in keys and el.get("aria-hidden").strip().lower() == "true":
-        return True
     if "style" in keys:
         style = el.get("style")
         if style and _HIDDEN_STYLE_RE.search(style):
