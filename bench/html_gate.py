@@ -113,12 +113,10 @@ def sweep(rows: list[dict], S) -> list[tuple[float, float, float, float]]:
 def cost_sweep(rows: list[dict], S) -> list[tuple[float, float, float, float, float, float]]:
     """(power, tf share, pages running it, F1 all, F1 articles, trafilatura ms per page)
     for each power of the page size in the gate value and each share of pages."""
-    uf = np.array([r["u_fast"] for r in rows])
-    size = np.maximum(np.array([r["lines"] for r in rows], dtype=np.float64), 1.0)
     ms = np.array([r["tf_ms"] for r in rows])
     res = []
     for power in POWERS:
-        value = uf / (size / hm.GATE_LINES) ** power
+        value = np.array([hm.size_weighted(r["u_fast"], r["lines"], power) for r in rows])
         for ts in COST_SHARES:
             on = value > np.quantile(value, 1 - ts)
             chosen = ["tf" if t else "fast" for t in on]

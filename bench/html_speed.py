@@ -78,27 +78,23 @@ print(json.dumps({"ms_per_page": 1000 * (time.process_time() - t) / len(pages),
 """
 
 
-def _mode(fast: bool | str) -> str:
-    return fast if isinstance(fast, str) else "fast" if fast else "default"
-
-
-def measure(tree: Path, paths: list[str], fast: bool | str = False) -> float:
-    """CPU ms per page of one warm pass (``fast``: True, False or ``"trafilatura"``)."""
+def measure(tree: Path, paths: list[str], mode: str = "default") -> float:
+    """CPU ms per page of one warm pass (``mode``: ``default``, ``fast`` or ``trafilatura``)."""
     out = subprocess.run([sys.executable, "-c", _WORKER, str(tree), json.dumps(paths), "time",
-                          _mode(fast)],
+                          mode],
                          capture_output=True, text=True, check=True).stdout
     res = json.loads(out.strip().splitlines()[-1])
     assert Path(res["module"]).resolve().is_relative_to(tree.resolve()), res["module"]
     return float(res["ms_per_page"])
 
 
-def instructions(tree: Path, paths: list[str], fast: bool | str = False) -> float:
+def instructions(tree: Path, paths: list[str], mode: str = "default") -> float:
     """Instructions of one warm pass, per page."""
     import re
 
     cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
            "--collect-atstart=no", "--toggle-collect=sys_call_tracing", sys.executable,
-           "-c", _WORKER, str(tree), json.dumps(paths), "count", _mode(fast)]
+           "-c", _WORKER, str(tree), json.dumps(paths), "count", mode]
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
     m = re.search(r"Collected : (\d+)", done.stderr)
     if m is None:
@@ -123,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
                          "the same pages, as bench/html_quality.py runs it")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args(argv)
+    mode = "fast" if args.fast else "default"
     html = args.data / "html"
     if not html.is_dir():
         print(f"html_speed: data not found ({html}); skipping.")
@@ -134,9 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     theirs: list[float] = []
     tf: list[float] = []
     for _ in range(args.rounds):
-        ours.append(measure(ROOT, paths, args.fast))
+        ours.append(measure(ROOT, paths, mode))
         if args.against is not None:
-            theirs.append(measure(args.against, paths, args.fast))
+            theirs.append(measure(args.against, paths, mode))
         if args.trafilatura:
             tf.append(measure(ROOT, paths, "trafilatura"))
     a = statistics.median(ours)
@@ -162,11 +159,11 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
         every = max(1, len(files) // args.instructions)
         sample = [str(p) for p in files[::every][: args.instructions]]
-        ins_a = instructions(ROOT, sample, args.fast)
+        ins_a = instructions(ROOT, sample, mode)
         lines += ["", f"Instructions per page (callgrind, one warm pass over every {every}th "
                       f"page, {len(sample)} pages): this tree {ins_a / 1e6:.1f} M"]
         if args.against is not None:
-            ins_b = instructions(args.against, sample, args.fast)
+            ins_b = instructions(args.against, sample, mode)
             lines[-1] += (f", {args.label} {ins_b / 1e6:.1f} M: "
                           f"{100 * (ins_a / ins_b - 1):+.1f}%.")
         else:

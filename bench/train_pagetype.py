@@ -89,17 +89,15 @@ def line_features(lines: list[str], kept: list[bool] | None, root):
 
     from kt_clean.classifier import htmlmodel as hm
     from kt_clean.classifier.pagetype import LineFeatures
-    from kt_clean.html.render import render_page
+    from kt_clean.html.render import matching_rendering
 
     if root is None or not kept or len(kept) != len(lines):
         return None
-    for reveal in (False, True):
-        r = render_page(root, reveal)
-        if list(r.lines) == list(lines):
-            page = hm.page_features(r.lines, r.kinds, r.origins, r.links)
-            k = np.asarray(kept, dtype=bool)
-            return LineFeatures(page.text, page.dom, k[page.rows])
-    return None
+    r = matching_rendering(root, lines)
+    if r is None:
+        return None
+    page = hm.page_features(r.lines, r.kinds, r.origins, r.links)
+    return LineFeatures(page.text, page.dom, np.asarray(kept, dtype=bool)[page.rows])
 
 
 def page_features(rec: dict) -> dict:

@@ -82,9 +82,10 @@ def groups_of(el: Any) -> set[str]:
     one regex of all groups, left to right, so a match of one group can hide another's
     inside the same token)."""
     out = set()
-    aria = (el.get("aria-hidden") or "").strip().lower() == "true"
-    for token in f"{el.get('class') or ''} {el.get('id') or ''}{' aria-hidden' * aria}".split():
+    for token in f"{el.get('class') or ''} {el.get('id') or ''}".split():
         out.update(m.lastgroup for m in TOKEN_RE.finditer(token.lower()))
+    if (el.get("aria-hidden") or "").strip().lower() == "true":
+        out.add("hidden")  # (rendered: the model reads the attribute as that group)
     return out
 
 

@@ -300,18 +300,17 @@ def dom_features(kinds: Sequence[str], origins: Sequence[Any], links: Sequence[f
             e = number[x] = len(info)
             depth += 1
             cls, ident = x.get("class"), x.get("id")
+            own = _attr_bits(cls, ident, seen) if cls or ident else 0
             aria = x.get("aria-hidden")
             if aria is not None and aria.strip().lower() == "true":
-                # (rendered, as a reader sees it; the model reads it as a ``hidden`` token)
-                ident = f"{ident or ''} aria-hidden"
-            if cls or ident:
-                own = _attr_bits(cls, ident, seen)
-                if own:
-                    put = list(nears[near])
-                    for g in _positions(own):
-                        put[g] = depth
-                    near = len(nears)
-                    nears.append(tuple(put))
+                # (rendered, as a reader sees it; the model reads it as the ``hidden`` group)
+                own |= _GROUP_BIT["hidden"]
+            if own:
+                put = list(nears[near])
+                for g in _positions(own):
+                    put[g] = depth
+                near = len(nears)
+                nears.append(tuple(put))
             tag = x.tag
             tag = tag.lower() if isinstance(tag, str) else ""
             tags |= _TAG_BIT.get(tag, 0)

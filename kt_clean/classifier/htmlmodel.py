@@ -305,9 +305,12 @@ def gate_value(page: HtmlLines, s: Scores, power: float) -> float:
     pages): with ``power`` > 0 the vote goes to the pages where it is cheap for the share of
     text it may change (docs/quality-html.md, "Which pages trafilatura's vote pays on")."""
     u = unsure_share(page, s)
-    if not power or not u:
-        return u
-    return float(u / (max(len(page.rows), 1) / GATE_LINES) ** power)
+    return size_weighted(u, len(page.rows), power) if power and u else u
+
+
+def size_weighted(unsure: float, lines: int, power: float) -> float:
+    """``unsure / (lines / GATE_LINES) ** power`` (a page of no line counts as one line)."""
+    return float(unsure / (max(lines, 1) / GATE_LINES) ** power)
 
 
 def unsure_share(page: HtmlLines, s: Scores, low: float = 0.2, high: float = 0.8) -> float:

@@ -384,10 +384,11 @@ def _class_tokens(names: list[str], tokens: set[str]) -> Counter[str]:
     return tc
 
 
-def _markup(root: Any, tokens: set[str]) -> tuple[set[str], int, int, str, str, str | None]:
-    """What the markup says the page is: its JSON-LD and microdata types, how many JSON-LD
-    types and itemtypes, its og:type, its title and its canonical (or og:url) address; the
-    types (``ld:``, ``og:``) and the title's words (``t:``) go into the bag of words."""
+def _markup(root: Any, tokens: set[str]) -> tuple[list[float], str | None]:
+    """What the markup says the page is, as both views read it: its JSON-LD and microdata
+    types, its og:type, how many JSON-LD types and itemtypes, its title's length and
+    whether it has a site separator; and its canonical (or og:url) address. The types
+    (``ld:``, ``og:``) and the title's words (``t:``) go into the bag of words."""
     ld: set[str] = set()
     for s in _xpath("ld")(root):
         for mt in _LD_TYPE.finditer(s):
@@ -405,7 +406,11 @@ def _markup(root: Any, tokens: set[str]) -> tuple[set[str], int, int, str, str, 
     tokens.update(map("t:".__add__, _WORD.findall(title.lower())))
     url_l = _xpath("url")(root)
     url = str(url_l[0]).strip() if url_l else None
-    return ld, n_ld, len(itemtypes), og_t, title, url
+    values = [*[float(t in ld) for t in LD_TYPES],
+              *[float(og_t == t) for t in OG_TYPES],
+              _log(n_ld), _log(len(itemtypes)), _log(len(title)),
+              float(any(sep in title for sep in (" | ", " - ", " – ", " — ", " :: ")))]
+    return values, url
 
 
 def _dom_features(root: Any, n_lines: int, n_words: int, tokens: set[str]) -> tuple[
@@ -429,16 +434,12 @@ def _dom_features(root: Any, n_lines: int, n_words: int, tokens: set[str]) -> tu
     a_words = len(" ".join(_xpath("a_text")(root)).split())
     reps = sorted(rep.values(), reverse=True)
     tc = _class_tokens(names, tokens)
-    ld, n_ld, n_itemtype, og_t, title, url = _markup(root, tokens)
+    markup, url = _markup(root, tokens)
     nl = max(n_lines, 1)
     out = [1.0, _log(n_el), *tags, a_words / max(n_words, 1), n_li / nl, n_a / nl,
            _log(reps[0] if reps else 0), _log(sum(1 for r in reps if r >= 5)),
            _log(sum(1 for r in reps if r >= 10)),
-           *[_log(tc[t]) for t in DOM_TOKENS],
-           *[float(t in ld) for t in LD_TYPES],
-           *[float(og_t == t) for t in OG_TYPES],
-           _log(n_ld), _log(n_itemtype), _log(len(title)),
-           float(any(sep in title for sep in (" | ", " - ", " – ", " — ", " :: ")))]
+           *[_log(tc[t]) for t in DOM_TOKENS], *markup]
     return out, url
 
 
@@ -526,14 +527,8 @@ def _html_dom_features(root: Any, tokens: set[str]) -> tuple[list[float], str | 
     """``HTML_DOM_NAMES`` and the page's canonical (or og:url) address."""
     if root is None:
         return [0.0] * len(HTML_DOM_NAMES), None
-    n_el = int(_xpath("n_el")(root))
-    ld, n_ld, n_itemtype, og_t, title, url = _markup(root, tokens)
-    out = [1.0, _log(n_el),
-           *[float(t in ld) for t in LD_TYPES],
-           *[float(og_t == t) for t in OG_TYPES],
-           _log(n_ld), _log(n_itemtype), _log(len(title)),
-           float(any(sep in title for sep in (" | ", " - ", " – ", " — ", " :: ")))]
-    return out, url
+    markup, url = _markup(root, tokens)
+    return [1.0, _log(int(_xpath("n_el")(root))), *markup], url
 
 
 def html_features(lines: Sequence[str], kept: Sequence[bool] | None, root: Any,
@@ -543,31 +538,34 @@ def html_features(lines: Sequence[str], kept: Sequence[bool] | None, root: Any,
     model's features of the rendered lines (``line_text``, ``line_dom``, ``line_kept``: see
     ``line_values``), the text features of the lines (as a dump's), the tree's markup, the
     address."""
-    if type(lines) is not list:
-        lines = list(lines)
-    lines = [x if type(x) is str else str(x or "") for x in lines]
     tokens: set[str] = set()
     lv = line_values(line_text, line_dom, line_kept)
-    text, _ = _text_features(lines, kept, tokens)
+    text, _ = _text_features(_str_lines(lines), kept, tokens)
     dom, canonical = _html_dom_features(root, tokens)
     url_f = _url_features(url or canonical, tokens)
-    buckets = sorted({zlib.crc32(t.encode("utf-8")) & (N_HASH - 1) for t in tokens})
-    return lv + text + dom + url_f, buckets
+    return lv + text + dom + url_f, _buckets(tokens)
 
 
 def features(lines: Sequence[str], kept: Sequence[bool] | None = None, root: Any = None,
              url: str | None = None) -> tuple[list[float], list[int]]:
     """The dense features (``NAMES``, in order) and the hashed bag of words (bucket
     numbers, sorted, unique) of one page."""
-    if type(lines) is not list:
-        lines = list(lines)
-    lines = [x if type(x) is str else str(x or "") for x in lines]
     tokens: set[str] = set()
+    lines = _str_lines(lines)
     text, n_words = _text_features(lines, kept, tokens)
     dom, canonical = _dom_features(root, len(lines), n_words, tokens)
     url_f = _url_features(url or canonical, tokens)
-    buckets = sorted({zlib.crc32(t.encode("utf-8")) & (N_HASH - 1) for t in tokens})
-    return text + dom + url_f, buckets
+    return text + dom + url_f, _buckets(tokens)
+
+
+def _str_lines(lines: Sequence[str]) -> list[str]:
+    """``lines`` as a list of strings (None and other values as text)."""
+    return [x if type(x) is str else str(x or "") for x in lines]
+
+
+def _buckets(tokens: set[str]) -> list[int]:
+    """The hashed bag of words: the tokens' bucket numbers, sorted, unique."""
+    return sorted({zlib.crc32(t.encode("utf-8")) & (N_HASH - 1) for t in tokens})
 
 
 # --------------------------------------------------------------------------- model ------
