@@ -3,7 +3,7 @@
 site, against trafilatura, readability-lxml and jusText on the same pages in the same run.
 
     python bench/html_quality.py [--data DIR] [--cache DIR] [--workers 2] [--folds 5]
-                                 [--limit N] [--json F] [--no-doc]
+                                 [--limit N] [--json F] [--pages F] [--no-doc]
 
 1. The HTML line model is trained once per fold (bench/train_html_model.py, folds grouped
    by site: no site is both trained and measured on); the fold models are kept in
@@ -22,7 +22,9 @@ site, against trafilatura, readability-lxml and jusText on the same pages in the
    and the CPU time of each (``time.process_time``: other load on the machine weighs less).
 3. Bodies are scored with ../shared/bench/score.py (shingle F1 of token 4-grams), for all
    pages and per page type; pages whose gold has over 500 characters and whose body is
-   empty are counted. Writes the figures into docs/quality-html.md and docs/performance.md
+   empty are counted. ``--pages F`` writes one JSON line per page (id, type, fold, and per
+   system its F1, precision, recall, body length and CPU seconds; kt-clean's variant), for
+   failure analysis. Writes the figures into docs/quality-html.md and docs/performance.md
    (between ``<!-- bench:... -->`` markers) unless --no-doc.
 
 Exits 0 with a message when the data directory is absent.
@@ -126,6 +128,23 @@ def fold_models(data: Path, cache: Path, folds: int, jobs: int) -> tuple[dict[st
     return tm.fold_models(data, cache, folds, jobs)
 
 
+def write_pages(path: Path, rows: list[dict], per: dict, types: dict[str, str],
+                fold_of: dict[str, int], S) -> None:
+    """One JSON line per page: its scores per system, written whole or not at all."""
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as out:
+        for r in rows:
+            i = r["id"]
+            rec: dict = {"id": i, "type": types[i], "fold": fold_of[i],
+                         "method": r.get("method_kt", "error")}
+            for name in SYSTEMS:
+                f1, p, rc = S.aggregate([per[name][i]])
+                rec[name] = {"f1": round(f1, 4), "p": round(p, 4), "r": round(rc, 4),
+                             "chars": len(r["texts"][name]), "s": round(r["t"][name], 4)}
+            out.write(json.dumps(rec) + "\n")
+    tmp.replace(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -135,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--limit", type=int, default=0, help="only every Nth page (smoke test)")
     ap.add_argument("--json", type=Path, default=None, help="write all figures as JSON")
+    ap.add_argument("--pages", type=Path, default=None,
+                    help="write per-page scores as JSON lines (failure analysis)")
     ap.add_argument("--no-doc", action="store_true")
     args = ap.parse_args(argv)
     if not (args.data / "html").is_dir() or not (args.data / "gold").is_dir() or not SCORE.exists():
@@ -238,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps({"figures": figures, "speed": speed, "empty": empty,
                                          "methods": methods, "errors": errors,
                                          "n": n, "wall_s": round(wall, 1)}, indent=1) + "\n")
+    if args.pages:
+        write_pages(args.pages, rows, per, types, fold_of, S)
     if not args.no_doc and not args.limit:
         update_section("quality-html.md", "html-quality", body)
         perf = "\n".join([
