@@ -167,6 +167,29 @@ def test_text_a_script_would_reveal_is_rendered_rather_than_reported_missing(tmp
     assert "A reply with enough words" in art["body"]
 
 
+def test_a_thread_served_in_noscript_under_a_visible_header_is_rendered(tmp_path):
+    # Discourse: the app's header and footer are visible (more than a few words), the
+    # thread itself is in <noscript> for clients without scripts, as w3m shows it.
+    chrome = ("<header><a href='/'>Community Forums</a> <a href='/latest'>Latest topics</a> "
+              "<a href='/categories'>Categories</a></header>"
+              + "<p>Share and learn in the community: sign up to post and reply.</p>" * 5)
+    post = "<p>I am trying to resolve one container from another and the lookup fails.</p>"
+    thread = f"<noscript><h1>Confusing resolver structure</h1>{post * 20}</noscript>"
+    page = tmp_path / "thread.html"
+    page.write_text(f"<html><body>{chrome}{thread}</body></html>", encoding="utf-8")
+    doc = kt_clean.read(str(page))[0]
+    assert "the lookup fails" in doc.text and "Confusing resolver structure" in doc.text
+
+
+def test_a_short_noscript_notice_stays_hidden(tmp_path):
+    visible = "<p>" + "Visible paragraph of the article with plenty of ordinary words. " * 6 + "</p>"
+    notice = "<noscript><p>Please enable JavaScript to view the comments.</p></noscript>"
+    page = tmp_path / "notice.html"
+    page.write_text(f"<html><body><h1>Title</h1>{visible}{notice}</body></html>",
+                    encoding="utf-8")
+    assert "enable JavaScript" not in kt_clean.read(str(page))[0].text
+
+
 def test_visible_text_is_not_mixed_with_hidden_text(tmp_path):
     visible = "<p>" + "Visible paragraph of the article with plenty of ordinary words. " * 6 + "</p>"
     page = tmp_path / "mixed.html"

@@ -9,6 +9,8 @@ HTML and its parsed tree stay with the document, for the HTML cleaner
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import HtmlError, InputError
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Document
@@ -16,6 +18,19 @@ from .decode import check_text, decode
 
 #: A rendering shorter than this (characters) is retried with hidden content shown.
 REVEAL_BELOW = 200
+#: ... and so is one whose ``<noscript>`` content has more text (characters, style and
+#: script left out) than it and at least this much: a forum that serves its whole thread to
+#: crawlers inside ``<noscript>`` (Discourse) shows only its header without it.
+REVEAL_NOSCRIPT = 1000
+
+
+def _noscript_exceeds(root: Any, text: str) -> bool:
+    """Whether the page's ``<noscript>`` content holds more text than its rendering."""
+    if root is None or next(root.iter("noscript"), None) is None:
+        return False
+    n = sum(len(" ".join(t.split())) for t in root.xpath(
+        "//noscript//text()[not(ancestor::style) and not(ancestor::script)]"))
+    return bool(n >= REVEAL_NOSCRIPT and n > len(" ".join(text.split())))
 
 
 def html_document(data: bytes, source: str, encoding: str | None = None,
@@ -33,7 +48,7 @@ def html_document(data: bytes, source: str, encoding: str | None = None,
         root = parse_html(html, limits)
         rendering = render_page(root)
         text = rendering.text
-        if len(text.strip()) < REVEAL_BELOW:
+        if len(text.strip()) < REVEAL_BELOW or _noscript_exceeds(root, text):
             # Why: some pages ship their whole text hidden (`<div hidden>` that a script
             # shows, `<noscript>` for crawlers); w3m shows it, and so must we rather than
             # find nothing.
