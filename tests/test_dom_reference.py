@@ -89,6 +89,26 @@ def groups_of(el: Any) -> set[str]:
     return out
 
 
+def headline(blocks: list[Any]) -> Any:
+    """The first h1-h3 block (of the first 40) at least 60% of whose two or more words are
+    in og:title (else <title>), an h1 before an h2 before an h3; else the first h1."""
+    heads = [b for b in blocks if tag(b) in ("h1", "h2", "h3")][:40]
+    if not heads:
+        return None
+    root = heads[0].getroottree()
+    title = (root.xpath("string(//meta[@property='og:title']/@content)")
+             or root.xpath("string(//title)"))
+    title_words = set(re.findall(r"\w+", title.lower()))
+    named = []
+    for b in heads:
+        words = set(re.findall(r"\w+", b.text_content().lower()))
+        if len(words) >= 2 and len(words & title_words) >= 0.6 * len(words):
+            named.append(b)
+    if named:
+        return min(named, key=lambda b: int(tag(b)[1]))  # (min keeps the first of a level)
+    return next((b for b in heads if tag(b) == "h1"), None)
+
+
 def reference(r: Rendering, rows: Sequence[int], n_chars: Sequence[float]
               ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.intp]]:
     lines = list(range(len(rows)))
@@ -137,6 +157,12 @@ def reference(r: Rendering, rows: Sequence[int], n_chars: Sequence[float]
                 sig_lines[("^", *sig(parent[b]))] = sig_lines.get(("^", *sig(parent[b])), 0) + 1
     page = page_values(next(o for o in origin if o is not None).getroottree()) \
         if any(o is not None for o in origin) else (0.0,) * 16
+    head = headline(blocks)
+    head_ups = up(head) if head is not None else []
+    first_line = {}
+    for k in lines:
+        if blk[k] is not None:
+            first_line.setdefault(blk[k], k)
     out_rows = []
     for k in lines:
         f = dict.fromkeys(COLUMNS, 0.0)
@@ -187,6 +213,19 @@ def reference(r: Rendering, rows: Sequence[int], n_chars: Sequence[float]
         f["in_region"] = float(inside_main)
         f["main_depth_diff"] = float(len(ups) - 1 - depth[main]) if inside_main else -1.0
         f["main_share"] = chars[main] / total if main is not None and total else 0.0
+        if head is None:
+            f["h1_up"] = f["h1_down"] = f["h1_share"] = -1.0
+        else:
+            both = next((a for a in ups if a in head_ups), None)
+            if both is None:
+                f["h1_up"], f["h1_down"], f["h1_share"] = float(FAR), float(FAR), 1.0
+            else:
+                f["h1_up"] = float(min(ups.index(both), FAR))
+                f["h1_down"] = float(min(head_ups.index(both), FAR))
+                f["h1_share"] = min(chars[both] / total if total else 0.0, 1.0)
+            d = first_line[b] - first_line[head]
+            f["h1_after"] = float((d > 0) - (d < 0))
+            f["h1_dist"] = math.copysign(math.log1p(abs(d)), d) if d else 0.0
         out_rows.append([f[n] for n in COLUMNS])
     # the groups: block, parent, grandparent (or the highest there is), the block's tag
     # and class, its parent's; numbered as the lines first reach them
@@ -231,6 +270,12 @@ PAGES = {
 <aside class="related-posts"><h3>Related</h3><div class="card"><a href="/r1">One</a></div>
 <div class="card"><a href="/r2">Two</a></div></aside></article></main>
 <footer class="footer"><p>© 2025</p></footer></div></body></html>""",
+    "headline named by the title": """<html><head><title>Tunnel opens under the bay - Daily
+</title></head><body><div class="top"><h1><a href="/">Daily</a></h1><h2>Most read</h2>
+<ul><li><a href="/1">One story</a></li></ul></div><div class="story"><div class="head">
+<h2 class="title">Tunnel opens under the bay</h2></div><div class="body"><p>The tunnel opened on
+Monday after six years of work.</p><p>Traffic was light.</p></div></div><div class="more">
+<h3>Tunnel opens under the bay</h3><p>Comments are closed.</p></div></body></html>""",
     "two equal halves": "<html><body><div><p>same length</p></div><div><p>same length</p>"
                         "</div></body></html>",
     "all in links": '<html><body><p><a href="/">only a link</a></p></body></html>',

@@ -86,6 +86,37 @@ def test_dom_features_read_tags_tokens_and_links():
     assert G[at["• Home"], 1] == G[at["• News"], 1]
 
 
+HEADLINE_PAGE = """<html><head><meta property="og:title" content="Tunnel opens under the bay">
+<title>Daily News</title></head><body><div class="top"><h1><a href="/">Daily News</a></h1>
+<ul><li><a href="/1">Most read story</a></li></ul></div><div class="story"><div class="head">
+<h2>Tunnel opens under the bay</h2></div><div class="text"><p>The tunnel opened on Monday after
+six years of work.</p><p>Traffic was light.</p></div></div><div class="comments"><h3>Comments
+</h3><p>First!</p></div></body></html>"""
+
+
+def test_the_headline_is_the_heading_the_title_names_and_lines_are_placed_by_it():
+    # the logo's <h1> is not the headline: the <h2> that og:title names is
+    r, _ = _lines(HEADLINE_PAGE)
+    X, rows, stripped = extract(r.lines)
+    D, _ = dom_features(r.kinds, r.origins, r.links, rows, X[:, 0])
+    f = {t: dict(zip(DOM_NAMES, row)) for t, row in zip(stripped, D.tolist())}
+    head = f["Tunnel opens under the bay"]
+    assert head["h1_up"] == head["h1_down"] == 0 and head["h1_after"] == 0
+    text, logo, comment = f["Traffic was light."], f["Daily News"], f["First!"]
+    # the text meets the headline in div.story (p -> div.text -> div.story; h2 -> div.head
+    # -> div.story), which holds part of the page's text; the logo and the comments meet it
+    # only in <body>, which holds all of it
+    assert (text["h1_up"], text["h1_down"]) == (2, 2) and text["h1_share"] < 0.9
+    assert logo["h1_share"] == comment["h1_share"] == pytest.approx(1.0)
+    assert (logo["h1_after"], text["h1_after"], comment["h1_after"]) == (-1, 1, 1)
+    assert 0 < text["h1_dist"] < comment["h1_dist"]
+    # no heading at all: the columns say so
+    r, _ = _lines("<html><body><p>Only a paragraph of text here.</p></body></html>")
+    X, rows, _ = extract(r.lines)
+    D, _ = dom_features(r.kinds, r.origins, r.links, rows, X[:, 0])
+    assert D[0, DOM_NAMES.index("h1_up")] == -1 and D[0, DOM_NAMES.index("h1_after")] == 0
+
+
 def test_dom_features_of_a_page_without_text():
     r, _ = _lines("<html><body><div></div></body></html>")
     X, rows, _ = extract(r.lines)

@@ -124,6 +124,10 @@ DOM_NAMES = [
     *[f"up{k}_{v}" for k in range(1, LEVELS + 1)
       for v in ("chars_log", "link_share", "lines_log", "page_share")],
     "in_main", "main_depth_diff", "main_share",
+    # the headline (``_headline``) and the line: the lowest element holding both, as levels
+    # up from the line and from the headline, and its share of the page's text; the line
+    # before or after the headline (-1, 1), and how far (signed log of the lines between)
+    "h1_up", "h1_down", "h1_share", "h1_after", "h1_dist",
     # the page: what its markup says it is, and its shape
     *[f"page_{k}" for k in ("ld_article", "ld_product", "ld_list", "ld_forum", "ld_faq",
                             "ld_howto", "ld_other", "og_article", "og_product", "og_website",
@@ -233,6 +237,32 @@ def page_values(root: Any) -> tuple[float, ...]:
     return (*kinds, math.log1p(len(types - known)), float("article" in og),
             float("product" in og), float("website" in og),
             *(math.log1p(float(c)) for c in counts))
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _headline(blocks: list[Any], me: list[int], tag_of: list[str]) -> int:
+    """The block of the page's headline: the first h1-h3 most of whose words are in the
+    page's title (``og:title``, else ``<title>``), an h1 before an h2 or h3; else the first
+    h1; -1 when there is none."""
+    heads = [j for j, e in enumerate(me) if tag_of[e] in ("h1", "h2", "h3")][:40]
+    if not heads:
+        return -1
+    root = blocks[heads[0]].getroottree()
+    title = root.xpath("string(//meta[@property='og:title']/@content)") or root.xpath(
+        "string(//title)")
+    tw = set(_WORD.findall(title.lower()))
+    best, rank = -1, (9, 0)
+    for j in heads:
+        words = set(_WORD.findall(blocks[j].text_content().lower()))
+        if len(words) >= 2 and len(words & tw) >= 0.6 * len(words):
+            r = (int(tag_of[me[j]][1]), j)
+            if r < rank:
+                best, rank = j, r
+    if best < 0:
+        best = next((j for j in heads if tag_of[me[j]] == "h1"), -1)
+    return best
 
 
 def dom_features(kinds: Sequence[str], origins: Sequence[Any], links: Sequence[float],
@@ -415,6 +445,40 @@ def dom_features(kinds: Sequence[str], origins: Sequence[Any], links: Sequence[f
         B[inside, col["in_main"]] = 1.0
         B[inside, col["main_depth_diff"]] = [bdepth[j] - main_depth for j in inside]
     B[:nb, col["main_share"]] = main_share
+    # the headline's block and, for every block, the lowest element over both: how far up
+    # from each, and its share of the page's text; and how many lines before or after it
+    head = _headline(blocks, me, tag_of)
+    at = col["h1_up"]
+    if head < 0:
+        B[:nb, at:at + 3] = -1.0
+    else:
+        # (each element's lowest element over it and the headline, as that element's depth:
+        # its own on the headline's path, else its parent's; parents are numbered first)
+        hpath = bpath[head]
+        hd = bdepth[head]
+        on_head = set(hpath)
+        meet = [-1] * n_el
+        for e in range(n_el):
+            if e in on_head:
+                meet[e] = depth_of[e]
+            else:
+                pe = path_of[e]
+                meet[e] = meet[pe[1]] if len(pe) > 1 else -1
+        dj = np.array([meet[e] for e in me], dtype=np.int64)
+        ok = dj >= 0
+        share_at = np.array([chars[hpath[hd - d]] / total if total else 0.0
+                             for d in range(hd + 1)])
+        B[:nb, at] = np.where(ok, np.minimum(np.array(bdepth) - dj, FAR), FAR)
+        B[:nb, at + 1] = np.where(ok, np.minimum(hd - dj, FAR), FAR)
+        B[:nb, at + 2] = np.where(ok, np.minimum(share_at[np.maximum(dj, 0)], 1.0), 1.0)
+        lbn = np.array(line_block)
+        where = np.flatnonzero(lbn >= 0)
+        first = np.zeros(nb, dtype=np.int64)
+        u, fi = np.unique(lbn[where], return_index=True)
+        first[u] = where[fi]
+        d = first - first[head]
+        B[:nb, at + 3] = np.sign(d)
+        B[:nb, at + 4] = np.sign(d) * np.log1p(np.abs(d))
     anchor = next((o for o in origins if o is not None), None)
     at = col[f"page_{_PAGE_FIRST}"]
     B[:, at:at + _N_PAGE] = (page_values(anchor.getroottree()) if anchor is not None
