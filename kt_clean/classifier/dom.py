@@ -445,6 +445,7 @@ def dom_features(kinds: Sequence[str], origins: Sequence[Any], links: Sequence[f
         B[inside, col["in_main"]] = 1.0
         B[inside, col["main_depth_diff"]] = [bdepth[j] - main_depth for j in inside]
     B[:nb, col["main_share"]] = main_share
+    lb = np.array(line_block, dtype=np.intp)  # each line's block (-1: none)
     # the headline's block and, for every block, the lowest element over both: how far up
     # from each, and its share of the page's text; and how many lines before or after it
     head = _headline(blocks, me, tag_of)
@@ -471,10 +472,9 @@ def dom_features(kinds: Sequence[str], origins: Sequence[Any], links: Sequence[f
         B[:nb, at] = np.where(ok, np.minimum(np.array(bdepth) - dj, FAR), FAR)
         B[:nb, at + 1] = np.where(ok, np.minimum(hd - dj, FAR), FAR)
         B[:nb, at + 2] = np.where(ok, np.minimum(share_at[np.maximum(dj, 0)], 1.0), 1.0)
-        lbn = np.array(line_block)
-        where = np.flatnonzero(lbn >= 0)
+        where = np.flatnonzero(lb >= 0)
         first = np.zeros(nb, dtype=np.int64)
-        u, fi = np.unique(lbn[where], return_index=True)
+        u, fi = np.unique(lb[where], return_index=True)
         first[u] = where[fi]
         d = first - first[head]
         B[:nb, at + 3] = np.sign(d)
@@ -484,7 +484,6 @@ def dom_features(kinds: Sequence[str], origins: Sequence[Any], links: Sequence[f
     B[:, at:at + _N_PAGE] = (page_values(anchor.getroottree()) if anchor is not None
                              else (0.0,) * _N_PAGE)
     # each line: its block's row, its own link share, start in a link and kind
-    lb = np.array(line_block, dtype=np.intp)
     D = B[lb]  # -1: the last row
     D[:, col["link_share"]] = link
     D[:, col["starts_in_link"]] = [
