@@ -22,7 +22,7 @@ site, against trafilatura, readability-lxml and jusText on the same pages in the
    and the CPU time of each (``time.process_time``: other load on the machine weighs less).
 3. Bodies are scored with ../shared/bench/score.py (shingle F1 of token 4-grams), for all
    pages and per page type; pages whose gold has over 500 characters and whose body is
-   empty are counted. ``--pages F`` writes one JSON line per page (id, type, fold, and per
+   empty (under 50 characters, as ``bench/quality_dumps.py`` counts them) are counted. ``--pages F`` writes one JSON line per page (id, type, fold, and per
    system its F1, precision, recall, body length and CPU seconds; kt-clean's variant), for
    failure analysis. Writes the figures into docs/quality-html.md and docs/performance.md
    (between ``<!-- bench:... -->`` markers) unless --no-doc.
@@ -56,8 +56,10 @@ SYSTEMS = ("kt", "kt_fast", "trafilatura", "readability", "justext")
 LABELS = {"kt": "kt-clean", "kt_fast": "kt-clean --fast", "trafilatura": "trafilatura",
           "readability": "readability-lxml", "justext": "jusText"}
 TYPES = ["article", "service", "product", "collection", "forum", "listing", "documentation"]
-#: a page whose gold has more text than this must not get an empty body
+#: a page whose gold has more text than this must not get an empty body: one of fewer
+#: characters than EMPTY_BODY_CHARS (as bench/quality_dumps.py counts them)
 EMPTY_GOLD_CHARS = 500
+EMPTY_BODY_CHARS = 50
 
 _MODELS: dict[int, object] = {}
 
@@ -194,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
                for g, sub in groups.items() if sub}
     speed = {name: sum(r["t"][name] for r in rows) for name in SYSTEMS}
     empty = {name: sorted(r["id"] for r in rows if len(gold[r["id"]]) > EMPTY_GOLD_CHARS
-                          and not r["texts"][name].strip()) for name in SYSTEMS}
+                          and len(r["texts"][name].strip()) < EMPTY_BODY_CHARS)
+             for name in SYSTEMS}
     methods: dict[str, dict[str, int]] = {"kt": {}, "kt_fast": {}}
     for r in rows:
         for name in methods:
@@ -246,7 +249,9 @@ def main(argv: list[str] | None = None) -> int:
         "other (order rotated per page).", "",
         "Shingle F1, all pages and per page type:", "", *f1_table, "",
         "Precision, recall, and pages whose gold has more than 500 characters but whose "
-        "body came out empty:", "", *pr_table, "",
+        f"body came out empty (under {EMPTY_BODY_CHARS} characters):", "", *pr_table, "",
+        "kt-clean's empty bodies: " + (", ".join(empty["kt"]) or "none") + "; --fast's: "
+        + (", ".join(empty["kt_fast"]) or "none") + ".", "",
         "Time (CPU seconds of the worker, summed over the pages; kt-clean's from the page's "
         "bytes to its article, the others' from the decoded HTML to their text):", "",
         *sp_table, "",

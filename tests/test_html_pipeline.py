@@ -205,3 +205,68 @@ def test_binary_file_forced_as_html_is_refused(tmp_path):
     result = run("extract", png, "--input-format", "html", "--json")
     assert result.exit_code == 1 and result.stdout == ""
     assert "image.png: binary" in result.stderr
+
+
+def _keep_only(monkeypatch, keep):
+    """Make the line model's labels keep only the lines ``keep`` accepts (as a model that
+    keeps next to nothing of a store's grid would)."""
+    from kt_clean.cleaners import html as cleaner
+    from kt_clean.model import Label
+
+    real = cleaner._labels
+
+    def labels(lines, *args):
+        got = real(lines, *args)
+        return [lab if lab.tag == "title" or not lab.kept or keep(lines[i].strip())
+                else Label(False, "boilerplate", "html:model.dom")
+                for i, lab in enumerate(got)]
+
+    monkeypatch.setattr(cleaner, "_labels", labels)
+
+
+GRID = ("<html><head><title>Gift sets</title></head><body><h1>Gift sets</h1>"
+        "<p>Sign in</p>"
+        + "".join(f"<div class='card'><p>{name}</p><p>{price}</p></div>" for name, price in [
+            ("Cedar Candle Duo", "€34"), ("Fig Leaf Trio", "€42"), ("Amber Soap Pair", "€18"),
+            ("Linen Mist Set", "€26"), ("Travel Wick Kit", "€15"),
+            ("Wool Throw and Candle", "€88")])
+        + "</body></html>")
+
+
+def _grid(tmp_path):
+    page = tmp_path / "grid.html"
+    page.write_text(GRID, encoding="utf-8")
+    return kt_clean.strip(kt_clean.read(str(page))[0])
+
+
+def test_a_page_the_line_model_keeps_next_to_nothing_of_is_labelled_by_the_text_classifier(
+        monkeypatch, tmp_path):
+    _keep_only(monkeypatch, lambda line: line == "Sign in")
+    doc = _grid(tmp_path)
+    assert "html-near-empty" in doc.evidence
+    assert doc.meta["extracted"]["method"] == "lines"
+    kept = [line.strip() for line, lab in zip(doc.lines, doc.labels) if lab.kept]
+    assert "Cedar Candle Duo" in kept and "Wool Throw and Candle" in kept
+    assert all(lab.rule.startswith("generic:") for lab in doc.labels)
+    # the markup's metadata stays
+    assert doc.meta["extracted"]["title"] == "Gift sets"
+
+
+def test_a_near_empty_body_stays_when_the_text_classifier_keeps_no_more(monkeypatch, tmp_path):
+    from kt_clean.cleaners import html as cleaner
+
+    _keep_only(monkeypatch, lambda line: False)
+    monkeypatch.setattr(cleaner, "_clean_by_lines",
+                        lambda doc, root, url, why: doc.replace(
+                            labels=tuple(kt_clean.Label(False, "boilerplate", "generic:x")
+                                         for _ in doc.lines)))
+    doc = _grid(tmp_path)
+    assert "html-near-empty" not in doc.evidence
+    assert doc.meta["extracted"]["method"].startswith("model-")
+
+
+def test_a_body_of_enough_text_is_the_line_model_s(monkeypatch, tmp_path):
+    _keep_only(monkeypatch, lambda line: True)
+    doc = _grid(tmp_path)
+    assert "html-near-empty" not in doc.evidence
+    assert any(lab.rule.startswith("html:model") and lab.kept for lab in doc.labels)

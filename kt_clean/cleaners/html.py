@@ -20,7 +20,7 @@ from ..bylines import authors_from_byline, byline_text, find_dates
 from ..errors import HtmlError, InputError
 from ..limits import Limits
 from ..model import Document, Label
-from .generic import drop_chrome
+from .generic import NEAR_EMPTY_CHARS, drop_chrome
 
 if TYPE_CHECKING:
     from ..classifier.htmlmodel import HtmlLines, Scores
@@ -70,6 +70,13 @@ def clean(doc: Document, limits: Limits) -> Document:
     page, s = scores
     labels = _labels(doc.lines, rendering, page, s, md)
     drop_chrome(doc.lines, labels, _TEXT_ROLES, RULE)
+    text = _text_chars(doc.lines, labels)
+    if text < NEAR_EMPTY_CHARS:
+        # Why: a store's grid or a page of short entries, of which the line model keeps
+        # (next to) nothing: the text classifier, as for a dump, when it keeps more
+        by_lines = _clean_by_lines(doc, root, url, "html-near-empty")
+        if _text_chars(doc.lines, by_lines.labels or ()) > text:
+            return by_lines
     header = visible_header(doc.lines, labels)
     fields: dict[str, tuple[str, ...]] = {}
     authors, published = list(md.get("authors") or []), md.get("published")
@@ -259,6 +266,12 @@ def header_byline(lines: Sequence[str], labels: Sequence[Label], title: str | No
 #: The kept lines that may be chrome (the title, captions and byline come from the markup;
 #: the line model keeps a list's lines as items).
 _TEXT_ROLES = frozenset({"body", "subheading", "item"})
+
+
+def _text_chars(lines: Sequence[str], labels: Sequence[Label]) -> int:
+    """Characters of text the labels keep (the body's lines: not the title, byline, ...)."""
+    return sum(len(lines[i].strip()) for i, lab in enumerate(labels)
+               if lab.kept and lab.tag in _TEXT_ROLES)
 
 
 def _clean_by_lines(doc: Document, root: Any, url: str | None,
