@@ -203,11 +203,18 @@ def _html_fallbacks(doc: Document, authors: tuple[str, ...], title: str | None,
     return doc, authors, published if isinstance(published, str) else None
 
 
+def _line_model_ran(doc: Document) -> bool:
+    """Whether the HTML cleaner ran the line model on the page's rendered lines (its labels,
+    or the text classifier's when the model kept next to nothing: ``html-near-empty``)."""
+    return ("html-near-empty" in doc.evidence
+            or any(lab.rule.startswith("html:model") for lab in doc.labels or ()))
+
+
 def _line_model_features(doc: Document, root: Any) -> Any:
     """The HTML line model's features of the page's rendered lines when the HTML cleaner
-    labelled them with the model but they are not cached with the page (a stripped record
-    read back from NDJSON), made again as the cleaner makes them; else None."""
-    if root is None or not any(lab.rule.startswith("html:model") for lab in doc.labels or ()):
+    ran the model but they are not cached with the page (a stripped record read back from
+    NDJSON), made again as the cleaner makes them; else None."""
+    if root is None or not _line_model_ran(doc):
         return None
     from .classifier.htmlmodel import page_features
     from .html.render import matching_rendering
@@ -234,7 +241,7 @@ def _page_type(doc: Document, default: str) -> tuple[str, float | None]:
         # the line model's features of the rendered lines, as the HTML cleaner made them
         # (none for a page it did not run the model on: too large, or not its rendering)
         page = doc.derived("html_lines", lambda d: _line_model_features(d, root))
-        if page is not None and kept:
+        if page is not None and kept and _line_model_ran(doc):
             line_features = LineFeatures(page.text, page.dom, [kept[i] for i in page.rows])
     return classify_page(doc.lines, kept or None, root, doc.url, line_features)
 

@@ -224,13 +224,15 @@ def _keep_only(monkeypatch, keep):
     monkeypatch.setattr(cleaner, "_labels", labels)
 
 
-GRID = ("<html><head><title>Gift sets</title></head><body><h1>Gift sets</h1>"
-        "<p>Sign in</p>"
+GRID = ("<html><head><title>Gift sets</title>"
+        "<meta property='article:published_time' content='2024-03-05T08:30:00+01:00'>"
+        "</head><body><h1>Gift sets</h1>"
+        "<p>Members save on every gift set in our store</p>"
         + "".join(f"<div class='card'><p>{name}</p><p>{price}</p></div>" for name, price in [
             ("Cedar Candle Duo", "€34"), ("Fig Leaf Trio", "€42"), ("Amber Soap Pair", "€18"),
             ("Linen Mist Set", "€26"), ("Travel Wick Kit", "€15"),
             ("Wool Throw and Candle", "€88")])
-        + "</body></html>")
+        + "<p>Prices as of 12 January 2023</p></body></html>")
 
 
 def _grid(tmp_path):
@@ -241,15 +243,24 @@ def _grid(tmp_path):
 
 def test_a_page_the_line_model_keeps_next_to_nothing_of_is_labelled_by_the_text_classifier(
         monkeypatch, tmp_path):
-    _keep_only(monkeypatch, lambda line: line == "Sign in")
+    # (a line just under the 50 characters the body needs)
+    _keep_only(monkeypatch, lambda line: line == "Members save on every gift set in our store")
     doc = _grid(tmp_path)
     assert "html-near-empty" in doc.evidence
     assert doc.meta["extracted"]["method"] == "lines"
     kept = [line.strip() for line, lab in zip(doc.lines, doc.labels) if lab.kept]
     assert "Cedar Candle Duo" in kept and "Wool Throw and Candle" in kept
     assert all(lab.rule.startswith("generic:") for lab in doc.labels)
-    # the markup's metadata stays
-    assert doc.meta["extracted"]["title"] == "Gift sets"
+    # the markup's metadata stays: the headline and the date are the markup's, not the
+    # text classifier's guesses from the lines
+    art = kt_clean.article(doc)
+    assert art.title == "Gift sets"
+    assert art.published == "2024-03-05T08:30:00+01:00"
+    assert "Cedar Candle Duo" in art.body
+    # the page type is the one a record read back from NDJSON gets
+    back = kt_clean.article(kt_clean.Document.from_record(doc.to_record()))
+    assert (art.page_type, art.page_type_confidence) == (back.page_type,
+                                                         back.page_type_confidence)
 
 
 def test_a_near_empty_body_stays_when_the_text_classifier_keeps_no_more(monkeypatch, tmp_path):
@@ -257,7 +268,7 @@ def test_a_near_empty_body_stays_when_the_text_classifier_keeps_no_more(monkeypa
 
     _keep_only(monkeypatch, lambda line: False)
     monkeypatch.setattr(cleaner, "_clean_by_lines",
-                        lambda doc, root, url, why: doc.replace(
+                        lambda doc, root, url, why, md: doc.replace(
                             labels=tuple(kt_clean.Label(False, "boilerplate", "generic:x")
                                          for _ in doc.lines)))
     doc = _grid(tmp_path)
@@ -270,3 +281,14 @@ def test_a_body_of_enough_text_is_the_line_model_s(monkeypatch, tmp_path):
     doc = _grid(tmp_path)
     assert "html-near-empty" not in doc.evidence
     assert any(lab.rule.startswith("html:model") and lab.kept for lab in doc.labels)
+
+
+def test_a_record_whose_text_is_not_its_html_s_rendering_says_so():
+    html = "<html><head><title>Harbour news</title></head><body><p>Short.</p></body></html>"
+    text = ("The harbour reopened on Monday after a week of repairs to the outer wall, and "
+            "the first ferries left on time.\n")
+    doc = kt_clean.strip(kt_clean.Document(source="rec.json", text=text, input_format="html",
+                                           meta={"html": html}))
+    assert "html-text-not-its-rendering" in doc.evidence
+    assert "html-too-many-elements" not in doc.evidence
+    assert doc.meta["extracted"]["method"] == "lines"

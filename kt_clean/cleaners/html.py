@@ -58,7 +58,7 @@ def clean(doc: Document, limits: Limits) -> Document:
             return _clean_by_lines(doc, root, url)
         rendering = doc.derived("html_render", lambda d: matching_rendering(root, d.lines))
         if rendering is None:  # the page's text is not this HTML's rendering
-            return _clean_by_lines(doc, root, url)
+            return _clean_by_lines(doc, root, url, "html-text-not-its-rendering")
         md = extract_metadata(root, url, fallbacks=False)
         scores, method = _model(doc, root, rendering, url, limits)
     except HtmlTooLarge as exc:
@@ -74,7 +74,7 @@ def clean(doc: Document, limits: Limits) -> Document:
     if text < NEAR_EMPTY_CHARS:
         # Why: a store's grid or a page of short entries, of which the line model keeps
         # (next to) nothing: the text classifier, as for a dump, when it keeps more
-        by_lines = _clean_by_lines(doc, root, url, "html-near-empty")
+        by_lines = _clean_by_lines(doc, root, url, "html-near-empty", md)
         if _text_chars(doc.lines, by_lines.labels or ()) > text:
             return by_lines
     header = visible_header(doc.lines, labels)
@@ -274,20 +274,38 @@ def _text_chars(lines: Sequence[str], labels: Sequence[Label]) -> int:
                if lab.kept and lab.tag in _TEXT_ROLES)
 
 
+#: The text classifier's header fields the markup's metadata takes the place of.
+_MARKUP_FIELDS = ("title", "subtitle", "published", "updated")
+
+
 def _clean_by_lines(doc: Document, root: Any, url: str | None,
-                    why: str = "html-too-many-elements") -> Document:
+                    why: str = "html-too-many-elements",
+                    md: dict[str, Any] | None = None) -> Document:
     """A page the DOM extractors cannot take (too large) or kept nothing of: its rendered
     lines labelled by the text classifier (rules ``generic:*``), its metadata from the
-    markup (``method: lines``); ``why`` is added to the evidence."""
+    markup (``method: lines``; ``md`` when already extracted): a title or date the markup
+    has is not replaced by the header search's guess; ``why`` is added to the evidence."""
     from ..html.metadata import extract_metadata
     from .generic import label_lines
 
     labels, fields = label_lines(doc.lines)
-    try:
-        md = extract_metadata(root, url, fallbacks=False) if root is not None else {}
-    except (RecursionError, MemoryError, ValueError):
-        md = {}
-    extracted = {**md, "method": "lines", "sources": dict(md.get("sources") or {})}
+    if md is None:
+        try:
+            md = extract_metadata(root, url, fallbacks=False) if root is not None else {}
+        except (RecursionError, MemoryError, ValueError):
+            md = {}
+    for name in _MARKUP_FIELDS:
+        if md.get(name):
+            fields.pop(name, None)
+    title = (md.get("title") or "").strip()
+    if title:
+        # the headline is the markup's: a line the header search took for it is text
+        labels = [Label(True, "subheading", lab.rule)
+                  if lab.tag == "title" and doc.lines[i].strip() != title else lab
+                  for i, lab in enumerate(labels)]
+    categories = list(md.get("categories") or [])
+    extracted = {**md, "method": "lines", "sources": dict(md.get("sources") or {}),
+                 "section": md.get("section") or (categories[0] if categories else None)}
     extracted.pop("blocks", None)  # the body is the kept lines (no extractor's blocks)
     return doc.replace(labels=tuple(labels), fields={k: tuple(v) for k, v in fields.items()},
                        evidence=(*doc.evidence, why),
