@@ -224,43 +224,86 @@ def _keep_only(monkeypatch, keep):
     monkeypatch.setattr(cleaner, "_labels", labels)
 
 
-GRID = ("<html><head><title>Gift sets</title>"
-        "<meta property='article:published_time' content='2024-03-05T08:30:00+01:00'>"
-        "</head><body><h1>Gift sets</h1>"
-        "<p>Members save on every gift set in our store</p>"
-        + "".join(f"<div class='card'><p>{name}</p><p>{price}</p></div>" for name, price in [
-            ("Cedar Candle Duo", "€34"), ("Fig Leaf Trio", "€42"), ("Amber Soap Pair", "€18"),
-            ("Linen Mist Set", "€26"), ("Travel Wick Kit", "€15"),
-            ("Wool Throw and Candle", "€88")])
-        + "<p>Prices as of 12 January 2023</p></body></html>")
+def _grid_page(headline="<h1>Gift sets</h1>", printed="", title="Gift sets"):
+    return (f"<html><head><title>{title}</title>"
+            "<meta property='article:published_time' content='2024-03-05T08:30:00+01:00'>"
+            f"</head><body>{headline}{printed}"
+            "<p>Members save on every gift set in our store</p>"
+            + "".join(f"<div class='card'><p>{name}</p><p>{price}</p></div>"
+                      for name, price in [
+                          ("Cedar Candle Duo", "€34"), ("Fig Leaf Trio", "€42"),
+                          ("Amber Soap Pair", "€18"), ("Linen Mist Set", "€26"),
+                          ("Travel Wick Kit", "€15"), ("Wool Throw and Candle", "€88")])
+            + "<p>Prices as of 12 January 2023</p></body></html>")
 
 
-def _grid(tmp_path):
+GRID = _grid_page()
+
+
+def _grid(tmp_path, html=GRID):
     page = tmp_path / "grid.html"
-    page.write_text(GRID, encoding="utf-8")
+    page.write_text(html, encoding="utf-8")
     return kt_clean.strip(kt_clean.read(str(page))[0])
+
+
+def _fallback(monkeypatch):
+    # (a line just under the 50 characters the body needs)
+    _keep_only(monkeypatch, lambda line: line == "Members save on every gift set in our store")
 
 
 def test_a_page_the_line_model_keeps_next_to_nothing_of_is_labelled_by_the_text_classifier(
         monkeypatch, tmp_path):
-    # (a line just under the 50 characters the body needs)
-    _keep_only(monkeypatch, lambda line: line == "Members save on every gift set in our store")
+    _fallback(monkeypatch)
     doc = _grid(tmp_path)
     assert "html-near-empty" in doc.evidence
     assert doc.meta["extracted"]["method"] == "lines"
     kept = [line.strip() for line, lab in zip(doc.lines, doc.labels) if lab.kept]
     assert "Cedar Candle Duo" in kept and "Wool Throw and Candle" in kept
     assert all(lab.rule.startswith("generic:") for lab in doc.labels)
-    # the markup's metadata stays: the headline and the date are the markup's, not the
-    # text classifier's guesses from the lines
+    # the markup's metadata stays: the headline is the markup's, not the text
+    # classifier's guess from the lines, which is text
     art = kt_clean.article(doc)
     assert art.title == "Gift sets"
-    assert art.published == "2024-03-05T08:30:00+01:00"
     assert "Cedar Candle Duo" in art.body
     # the page type is the one a record read back from NDJSON gets
     back = kt_clean.article(kt_clean.Document.from_record(doc.to_record()))
     assert (art.page_type, art.page_type_confidence) == (back.page_type,
                                                          back.page_type_confidence)
+
+
+@pytest.mark.parametrize("printed,published", [
+    # the markup's day printed: the markup's date, with its time
+    ("<p>March 5, 2024</p>", "2024-03-05T08:30:00+01:00"),
+    # another day printed under the headline: the reader's date, as on the model's path
+    ("<p>May 5, 2025</p>", "2025-05-05")])
+def test_a_fallback_page_s_date_is_chosen_as_on_the_line_model_s_path(
+        monkeypatch, tmp_path, printed, published):
+    _fallback(monkeypatch)
+    art = kt_clean.article(_grid(tmp_path, _grid_page(printed=printed)))
+    assert art.published == published
+
+
+@pytest.mark.parametrize("markup_title,title_tag,deck_tag", [
+    # the markup names the headline the header search found (with the site's name after
+    # it on the page): it stays the title, and its deck the subtitle
+    ("Library hours extended for all", "title", "subtitle"),
+    # the markup names another headline: the header search's is text, its deck too
+    ("City council meets on Monday", "subheading", "body")])
+def test_the_markup_s_headline_decides_what_the_header_search_s_guess_is(
+        markup_title, title_tag, deck_tag):
+    from kt_clean.cleaners.html import _markup_header
+    from kt_clean.model import Label
+
+    lines = ["Library hours extended for all | City News", "Open until nine on weekdays",
+             "The city library will stay open later from next week, the council said."]
+    labels = [Label(True, "title", "generic:title"), Label(True, "subtitle", "generic:subtitle"),
+              Label(True, "body", "generic:model")]
+    fields = {"title": ["Library hours extended for all"],
+              "subtitle": ["Open until nine on weekdays"]}
+    _markup_header(lines, labels, fields, {"title": markup_title})
+    assert [lab.tag for lab in labels] == [title_tag, deck_tag, "body"]
+    assert "title" not in fields  # the markup's title is the article's
+    assert ("subtitle" in fields) == (deck_tag == "subtitle")
 
 
 def test_a_near_empty_body_stays_when_the_text_classifier_keeps_no_more(monkeypatch, tmp_path):

@@ -274,8 +274,6 @@ def _text_chars(lines: Sequence[str], labels: Sequence[Label]) -> int:
                if lab.kept and lab.tag in _TEXT_ROLES)
 
 
-#: The text classifier's header fields the markup's metadata takes the place of.
-_MARKUP_FIELDS = ("title", "subtitle", "published", "updated")
 
 
 def _clean_by_lines(doc: Document, root: Any, url: str | None,
@@ -283,8 +281,8 @@ def _clean_by_lines(doc: Document, root: Any, url: str | None,
                     md: dict[str, Any] | None = None) -> Document:
     """A page the DOM extractors cannot take (too large) or kept nothing of: its rendered
     lines labelled by the text classifier (rules ``generic:*``), its metadata from the
-    markup (``method: lines``; ``md`` when already extracted): a title or date the markup
-    has is not replaced by the header search's guess; ``why`` is added to the evidence."""
+    markup (``method: lines``; ``md`` when already extracted), which the header search's
+    guesses do not replace (:func:`_markup_header`); ``why`` is added to the evidence."""
     from ..html.metadata import extract_metadata
     from .generic import label_lines
 
@@ -294,15 +292,7 @@ def _clean_by_lines(doc: Document, root: Any, url: str | None,
             md = extract_metadata(root, url, fallbacks=False) if root is not None else {}
         except (RecursionError, MemoryError, ValueError):
             md = {}
-    for name in _MARKUP_FIELDS:
-        if md.get(name):
-            fields.pop(name, None)
-    title = (md.get("title") or "").strip()
-    if title:
-        # the headline is the markup's: a line the header search took for it is text
-        labels = [Label(True, "subheading", lab.rule)
-                  if lab.tag == "title" and doc.lines[i].strip() != title else lab
-                  for i, lab in enumerate(labels)]
+    _markup_header(doc.lines, labels, fields, md)
     categories = list(md.get("categories") or [])
     extracted = {**md, "method": "lines", "sources": dict(md.get("sources") or {}),
                  "section": md.get("section") or (categories[0] if categories else None)}
@@ -310,6 +300,44 @@ def _clean_by_lines(doc: Document, root: Any, url: str | None,
     return doc.replace(labels=tuple(labels), fields={k: tuple(v) for k, v in fields.items()},
                        evidence=(*doc.evidence, why),
                        meta={**doc.meta, "extracted": extracted})
+
+
+def _markup_header(lines: Sequence[str], labels: list[Label], fields: dict[str, list[str]],
+                   md: dict[str, Any]) -> None:
+    """The text classifier's header fields and labels (changed in place) where the markup
+    names the page's headline, deck and dates, as the line model's path has them: a
+    headline the header search found that is not the markup's is text (rule
+    ``generic:not-title``), and its deck with it; the markup's subtitle stands; the date
+    is the one :func:`choose_date` picks between the markup's and the printed one."""
+    from .generic import _headline_text
+
+    def same(a: str | None, b: str | None) -> bool:
+        return bool(a and b) and " ".join(str(a).split()).casefold() == " ".join(
+            str(b).split()).casefold()
+
+    title, subtitle = md.get("title"), md.get("subtitle")
+    titles = fields.get("title")
+    guess = titles[0] if titles else None
+    other = bool(title) and guess is not None and not same(_headline_text(guess), title)
+    if title:
+        fields.pop("title", None)
+    if other or subtitle:
+        fields.pop("subtitle", None)
+    for i, lab in enumerate(labels):
+        line = lines[i].strip()
+        if lab.tag == "title" and other and not same(_headline_text(line), title):
+            labels[i] = Label(True, "subheading", "generic:not-title")
+        elif lab.tag == "subtitle" and (other or (subtitle and not same(line, subtitle))):
+            labels[i] = Label(True, "body", "generic:not-title")
+    printed = [(-1, kind, fields[kind][0]) for kind in ("published", "updated")
+               if fields.get(kind)]
+    if printed and md.get("published"):
+        chosen = choose_date(md.get("published"), None, printed)
+        fields.pop("published", None)
+        if chosen is not None:
+            fields["published"] = [chosen[1]]
+    if md.get("updated"):
+        fields.pop("updated", None)
 
 
 #: How the byline and the date are looked for around the headline: from a few lines above
