@@ -241,7 +241,7 @@ def _page_type(doc: Document, default: str) -> tuple[str, float | None]:
         # the line model's features of the rendered lines, as the HTML cleaner made them
         # (none for a page it did not run the model on: too large, or not its rendering)
         page = doc.derived("html_lines", lambda d: _line_model_features(d, root))
-        if page is not None and kept and _line_model_ran(doc):
+        if page is not None and kept:
             line_features = LineFeatures(page.text, page.dom, [kept[i] for i in page.rows])
     return classify_page(doc.lines, kept or None, root, doc.url, line_features)
 

@@ -274,8 +274,6 @@ def _text_chars(lines: Sequence[str], labels: Sequence[Label]) -> int:
                if lab.kept and lab.tag in _TEXT_ROLES)
 
 
-
-
 def _clean_by_lines(doc: Document, root: Any, url: str | None,
                     why: str = "html-too-many-elements",
                     md: dict[str, Any] | None = None) -> Document:
@@ -309,11 +307,13 @@ def _markup_header(lines: Sequence[str], labels: list[Label], fields: dict[str, 
     headline the header search found that is not the markup's is text (rule
     ``generic:not-title``), and its deck with it; the markup's subtitle stands; the date
     is the one :func:`choose_date` picks between the markup's and the printed one."""
+    from .generic import RULE as GENERIC
     from .generic import _headline_text
 
     def same(a: str | None, b: str | None) -> bool:
-        return bool(a and b) and " ".join(str(a).split()).casefold() == " ".join(
-            str(b).split()).casefold()
+        if not a or not b:
+            return False
+        return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
     title, subtitle = md.get("title"), md.get("subtitle")
     titles = fields.get("title")
@@ -326,9 +326,9 @@ def _markup_header(lines: Sequence[str], labels: list[Label], fields: dict[str, 
     for i, lab in enumerate(labels):
         line = lines[i].strip()
         if lab.tag == "title" and other and not same(_headline_text(line), title):
-            labels[i] = Label(True, "subheading", "generic:not-title")
+            labels[i] = Label(True, "subheading", f"{GENERIC}:not-title")
         elif lab.tag == "subtitle" and (other or (subtitle and not same(line, subtitle))):
-            labels[i] = Label(True, "body", "generic:not-title")
+            labels[i] = Label(True, "body", f"{GENERIC}:not-title")
     printed = [(-1, kind, fields[kind][0]) for kind in ("published", "updated")
                if fields.get(kind)]
     if printed and md.get("published"):
