@@ -16,13 +16,15 @@ For every WCXB-dev page (``html/ID.html.gz``) it keeps, in ``CACHE/pages/ID.pkl`
   ``bench/train_classifier.py`` does for the text dumps).
 
 These are the expensive parts (about 0.4 s a page); features and models are made from
-them in seconds. Entries carry ``CACHE_VERSION``: raise it when what they hold changes
-(the renderer's lines are pinned by tests, so they do not change with the code).
+them in seconds. Entries carry a key: ``CACHE_VERSION`` (raise it when what they hold
+changes) and a digest of the parser and the renderer (``kt_clean/html/parse.py``,
+``render.py``), so that a page is made again when the lines it renders to may have changed.
 """
 from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import logging
 import pickle
@@ -42,8 +44,15 @@ DEFAULT_CACHE = Path("/tmp/model-cache")
 CACHE_VERSION = "1"
 
 
+#: The code whose changes change a page's rendered lines.
+RENDER_CODE = ("kt_clean/html/parse.py", "kt_clean/html/render.py")
+
+
 def key() -> str:
-    return CACHE_VERSION
+    h = hashlib.sha1()
+    for f in RENDER_CODE:
+        h.update((REPO / f).read_bytes())
+    return f"{CACHE_VERSION}-{h.hexdigest()[:10]}"
 
 
 def site_of(url: str) -> str:

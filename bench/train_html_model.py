@@ -87,7 +87,8 @@ def lgb_params(depth: int, seed: int, lr: float) -> dict:
 def _feats_key() -> str:
     h = hashlib.sha1()
     for f in ("kt_clean/classifier/features.py", "kt_clean/classifier/dom.py",
-              "kt_clean/html/render.py", "kt_clean/classifier/stopwords.txt",
+              "kt_clean/html/render.py", "kt_clean/html/parse.py",
+              "kt_clean/classifier/stopwords.txt",
               "kt_clean/classifier/boilerplate-words.txt"):
         h.update((REPO / f).read_bytes())
     return h.hexdigest()[:12]

@@ -151,6 +151,17 @@ def test_render_drops_hidden_and_scripts():
         assert hidden not in out
 
 
+def test_render_keeps_markup_after_the_documents_end():
+    # A template that prints its article after </body></html> (a real blog did): browsers and
+    # w3m show it, libxml2 alone drops it
+    page = ("<html><head><title>T</title></head><body><nav>Menu</nav></body></html>\n"
+            "<!-- the post -->\n<div class=post><h1>Headline</h1><p>First paragraph.</p></div>")
+    out = render_html(page)
+    assert "Menu" in out and "Headline" in out and "First paragraph." in out
+    # (only comments and space after it: the page is parsed as it is)
+    assert "Menu" in render_html("<html><body><p>Menu</p></body></html>\n<!-- x -->\n")
+
+
 def test_render_article_has_chrome():
     out = render_html(_read("article.html"))
     assert "  • Home" in out and "Privacy policy" in out and "toll-free" in out

@@ -13,6 +13,9 @@ _parser = None
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _DOCTYPE_SUBSET_RE = re.compile(r"^\s*<!DOCTYPE[^\[>]{0,200}\[.*?\]\s*>", re.IGNORECASE | re.DOTALL)
 _CTRL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufdd0-\ufdef]")
+_HTML_END_RE = re.compile(r"</html\s*>", re.IGNORECASE)
+#: What may follow ``</html>`` without being content: space and comments.
+_NOT_CONTENT_RE = re.compile(r"(?:\s+|<!--.*?(?:-->|$))*", re.DOTALL)
 
 
 class HtmlTooLarge(HtmlError):
@@ -177,6 +180,15 @@ def html_parser() -> Any:
     return _parser
 
 
+def _content_after_end(html: str) -> bool:
+    """Whether markup other than space and comments follows the first ``</html>``."""
+    end = _HTML_END_RE.search(html)
+    if end is None:
+        return False
+    rest = _NOT_CONTENT_RE.match(html, end.end())
+    return rest is not None and rest.end() < len(html)
+
+
 def prepare(html: str, limits: Limits = DEFAULT_LIMITS) -> str:
     """Type-check and clean an HTML string before parsing; refuse one over the limit."""
     if not isinstance(html, str):
@@ -195,6 +207,11 @@ def prepare(html: str, limits: Limits = DEFAULT_LIMITS) -> str:
         # an internal DTD subset: HTML has none; drop it (never resolved anyway)
         html = _DOCTYPE_SUBSET_RE.sub("<!DOCTYPE html>", html[:100_000], count=1) + html[100_000:]
     html = _CTRL_RE.sub(" ", html)
+    if _content_after_end(html):
+        # Why: markup after ``</html>`` (a template that printed its article after the
+        # document's end) is shown by browsers and text browsers (HTML5 parses it into the
+        # body), but libxml2 drops it: the page lost its whole article
+        html = _HTML_END_RE.sub(" ", html)
     if not html.strip():
         raise HtmlError("empty HTML document")
     return html
