@@ -356,15 +356,35 @@ def test_fast_reaches_the_dask_engine(tmp_path, monkeypatch):
         assert seen.pop().fast is fast
 
 
-def test_a_page_the_model_keeps_nothing_of_still_has_a_body(monkeypatch):
-    def nothing(variant, page, votes, explain=True):
+def _scores_up_to(top: float):
+    def scores(variant, page, votes, explain=True):
         m = page.rows.shape[0]
-        p = np.linspace(0.01, 0.2, m)
+        p = np.linspace(0.01, top, m)
         return hm.Scores(p, p, np.zeros(m, dtype=bool), np.zeros(m, dtype=np.intp))
 
-    monkeypatch.setattr(hm, "score", nothing)
+    return scores
+
+
+def test_a_page_the_model_keeps_nothing_of_still_has_a_body(monkeypatch):
+    # (its best line scores above BEST_LINES_MIN: the page has text the model is unsure of)
+    monkeypatch.setattr(hm, "score", _scores_up_to(0.3))
     doc = kt_clean.strip(kt_clean.read(str(ARTICLE))[0], limits=Limits(fast=True))
-    assert any(lab.kept and lab.rule == "html:best-lines" for lab in doc.labels)
+    kept = [i for i, lab in enumerate(doc.labels) if lab.kept and lab.rule == "html:best-lines"]
+    assert kept and "html-no-text" not in doc.evidence
+
+
+def test_a_page_the_model_finds_no_text_on_gets_an_empty_body(monkeypatch):
+    # Its best line scores under BEST_LINES_MIN (an app's shell, a store's menus): no line is
+    # kept, neither the model's best nor the text classifier's (whose fallback would keep
+    # the menus: "Help", "Cart (0)"), and the evidence says why
+    from kt_clean.cleaners import html as cleaner
+
+    monkeypatch.setattr(hm, "score", _scores_up_to(cleaner.BEST_LINES_MIN - 0.05))
+    doc = kt_clean.strip(kt_clean.read(str(ARTICLE))[0], limits=Limits(fast=True))
+    assert not any(lab.kept and lab.tag in ("body", "subheading", "item") for lab in doc.labels)
+    assert "html-no-text" in doc.evidence and "html-near-empty" not in doc.evidence
+    art = kt_clean.extract(str(ARTICLE), limits=Limits(fast=True))
+    assert art.body == "" and art.title  # the markup's headline still names the page
 
 
 def test_the_shipped_model_loads_and_names_its_features():

@@ -35,6 +35,11 @@ RULE = "html"
 EXTRACT_MAX_ELEMENTS = 60_000
 #: The group that decided a line, as its rule names it (``htmlmodel.GROUPS``).
 _WHY = ("text", "dom", "votes", "context")
+#: The model's best lines are kept when it keeps none only if the best scores at least
+#: this: under it the page has no text to give (an app's shell, a store's menus, an error
+#: page: on WCXB-dev the best scores of such pages were 0.04-0.19, of pages with text
+#: 0.30-0.34), and its best lines are chrome ("Cart (0)", "Help"; docs/quality-html.md).
+BEST_LINES_MIN = 0.25
 #: The renderer's kinds of kept lines and the role they take.
 _KIND_ROLE = {"h": "subheading", "li": "item", "li+": "item"}
 
@@ -71,7 +76,7 @@ def clean(doc: Document, limits: Limits) -> Document:
     labels = _labels(doc.lines, rendering, page, s, md)
     drop_chrome(doc.lines, labels, _TEXT_ROLES, RULE)
     text = _text_chars(doc.lines, labels)
-    if text < NEAR_EMPTY_CHARS:
+    if text < NEAR_EMPTY_CHARS and not _no_text(s):
         # Why: a store's grid or a page of short entries, of which the line model keeps
         # (next to) nothing: the text classifier, as for a dump, when it keeps more
         by_lines = _clean_by_lines(doc, root, url, "html-near-empty", md)
@@ -117,7 +122,9 @@ def clean(doc: Document, limits: Limits) -> Document:
         # the authors are the site or an organisation: a person's byline would be better
         "authors_publisher": bool(authors) and publisher,
     }
-    return doc.replace(labels=tuple(labels), fields=fields,
+    # (the line model found no text: the record says why its body is empty)
+    evidence = (*doc.evidence, "html-no-text") if _no_text(s) else doc.evidence
+    return doc.replace(labels=tuple(labels), fields=fields, evidence=evidence,
                        meta={**doc.meta, "extracted": extracted})
 
 
@@ -177,6 +184,12 @@ _REASON_GROUPS = (("nav", "nav"), ("share", "share"), ("related", "related"),
                   ("footer", "footer"))
 
 
+def _no_text(s: Scores) -> bool:
+    """Whether the line model finds no text on the page: it keeps no line, and its best
+    line scores under :data:`BEST_LINES_MIN`."""
+    return not s.keep.any() and (len(s.p2) == 0 or float(s.p2.max()) < BEST_LINES_MIN)
+
+
 def _labels(lines: Sequence[str], rendering: Rendering, page: HtmlLines, s: Scores,
             md: dict[str, Any]) -> list[Label]:
     """One label per line: the model's decision; the metadata's title, subtitle and
@@ -193,7 +206,7 @@ def _labels(lines: Sequence[str], rendering: Rendering, page: HtmlLines, s: Scor
     for k, i in enumerate(rows):
         keep[i] = bool(s.keep[k])
         why[i] = int(s.why[k])
-    if rows and not any(keep):
+    if rows and not any(keep) and not _no_text(s):
         # Why: a page with text never gives an empty body; the model's best lines are kept
         top = float(s.p2.max())
         for k, i in enumerate(rows):
