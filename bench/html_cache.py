@@ -17,8 +17,8 @@ For every WCXB-dev page (``html/ID.html.gz``) it keeps, in ``CACHE/pages/ID.pkl`
 
 These are the expensive parts (about 0.4 s a page); features and models are made from
 them in seconds. Entries carry a key: ``CACHE_VERSION`` (raise it when what they hold
-changes) and a digest of the parser and the renderer (``kt_clean/html/parse.py``,
-``render.py``), so that a page is made again when the lines it renders to may have changed.
+changes) and a digest of the code that makes it (``RENDER_CODE``: decoding, parsing,
+rendering, the extractors' adapters), so that a page is made again when that code changes.
 """
 from __future__ import annotations
 
@@ -44,8 +44,11 @@ DEFAULT_CACHE = Path("/tmp/model-cache")
 CACHE_VERSION = "1"
 
 
-#: The code whose changes change a page's rendered lines.
-RENDER_CODE = ("kt_clean/html/parse.py", "kt_clean/html/render.py")
+#: The code whose changes change what an entry holds: the page's decoding, parsing and
+#: rendered lines, and the extractors' blocks on its tree.
+RENDER_CODE = ("kt_clean/inputs/decode.py", "kt_clean/inputs/html.py",
+               "kt_clean/html/parse.py", "kt_clean/html/render.py",
+               "kt_clean/html/trafilatura_adapter.py", "kt_clean/html/readability_adapter.py")
 
 
 def key() -> str:

@@ -88,6 +88,7 @@ def _feats_key() -> str:
     h = hashlib.sha1()
     for f in ("kt_clean/classifier/features.py", "kt_clean/classifier/dom.py",
               "kt_clean/html/render.py", "kt_clean/html/parse.py",
+              "kt_clean/inputs/html.py", "kt_clean/inputs/decode.py",
               "kt_clean/classifier/stopwords.txt",
               "kt_clean/classifier/boilerplate-words.txt"):
         h.update((REPO / f).read_bytes())

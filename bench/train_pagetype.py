@@ -21,7 +21,7 @@ the HTML one is trained on all pages and written to ``kt_clean/classifier/pagety
 (unless ``--no-save``; the text dumps' model there is kept as it is unless
 ``--retrain-text``), and the figures go into docs/quality.md (``<!-- bench:pagetype -->``)
 unless ``--no-write``. ``--cache FILE`` keeps the extracted lines between runs (a pickle,
-outside the repo). Exits 0 with a message when the data directory is absent.
+outside the repo), made again when any file of the package (code or model) has changed. Exits 0 with a message when the data directory is absent.
 """
 
 from __future__ import annotations
@@ -185,6 +185,19 @@ class Fitted:
         }
 
 
+
+def _code_key() -> str:
+    """A digest of the package's files (its code and its models): the cached lines are
+    what this code makes of the pages."""
+    import hashlib
+
+    h = hashlib.sha1()
+    for f in sorted((ROOT / "kt_clean").rglob("*")):
+        if f.is_file() and f.suffix in (".py", ".json", ".txt"):
+            h.update(str(f.relative_to(ROOT)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -219,8 +232,10 @@ def main(argv: list[str] | None = None) -> int:
     from multiprocessing import get_context
 
     t0 = time.perf_counter()
-    if args.cache and args.cache.exists():
-        recs = pickle.loads(args.cache.read_bytes())
+    key = _code_key()
+    cached = pickle.loads(args.cache.read_bytes()) if args.cache and args.cache.exists() else {}
+    if isinstance(cached, dict) and cached.get("key") == key:
+        recs = cached["recs"]
     else:
         jobs = [(i, str(args.data / "html" / f"{i}.html.gz"),
                  str(args.data / "dumps-w3m" / f"{i}.txt")) for i in ids]
@@ -231,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
                 if n % 250 == 0:
                     print(f"  read {n}/{len(jobs)} pages", file=sys.stderr, flush=True)
         if args.cache:
-            args.cache.write_bytes(pickle.dumps(recs))
+            args.cache.write_bytes(pickle.dumps({"key": key, "recs": recs}))
     t1 = time.perf_counter()
     with get_context("fork").Pool(max(1, args.workers)) as pool:
         feats = {r["id"]: r for r in pool.imap_unordered(page_features,

@@ -162,6 +162,27 @@ def test_render_keeps_markup_after_the_documents_end():
     assert "Menu" in render_html("<html><body><p>Menu</p></body></html>\n<!-- x -->\n")
 
 
+@pytest.mark.parametrize("tail,content", [
+    ("", False),
+    ("  \n", False),
+    ("<!-- the end -->\n<!-- x -->", False),
+    ("<!-- never closed", False),
+    ("\n<p>b</p>", True),
+    ("<!--><div>post</div>", True),   # (an empty comment, in HTML5)
+    ("<!---><div>post</div>", True),
+    ("<!-- a --!><div>post</div>", True),
+])
+def test_what_follows_the_documents_end(tail, content):
+    from kt_clean.html.parse import _content_after_end, prepare
+
+    for end in ("</html>", "</HTML >", "</html\n>", "</html foo>"):
+        page = "<html><body><p>a</p></body>" + end + tail
+        assert _content_after_end(page) is content, (end, tail)
+        # the end tags go only when content follows them
+        assert ("html" not in prepare(page).lower().split("</body>")[1]) is content
+    assert not _content_after_end("<p>a</p></htmlx><p>b</p>")
+
+
 def test_render_article_has_chrome():
     out = render_html(_read("article.html"))
     assert "  • Home" in out and "Privacy policy" in out and "toll-free" in out

@@ -387,6 +387,22 @@ def test_a_page_the_model_finds_no_text_on_gets_an_empty_body(monkeypatch):
     assert art.body == "" and art.title  # the markup's headline still names the page
 
 
+def test_a_page_without_text_has_the_same_page_type_read_back(tmp_path):
+    # Every line of this page takes a role of the markup (its headline, a caption), so no
+    # label names the line model: the record's method says it ran, and a record read back
+    # from NDJSON is typed from the same features as the page in one process
+    page = tmp_path / "cart.html"
+    page.write_text("<html><head><title>Your cart</title></head><body><h1>Your cart</h1>"
+                    "<figure><img src=a.jpg><figcaption>A photo</figcaption></figure>"
+                    "</body></html>", encoding="utf-8")
+    doc = kt_clean.strip(kt_clean.read(str(page))[0], limits=Limits(fast=True))
+    assert not any(lab.rule.startswith("html:model") for lab in doc.labels)
+    art = kt_clean.article(doc)
+    back = kt_clean.article(kt_clean.Document.from_record(doc.to_record()))
+    assert (art.page_type, art.page_type_confidence) == (back.page_type,
+                                                         back.page_type_confidence)
+
+
 def test_the_shipped_model_loads_and_names_its_features():
     model = hm.load_html_model()
     # (readability-lxml's variant is measured, not shipped: its vote did not pay its time)

@@ -186,7 +186,7 @@ _REASON_GROUPS = (("nav", "nav"), ("share", "share"), ("related", "related"),
 
 def _no_text(s: Scores) -> bool:
     """Whether the line model finds no text on the page: it keeps no line, and its best
-    line scores under :data:`BEST_LINES_MIN`."""
+    line scores under :data:`BEST_LINES_MIN` (or the page has no line to score)."""
     return not s.keep.any() and (len(s.p2) == 0 or float(s.p2.max()) < BEST_LINES_MIN)
 
 
@@ -207,7 +207,8 @@ def _labels(lines: Sequence[str], rendering: Rendering, page: HtmlLines, s: Scor
         keep[i] = bool(s.keep[k])
         why[i] = int(s.why[k])
     if rows and not any(keep) and not _no_text(s):
-        # Why: a page with text never gives an empty body; the model's best lines are kept
+        # Why: a page with text never gives an empty body (unless the model finds no text
+        # on it: ``_no_text``); the model's best lines are kept
         top = float(s.p2.max())
         for k, i in enumerate(rows):
             if s.p2[k] >= 0.5 * top:

@@ -13,9 +13,12 @@ _parser = None
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _DOCTYPE_SUBSET_RE = re.compile(r"^\s*<!DOCTYPE[^\[>]{0,200}\[.*?\]\s*>", re.IGNORECASE | re.DOTALL)
 _CTRL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufdd0-\ufdef]")
-_HTML_END_RE = re.compile(r"</html\s*>", re.IGNORECASE)
-#: What may follow ``</html>`` without being content: space and comments.
-_NOT_CONTENT_RE = re.compile(r"(?:\s+|<!--.*?(?:-->|$))*", re.DOTALL)
+#: An end tag of the document (``</html>``, ``</HTML >``, ``</html foo>``: libxml2 ends
+#: the document at each of them).
+_HTML_END_RE = re.compile(r"</html\b[^>]*>", re.IGNORECASE)
+#: What may follow ``</html>`` without being content: space and comments (HTML5's ends of
+#: a comment: ``-->``, ``--!>``, and the empty ``<!-->`` and ``<!--->``).
+_NOT_CONTENT_RE = re.compile(r"(?:\s+|<!--(?:-?>|.*?--!?>|.*\Z))*", re.DOTALL)
 
 
 class HtmlTooLarge(HtmlError):
@@ -181,7 +184,9 @@ def html_parser() -> Any:
 
 
 def _content_after_end(html: str) -> bool:
-    """Whether markup other than space and comments follows the first ``</html>``."""
+    """Whether markup other than space and comments follows the first ``</html>`` (the
+    first in the text: one inside a script or an attribute counts too; the page is then
+    parsed without any ``</html>``, which changes nothing that is rendered)."""
     end = _HTML_END_RE.search(html)
     if end is None:
         return False
