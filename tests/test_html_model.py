@@ -387,6 +387,22 @@ def test_a_page_the_model_finds_no_text_on_gets_an_empty_body(monkeypatch):
     assert art.body == "" and art.title  # the markup's headline still names the page
 
 
+def test_a_page_of_a_few_lines_keeps_its_best_lines_however_low(monkeypatch, tmp_path):
+    # A headline and a paragraph (a hand-written page, a fragment): too little of a page for
+    # the model to say it has no text, so its best lines are kept
+    from kt_clean.cleaners import html as cleaner
+
+    page = tmp_path / "small.html"
+    page.write_text("<html><body><h1>Council votes</h1><p>The council voted on the budget for "
+                    "schools and roads on Tuesday, after a long debate.</p></body></html>",
+                    encoding="utf-8")
+    monkeypatch.setattr(hm, "score", _scores_up_to(cleaner.BEST_LINES_MIN - 0.1))
+    doc = kt_clean.strip(kt_clean.read(str(page))[0], limits=Limits(fast=True))
+    assert len([line for line in doc.lines if line.strip()]) < cleaner.NO_TEXT_MIN_LINES
+    assert "html-no-text" not in doc.evidence
+    assert "The council voted on the budget" in kt_clean.article(doc).body
+
+
 def test_a_page_without_text_has_the_same_page_type_read_back(tmp_path):
     # Every line of this page takes a role of the markup (its headline, a caption), so no
     # label names the line model: the record's method says it ran, and a record read back

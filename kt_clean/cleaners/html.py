@@ -40,6 +40,10 @@ _WHY = ("text", "dom", "votes", "context")
 #: page: on WCXB-dev the best scores of such pages were 0.04-0.19, of pages with text
 #: 0.30-0.34), and its best lines are chrome ("Cart (0)", "Help"; docs/quality-html.md).
 BEST_LINES_MIN = 0.25
+#: ... on a page of at least this many lines: on fewer (a hand-written page, a fragment)
+#: the model, trained on whole pages, has too little of the page to judge, and a page of a
+#: headline and a paragraph keeps its paragraph.
+NO_TEXT_MIN_LINES = 5
 #: The renderer's kinds of kept lines and the role they take.
 _KIND_ROLE = {"h": "subheading", "li": "item", "li+": "item"}
 
@@ -185,9 +189,11 @@ _REASON_GROUPS = (("nav", "nav"), ("share", "share"), ("related", "related"),
 
 
 def _no_text(s: Scores) -> bool:
-    """Whether the line model finds no text on the page: it keeps no line, and its best
-    line scores under :data:`BEST_LINES_MIN` (or the page has no line to score)."""
-    return not s.keep.any() and (len(s.p2) == 0 or float(s.p2.max()) < BEST_LINES_MIN)
+    """Whether the line model finds no text on the page: it keeps no line of the page's
+    :data:`NO_TEXT_MIN_LINES` or more, and its best line scores under
+    :data:`BEST_LINES_MIN`."""
+    return (len(s.p2) >= NO_TEXT_MIN_LINES and not s.keep.any()
+            and float(s.p2.max()) < BEST_LINES_MIN)
 
 
 def _labels(lines: Sequence[str], rendering: Rendering, page: HtmlLines, s: Scores,
