@@ -181,6 +181,8 @@ def test_what_follows_the_documents_end(tail, content):
         # the end tags go only when content follows them
         assert ("html" not in prepare(page).lower().split("</body>")[1]) is content
     assert not _content_after_end("<p>a</p></htmlx><p>b</p>")
+    # (a custom element's end tag is no end of the document)
+    assert not _content_after_end("<html-box><p>a</p></html-box><p>b</p>")
 
 
 def test_render_article_has_chrome():

@@ -15,7 +15,7 @@ _DOCTYPE_SUBSET_RE = re.compile(r"^\s*<!DOCTYPE[^\[>]{0,200}\[.*?\]\s*>", re.IGN
 _CTRL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufdd0-\ufdef]")
 #: An end tag of the document (``</html>``, ``</HTML >``, ``</html foo>``: libxml2 ends
 #: the document at each of them).
-_HTML_END_RE = re.compile(r"</html\b[^>]*>", re.IGNORECASE)
+_HTML_END_RE = re.compile(r"</html(?=[\s/>])[^>]*>", re.IGNORECASE)
 #: What may follow ``</html>`` without being content: space and comments (HTML5's ends of
 #: a comment: ``-->``, ``--!>``, and the empty ``<!-->`` and ``<!--->``).
 _NOT_CONTENT_RE = re.compile(r"(?:\s+|<!--(?:-?>|.*?--!?>|.*\Z))*", re.DOTALL)
