@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import re
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def code_digest(files: Iterable[Path]) -> str:
+    """A digest of files' names (relative to the repository) and contents: what a cache
+    was made by, so that it is made again when that code changes."""
+    h = hashlib.sha1()
+    for f in files:
+        h.update(str(f.relative_to(ROOT)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
 
 
 def machine() -> str:

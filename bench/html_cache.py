@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import json
 import logging
 import pickle
@@ -37,6 +36,8 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(BENCH))
+
+from _report import code_digest  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "wcxb-dev"
 DEFAULT_CACHE = Path("/tmp/model-cache")
@@ -52,10 +53,7 @@ RENDER_CODE = ("kt_clean/inputs/decode.py", "kt_clean/inputs/html.py",
 
 
 def key() -> str:
-    h = hashlib.sha1()
-    for f in RENDER_CODE:
-        h.update((REPO / f).read_bytes())
-    return f"{CACHE_VERSION}-{h.hexdigest()[:10]}"
+    return f"{CACHE_VERSION}-{code_digest(REPO / f for f in RENDER_CODE)}"
 
 
 def site_of(url: str) -> str:

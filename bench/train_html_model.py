@@ -41,6 +41,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(BENCH))
 
 import html_cache  # noqa: E402
+from _report import code_digest  # noqa: E402
 
 from kt_clean.classifier import htmlmodel as hm  # noqa: E402
 from kt_clean.classifier.trees import TreeEnsemble, from_lightgbm  # noqa: E402
@@ -85,14 +86,11 @@ def lgb_params(depth: int, seed: int, lr: float) -> dict:
 
 
 def _feats_key() -> str:
-    h = hashlib.sha1()
-    for f in ("kt_clean/classifier/features.py", "kt_clean/classifier/dom.py",
-              "kt_clean/html/render.py", "kt_clean/html/parse.py",
-              "kt_clean/inputs/html.py", "kt_clean/inputs/decode.py",
-              "kt_clean/classifier/stopwords.txt",
-              "kt_clean/classifier/boilerplate-words.txt"):
-        h.update((REPO / f).read_bytes())
-    return h.hexdigest()[:12]
+    return code_digest(REPO / f for f in (
+        "kt_clean/classifier/features.py", "kt_clean/classifier/dom.py",
+        "kt_clean/html/render.py", "kt_clean/html/parse.py",
+        "kt_clean/inputs/html.py", "kt_clean/inputs/decode.py",
+        "kt_clean/classifier/stopwords.txt", "kt_clean/classifier/boilerplate-words.txt"))
 
 
 def _featurize_one(args):

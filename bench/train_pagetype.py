@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _report import SHARED_DATA, machine, update_section  # noqa: E402
+from _report import SHARED_DATA, code_digest, machine, update_section  # noqa: E402
 
 DATA = SHARED_DATA / "wcxb-dev"
 CLASS_WEIGHT: str | None = "balanced"
@@ -189,14 +189,8 @@ class Fitted:
 def _code_key() -> str:
     """A digest of the package's files (its code and its models): the cached lines are
     what this code makes of the pages."""
-    import hashlib
-
-    h = hashlib.sha1()
-    for f in sorted((ROOT / "kt_clean").rglob("*")):
-        if f.is_file() and f.suffix in (".py", ".json", ".txt"):
-            h.update(str(f.relative_to(ROOT)).encode())
-            h.update(f.read_bytes())
-    return h.hexdigest()[:12]
+    return code_digest(f for f in sorted((ROOT / "kt_clean").rglob("*"))
+                       if f.is_file() and f.suffix in (".py", ".json", ".txt"))
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__,
