@@ -204,15 +204,14 @@ def _html_fallbacks(doc: Document, authors: tuple[str, ...], title: str | None,
 
 
 def _line_model_ran(doc: Document) -> bool:
-    """Whether the HTML cleaner ran the line model on the page's rendered lines (its labels,
-    or the text classifier's when the model kept next to nothing: ``html-near-empty``).
-    The method the cleaner records says so too: a page whose every line took a role of the
-    markup (title, captions) or the model's best lines has no ``html:model`` rule."""
+    """Whether the HTML cleaner ran the line model on the page's rendered lines: the method
+    it records (``model-*``; a page whose every line took a role of the markup has no
+    ``html:model`` rule to say so), or the text classifier's labels when the model kept
+    next to nothing (``html-near-empty``)."""
     extracted = doc.meta.get("extracted")
     method = extracted.get("method") if isinstance(extracted, dict) else None
-    return ("html-near-empty" in doc.evidence
-            or (isinstance(method, str) and method.startswith("model-"))
-            or any(lab.rule.startswith("html:model") for lab in doc.labels or ()))
+    return "html-near-empty" in doc.evidence or (isinstance(method, str)
+                                                 and method.startswith("model-"))
 
 
 def _line_model_features(doc: Document, root: Any) -> Any:

@@ -77,10 +77,11 @@ def clean(doc: Document, limits: Limits) -> Document:
     except RecursionError:
         raise InputError(doc.source, "extracting: HTML nested too deeply") from None
     page, s = scores
-    labels = _labels(doc.lines, rendering, page, s, md)
+    no_text = _no_text(s)
+    labels = _labels(doc.lines, rendering, page, s, md, no_text)
     drop_chrome(doc.lines, labels, _TEXT_ROLES, RULE)
     text = _text_chars(doc.lines, labels)
-    if text < NEAR_EMPTY_CHARS and not _no_text(s):
+    if text < NEAR_EMPTY_CHARS and not no_text:
         # Why: a store's grid or a page of short entries, of which the line model keeps
         # (next to) nothing: the text classifier, as for a dump, when it keeps more
         by_lines = _clean_by_lines(doc, root, url, "html-near-empty", md)
@@ -127,7 +128,7 @@ def clean(doc: Document, limits: Limits) -> Document:
         "authors_publisher": bool(authors) and publisher,
     }
     # (the line model found no text: the record says why its body is empty)
-    evidence = (*doc.evidence, "html-no-text") if _no_text(s) else doc.evidence
+    evidence = (*doc.evidence, "html-no-text") if no_text else doc.evidence
     return doc.replace(labels=tuple(labels), fields=fields, evidence=evidence,
                        meta={**doc.meta, "extracted": extracted})
 
@@ -197,7 +198,7 @@ def _no_text(s: Scores) -> bool:
 
 
 def _labels(lines: Sequence[str], rendering: Rendering, page: HtmlLines, s: Scores,
-            md: dict[str, Any]) -> list[Label]:
+            md: dict[str, Any], no_text: bool = False) -> list[Label]:
     """One label per line: the model's decision; the metadata's title, subtitle and
     captions take their roles; headings and list items theirs; a removed line's reason
     from its elements (menus, share buttons, related stories, footers), its repetition and
@@ -212,7 +213,7 @@ def _labels(lines: Sequence[str], rendering: Rendering, page: HtmlLines, s: Scor
     for k, i in enumerate(rows):
         keep[i] = bool(s.keep[k])
         why[i] = int(s.why[k])
-    if rows and not any(keep) and not _no_text(s):
+    if rows and not any(keep) and not no_text:
         # Why: a page with text never gives an empty body (unless the model finds no text
         # on it: ``_no_text``); the model's best lines are kept
         top = float(s.p2.max())
